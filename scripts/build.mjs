@@ -1,0 +1,54 @@
+// Bundles the extension host, the worker process, the CLI and the webviews with esbuild.
+// Host-side bundles target Node and keep native modules external (they ship as
+// node_modules in the .vsix); webview bundles target the browser.
+import * as esbuild from 'esbuild';
+import { existsSync, rmSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const nodeEntries = [
+  { in: 'src/vscode/extension.ts', out: 'extension' },
+  { in: 'src/worker/main.ts', out: 'worker' },
+  { in: 'src/cli/main.ts', out: 'cli' },
+].filter((e) => existsSync(e.in));
+
+const webEntries = [
+  { in: 'webview/panel/main.ts', out: 'panel' },
+  { in: 'webview/review/main.ts', out: 'review' },
+].filter((e) => existsSync(e.in));
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'info',
+  legalComments: 'none',
+};
+
+const configs = [
+  {
+    ...common,
+    entryPoints: nodeEntries,
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode', 'onnxruntime-node', 'sharp'],
+  },
+  {
+    ...common,
+    entryPoints: webEntries,
+    outdir: 'dist/webview',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  },
+].filter((c) => c.entryPoints.length);
+
+rmSync('dist', { recursive: true, force: true });
+if (watch) {
+  for (const c of configs) await (await esbuild.context(c)).watch();
+} else {
+  await Promise.all(configs.map((c) => esbuild.build(c)));
+}

@@ -1,0 +1,50 @@
+/**
+ * One image through the whole pipeline: decode + preprocess, model run, predictions.
+ * Runs where native work is allowed (the worker process, the CLI, benchmarks).
+ */
+import { type Prediction, softmax, topK } from './math/softmax';
+import { type SourceGeometry, preprocessImage } from './image/preprocess';
+import type { LoadedModel } from './runtime/modelSession';
+
+export interface ClassifyOptions {
+  topK?: number;
+  maxPixels?: number;
+  /** Also return hidden states, step logits and attention. */
+  full?: boolean;
+}
+
+export interface ClassifyTiming {
+  decodeMs: number;
+  runMs: number;
+  totalMs: number;
+}
+
+export interface ClassifyDetail {
+  path: string;
+  top: Prediction[];
+  probabilities: Float32Array;
+  hidden?: Float32Array;
+  stepLogits?: Float32Array;
+  attention?: Float32Array;
+  geometry: SourceGeometry;
+  timing: ClassifyTiming;
+}
+
+export async function classifyFile(model: LoadedModel, path: string, options: ClassifyOptions = {}): Promise<ClassifyDetail> {
+  const started = performance.now();
+  const pre = await preprocessImage(path, model.info, { maxPixels: options.maxPixels });
+  const runStarted = performance.now();
+  const out = await model.run(pre.tensor, 1, options.full ?? true);
+  const runMs = performance.now() - runStarted;
+  const probabilities = softmax(out.logits);
+  return {
+    path,
+    top: topK(probabilities, model.info.labels, options.topK ?? 5),
+    probabilities,
+    hidden: out.hidden,
+    stepLogits: out.stepLogits,
+    attention: out.attention,
+    geometry: pre.geometry,
+    timing: { decodeMs: pre.decodeMs, runMs, totalMs: performance.now() - started },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * Decodes an image with sharp and turns it into the model's input tensor in one pipeline:
+ * EXIF orientation, alpha flattened onto white, any colour space or bit depth to 8-bit
+ * sRGB (or grey), resize per the model's policy (libvips shrinks large JPEGs while
+ * decoding), then (x/255 - mean) / std into CHW float32.
+ */
+import { stat } from 'node:fs/promises';
+import sharp from 'sharp';
+import type { ModelInfo } from '../model/contract';
+import { type CropRect, computeCrop } from './geometry';
+import { ImageError, classifyDecodeError } from './imageErrors';
+
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+
+export interface PreprocessOptions {
+  /** Images with more pixels than this are refused (decompression bombs). */
+  maxPixels?: number;
+  /** Write into this buffer at `offset` instead of allocating (batching). */
+  target?: Float32Array;
+  offset?: number;
+}
+
+export interface SourceGeometry {
+  /** Size after EXIF orientation: what a viewer shows. */
+  width: number;
+  height: number;
+  /** The region of the oriented image the model saw, in its pixels (may exceed it for letterbox). */
+  crop: CropRect;
+  format: string;
+}
+
+export interface Preprocessed {
+  tensor: Float32Array;
+  geometry: SourceGeometry;
+  decodeMs: number;
+}
+
+type InputSpec = Pick<ModelInfo, 'input' | 'preprocess'>;
+
+/** Per-channel affine (x * scale + bias) equivalent to (x/255 - mean)/std. */
+function channelAffine(spec: InputSpec): { scale: Float32Array; bias: Float32Array } {
+  const c = spec.input.channels;
+  const scale = new Float32Array(c);
+  const bias = new Float32Array(c);
+  for (let i = 0; i < c; i++) {
+    scale[i] = 1 / (255 * spec.preprocess.std[i]);
+    bias[i] = -spec.preprocess.mean[i] / spec.preprocess.std[i];
+  }
+  return { scale, bias };
+}
+
+/** HWC uint8 → CHW normalised float32. Exported for tests. */
+export function normalizeInto(
+  pixels: Uint8Array,
+  spec: InputSpec,
+  target: Float32Array,
+  offset: number,
+): void {
+  const { channels: c, height: h, width: w } = spec.input;
+  const plane = h * w;
+  const { scale, bias } = channelAffine(spec);
+  for (let ch = 0; ch < c; ch++) {
+    const s = scale[ch];
+    const b = bias[ch];
+    const base = offset + ch * plane;
+    for (let i = 0, j = ch; i < plane; i++, j += c) target[base + i] = pixels[j] * s + b;
+  }
+}
+
+export async function preprocessImage(
+  filePath: string,
+  spec: InputSpec,
+  options: PreprocessOptions = {},
+): Promise<Preprocessed> {
+  const started = performance.now();
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  try {
+    const st = await stat(filePath);
+    if (st.isDirectory()) throw new ImageError('unreadable', filePath, 'it is a folder');
+    if (st.size === 0) throw new ImageError('empty', filePath, '0 bytes');
+
+    const opened = sharp(filePath, { limitInputPixels: maxPixels, failOn: 'error', sequentialRead: true, pages: 1 });
+    const meta = await opened.metadata();
+    if (!meta.width || !meta.height) throw new ImageError('corrupt', filePath, 'no image size in the header');
+    if (meta.width * meta.height > maxPixels) {
+      throw new ImageError('too_large', filePath, `${meta.width}×${meta.height} exceeds ${maxPixels} pixels`);
+    }
+    const rotated = (meta.orientation ?? 1) >= 5;
+    const width = rotated ? meta.height : meta.width;
+    const height = rotated ? meta.width : meta.height;
+
+    const { channels, height: outH, width: outW, color } = spec.input;
+    const { resize, mean } = spec.preprocess;
+    const fit = resize === 'center_crop' ? 'cover' : resize === 'stretch' ? 'fill' : 'contain';
+    const padColour = mean.length === 3 ? mean : [mean[0], mean[0], mean[0]];
+    let pipeline = opened
+      .rotate()
+      .flatten({ background: { r: 255, g: 255, b: 255 } })
+      .resize(outW, outH, {
+        fit,
+        position: 'centre',
+        background: { r: Math.round(padColour[0] * 255), g: Math.round(padColour[1] * 255), b: Math.round(padColour[2] * 255) },
+      });
+    pipeline = color === 'grey' ? pipeline.toColourspace('b-w') : pipeline.toColourspace('srgb');
+    const { data, info } = await pipeline.removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    if (info.width !== outW || info.height !== outH || info.channels !== channels) {
+      throw new ImageError('corrupt', filePath, `decoder produced ${info.width}×${info.height}×${info.channels}`);
+    }
+    const size = channels * outH * outW;
+    const target = options.target ?? new Float32Array(size);
+    const offset = options.target ? (options.offset ?? 0) : 0;
+    normalizeInto(data, spec, target, offset);
+    return {
+      tensor: options.target ? target.subarray(offset, offset + size) : target,
+      geometry: { width, height, crop: computeCrop(width, height, outW, outH, resize), format: meta.format ?? 'unknown' },
+      decodeMs: performance.now() - started,
+    };
+  } catch (err) {
+    throw classifyDecodeError(filePath, err);
+  }
+}

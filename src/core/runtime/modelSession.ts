@@ -1,0 +1,150 @@
+/**
+ * Loads an RCNN Lens model into onnxruntime-node and runs it.
+ * This module does native work on the calling thread: the extension only uses it inside
+ * the worker process (src/worker), the CLI and benchmarks use it directly.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import * as ort from 'onnxruntime-node';
+import { type ModelInfo, type TensorSignature, validateContract } from '../model/contract';
+import { OnnxFormatError, readOnnxHeader } from '../model/onnxProto';
+import {
+  type ProviderAttempt,
+  type ProviderName,
+  type ProviderSetting,
+  createWithFallback,
+  providerCandidates,
+} from './providers';
+
+export interface ModelOutputs {
+  batch: number;
+  logits: Float32Array;
+  hidden?: Float32Array;
+  stepLogits?: Float32Array;
+  attention?: Float32Array;
+}
+
+export interface LoadOptions {
+  provider?: ProviderSetting;
+  /** Threads for one operator; 0 lets onnxruntime choose (all cores). */
+  intraOpThreads?: number;
+}
+
+export interface ModelDescriptor {
+  path: string;
+  /** First 16 hex digits of the file's SHA-256: identifies the model in label files. */
+  hash: string;
+  info: ModelInfo;
+  provider: ProviderName;
+  attempts: ProviderAttempt[];
+  loadMs: number;
+}
+
+export class ModelLoadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelLoadError';
+  }
+}
+
+function signatures(meta: readonly ort.InferenceSession.ValueMetadata[]): TensorSignature[] {
+  return meta.map((m) =>
+    m.isTensor ? { name: m.name, type: m.type, shape: m.shape } : { name: m.name, type: 'non-tensor', shape: [] },
+  );
+}
+
+const OPTIONAL_OUTPUTS = ['hidden', 'step_logits', 'attention'] as const;
+
+export class LoadedModel {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly descriptor: ModelDescriptor,
+  ) {}
+
+  get info(): ModelInfo {
+    return this.descriptor.info;
+  }
+
+  static async load(path: string, options: LoadOptions = {}): Promise<LoadedModel> {
+    const started = performance.now();
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new ModelLoadError(
+        code === 'ENOENT' ? `model file not found: ${path}` : `cannot read model file ${path}: ${(err as Error).message}`,
+      );
+    }
+    let header;
+    try {
+      header = readOnnxHeader(bytes);
+    } catch (err) {
+      if (err instanceof OnnxFormatError) throw new ModelLoadError(`${path} is not an ONNX model: ${err.message}`);
+      throw err;
+    }
+    const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+
+    const threads = options.intraOpThreads ?? 0;
+    const candidates = providerCandidates(options.provider ?? 'auto', process.platform);
+    const outcome = await createWithFallback(candidates, async (provider) => {
+      const session = await ort.InferenceSession.create(bytes, {
+        executionProviders: [provider],
+        graphOptimizationLevel: 'all',
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        logSeverityLevel: 3,
+      });
+      return session;
+    });
+    const session = outcome.value;
+
+    let info: ModelInfo;
+    try {
+      info = validateContract(path, header.metadata, signatures(session.inputMetadata), signatures(session.outputMetadata));
+    } catch (err) {
+      await session.release();
+      throw err;
+    }
+    const model = new LoadedModel(session, {
+      path,
+      hash,
+      info,
+      provider: outcome.provider,
+      attempts: outcome.attempts,
+      loadMs: 0,
+    });
+    // A warm-up run: onnxruntime finishes some allocation lazily, and a GPU provider that
+    // loads but cannot execute should fail here rather than on the user's first image.
+    await model.run(new Float32Array(info.input.channels * info.input.height * info.input.width), 1);
+    model.descriptor.loadMs = performance.now() - started;
+    return model;
+  }
+
+  /** Runs a batch laid out as [batch, C, H, W]. `full` = also fetch the per-timestep outputs. */
+  async run(input: Float32Array, batch: number, full = true): Promise<ModelOutputs> {
+    const { channels, height, width, name } = this.info.input;
+    const expected = batch * channels * height * width;
+    if (input.length !== expected) {
+      throw new Error(`input has ${input.length} values, expected ${expected} for batch ${batch}`);
+    }
+    const tensor = new ort.Tensor('float32', input, [batch, channels, height, width]);
+    const fetches = ['logits'];
+    if (full) {
+      for (const o of OPTIONAL_OUTPUTS) if (this.session.outputNames.includes(o)) fetches.push(o);
+    }
+    const result = await this.session.run({ [name]: tensor }, fetches);
+    const get = (k: string): Float32Array | undefined => (result[k] ? (result[k].data as Float32Array) : undefined);
+    return {
+      batch,
+      logits: get('logits')!,
+      hidden: get('hidden'),
+      stepLogits: get('step_logits'),
+      attention: get('attention'),
+    };
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

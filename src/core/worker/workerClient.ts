@@ -1,0 +1,112 @@
+/**
+ * Host side of the worker process: spawns it lazily, matches replies to requests,
+ * and turns a crash into an error for every pending request (the next request
+ * starts a fresh worker). Node-only, no vscode import: used by the extension and the CLI.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import {
+  type SerializedError,
+  type WorkerEnvelope,
+  WorkerError,
+  type WorkerReply,
+  type WorkerRequest,
+  type WorkerResponses,
+} from './workerProtocol';
+
+export class WorkerCrashError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkerCrashError';
+  }
+}
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  request: WorkerRequest;
+}
+
+export interface WorkerClientOptions {
+  /** Called with one line per notable event (spawn, crash), for an output channel. */
+  log?: (line: string) => void;
+  /** Environment for the worker, e.g. thread counts. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export class WorkerClient {
+  private child: ChildProcess | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private disposed = false;
+  /** Increments each time a new worker process starts, so callers can tell a restart happened. */
+  generation = 0;
+
+  constructor(
+    private readonly scriptPath: string,
+    private readonly options: WorkerClientOptions = {},
+  ) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  request<K extends WorkerRequest['kind']>(request: Extract<WorkerRequest, { kind: K }>): Promise<WorkerResponses[K]> {
+    if (this.disposed) return Promise.reject(new Error('the worker client has been disposed'));
+    const child = this.ensureChild();
+    const id = this.nextId++;
+    return new Promise<WorkerResponses[K]>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, request });
+      const envelope: WorkerEnvelope = { id, request };
+      child.send(envelope, (err) => {
+        if (err && this.pending.delete(id)) reject(new WorkerCrashError(`could not reach the worker process: ${err.message}`));
+      });
+    });
+  }
+
+  private ensureChild(): ChildProcess {
+    if (this.child && this.child.connected) return this.child;
+    const child = fork(this.scriptPath, [], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: { ...process.env, ...this.options.env },
+    });
+    this.generation++;
+    this.options.log?.(`worker process ${child.pid} started`);
+    let stderrTail = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderrTail = (stderrTail + chunk.toString()).slice(-2000);
+    });
+    child.on('message', (reply: WorkerReply) => this.onReply(reply));
+    child.on('exit', (code, signal) => {
+      if (this.child === child) this.child = undefined;
+      const how = signal ? `signal ${signal}` : `exit code ${code}`;
+      if (this.pending.size) {
+        const lastErr = stderrTail.trim().split('\n').slice(-1)[0];
+        this.options.log?.(`worker process ${child.pid} stopped (${how})${lastErr ? `: ${lastErr}` : ''}`);
+      }
+      for (const [id, p] of this.pending) {
+        this.pending.delete(id);
+        const what = p.request.kind === 'classify' ? ` while decoding or classifying ${p.request.path}` : '';
+        p.reject(new WorkerCrashError(`the worker process stopped unexpectedly (${how})${what}`));
+      }
+    });
+    child.on('error', (err) => this.options.log?.(`worker process error: ${err.message}`));
+    this.child = child;
+    return child;
+  }
+
+  private onReply(reply: WorkerReply): void {
+    const p = this.pending.get(reply.id);
+    if (!p) return;
+    this.pending.delete(reply.id);
+    if (reply.ok) p.resolve(reply.value);
+    else p.reject(new WorkerError(reply.error as SerializedError));
+  }
+
+  /** Stops the worker; pending requests fail. */
+  dispose(): void {
+    this.disposed = true;
+    this.child?.kill();
+    this.child = undefined;
+  }
+}

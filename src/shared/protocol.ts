@@ -1,0 +1,103 @@
+/**
+ * Every message between the extension host and the classify panel's webview.
+ * One discriminated union per direction; requests that expect an answer carry a
+ * `requestId` and are answered by a `reply` with the same id (see rpc.ts).
+ * Plain JSON only: the webview state is persisted with setState and must survive a reload.
+ */
+import type { ScanOrder } from '../core/model/scanOrder';
+
+export interface PredictionView {
+  index: number;
+  label: string;
+  score: number;
+}
+
+export interface ModelView {
+  name: string;
+  hash: string;
+  path: string;
+  labels: string[];
+  grid: [number, number];
+  timesteps: number;
+  scanOrder: ScanOrder;
+  rnn: { type: 'gru' | 'lstm'; hiddenSize: number; layers: number; bidirectional: boolean };
+  head: 'final' | 'attention';
+  /** Width D of `hidden` (2 × hiddenSize for a bidirectional RNN: forward half first). */
+  hiddenWidth?: number;
+  outputs: { hidden: boolean; stepLogits: boolean; attention: boolean };
+  /** Human sentences for the views this model cannot feed. */
+  missingViews: string[];
+  card: Record<string, unknown>;
+  input: { width: number; height: number; channels: number; resize: 'center_crop' | 'stretch' | 'letterbox' };
+}
+
+export interface GeometryView {
+  /** Size of the image as displayed (EXIF orientation applied). */
+  width: number;
+  height: number;
+  /** Region of the displayed image that maps onto the model input (may exceed the image for letterbox). */
+  crop: { left: number; top: number; width: number; height: number };
+  format: string;
+}
+
+export interface TimingView {
+  decodeMs: number;
+  runMs: number;
+  /** Worker-side total (decode + run + glue). */
+  workerMs: number;
+  /** From the command to the panel's data being ready, model load excluded. */
+  totalMs: number;
+  /** Model load time when this classification had to load the model first. */
+  modelLoadMs?: number;
+}
+
+export interface ClassifyResultView {
+  imagePath: string;
+  fileName: string;
+  /** A URI the webview can load (asWebviewUri), or undefined when the browser cannot display the format. */
+  imageSrc?: string;
+  model: ModelView;
+  provider: string;
+  providerNote?: string;
+  top: PredictionView[];
+  probabilities: number[];
+  /** [L × D] row-major, timestep-major. */
+  hidden?: number[];
+  /** [L × K] row-major. */
+  stepLogits?: number[];
+  /** [L]. */
+  attention?: number[];
+  geometry: GeometryView;
+  timing: TimingView;
+}
+
+export interface PanelSettingsView {
+  topK: number;
+  colormap: string;
+  opacity: number;
+  threshold: number;
+  playIntervalMs: number;
+}
+
+/** Host → webview. */
+export type HostToPanel =
+  | { type: 'loading'; imagePath: string; fileName: string }
+  | { type: 'result'; result: ClassifyResultView; settings: PanelSettingsView }
+  | { type: 'error'; imagePath: string; fileName: string; message: string; detail?: string }
+  | { type: 'reply'; requestId: number; ok: boolean; value?: unknown; error?: string };
+
+/** Webview → host. */
+export type PanelToHost =
+  | { type: 'ready' }
+  | { type: 'reclassify' }
+  | { type: 'savePng'; requestId: number; dataUrl: string; suggestedName: string }
+  | { type: 'copyText'; requestId: number; text: string }
+  | { type: 'openSettings' };
+
+/** What the webview stores with setState, so the panel survives a window reload. */
+export interface PanelPersistedState {
+  imagePath: string;
+  ui?: Record<string, unknown>;
+}
+
+export const CLASSIFY_PANEL_VIEW_TYPE = 'rcnnLens.classifyPanel';

@@ -1,0 +1,1 @@
+"""RCNN Lens training package (see training/README.md)."""

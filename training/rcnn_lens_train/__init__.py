@@ -1,0 +1,1 @@
+"""Core of the RCNN Lens trainer: model, data, training, evaluation, export."""

@@ -1,0 +1,143 @@
+"""Model and training configuration (JSON config files and/or command-line flags)."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import UserError
+
+
+@dataclass
+class ModelConfig:
+    channels: int = 3
+    height: int = 32
+    width: int = 32
+    color: str = "rgb"  # rgb | grey
+    num_classes: int = 10
+    stem: str = "whiten"  # whiten | conv
+    widths: list[int] = field(default_factory=lambda: [64, 128, 192])
+    pools: list[int] = field(default_factory=lambda: [1, 1, 0])  # 2x2 max-pool after the first conv of a stage
+    convs_per_stage: int = 1
+    rnn_type: str = "gru"  # gru | lstm
+    hidden_size: int = 96
+    rnn_layers: int = 1
+    bidirectional: bool = True
+    scan_order: str = "row_major"  # row_major | column_major | snake
+    head: str = "attention"  # attention | final
+    attention_size: int = 64
+    dropout: float = 0.0
+    mean: list[float] = field(default_factory=lambda: [0.4914, 0.4822, 0.4465])
+    std: list[float] = field(default_factory=lambda: [0.2470, 0.2435, 0.2616])
+    resize: str = "center_crop"
+
+    @property
+    def grid(self) -> tuple[int, int]:
+        f = 2 ** sum(1 for p in self.pools if p)
+        return self.height // f, self.width // f
+
+    def validate(self) -> None:
+        def bad(msg, hint=None):
+            raise UserError(f"invalid model config: {msg}", hint)
+
+        if self.channels not in (1, 3):
+            bad(f"channels must be 1 or 3, got {self.channels}")
+        if self.color not in ("rgb", "grey"):
+            bad(f"color must be 'rgb' or 'grey', got {self.color!r}")
+        if (self.color == "rgb") != (self.channels == 3):
+            bad(f"color {self.color!r} does not match channels {self.channels}", "rgb needs 3 channels, grey needs 1")
+        if self.rnn_type not in ("gru", "lstm"):
+            bad(f"rnn_type must be 'gru' or 'lstm', got {self.rnn_type!r}")
+        if self.scan_order not in ("row_major", "column_major", "snake"):
+            bad(f"scan_order must be row_major, column_major or snake, got {self.scan_order!r}")
+        if self.head not in ("attention", "final"):
+            bad(f"head must be 'attention' or 'final', got {self.head!r}")
+        if self.stem not in ("whiten", "conv"):
+            bad(f"stem must be 'whiten' or 'conv', got {self.stem!r}")
+        if self.resize not in ("center_crop", "stretch", "letterbox"):
+            bad(f"resize must be center_crop, stretch or letterbox, got {self.resize!r}")
+        if not self.widths or any(int(w) < 1 for w in self.widths):
+            bad(f"widths must be a non-empty list of positive ints, got {self.widths}")
+        if len(self.pools) != len(self.widths):
+            bad(f"pools ({len(self.pools)} entries) must have one entry per stage in widths ({len(self.widths)})")
+        f = 2 ** sum(1 for p in self.pools if p)
+        if self.height % f or self.width % f:
+            bad(f"input {self.height}x{self.width} is not divisible by the total pooling factor {f}")
+        if min(self.hidden_size, self.rnn_layers, self.num_classes - 1, self.convs_per_stage) < 1:
+            bad("hidden_size, rnn_layers, convs_per_stage must be >= 1 and num_classes >= 2")
+        if len(self.mean) != self.channels or len(self.std) != self.channels:
+            bad(f"mean/std need {self.channels} values")
+
+
+@dataclass
+class TrainConfig:
+    data: str = "../shared/datasets/cifar10-train-jpeg.tar.gz"
+    data_kind: str = "auto"  # auto | archive | folder | fashion-mnist
+    name: str = "rcnn-cifar10"
+    out_dir: str = "training/runs"
+    epochs: int = 16
+    batch_size: int = 256
+    lr: float = 0.2  # Nesterov SGD, per 256 images (scaled linearly with batch size)
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    rnn_lr_scale: float = 0.25
+    label_smoothing: float = 0.2
+    warmup_epochs: float = 1.0
+    translate: int = 2
+    flip: bool = True
+    val_images: int = 5000
+    seed: int = 0
+    threads: int = 2
+    bf16: bool = True
+    tta: bool = True
+    max_minutes: float = 0.0  # 0 = no limit; otherwise stop the run gracefully at this wall-clock budget
+    limit_train: int = 0  # 0 = all; for smoke tests
+
+
+def _merge(dc, values: dict, what: str):
+    names = {f.name for f in dataclasses.fields(dc)}
+    unknown = sorted(set(values) - names)
+    if unknown:
+        raise UserError(f"unknown {what} key(s): {', '.join(unknown)}",
+                        f"valid keys: {', '.join(sorted(names))}")
+    for k, v in values.items():
+        cur = getattr(dc, k)
+        ok = (isinstance(v, bool) if isinstance(cur, bool) else
+              isinstance(v, (int, float)) and not isinstance(v, bool) if isinstance(cur, (int, float)) else
+              isinstance(v, list) if isinstance(cur, list) else isinstance(v, str))
+        if not ok:
+            raise UserError(f"{what} key {k!r} has the wrong type: got {json.dumps(v)}, expected {type(cur).__name__}")
+        if isinstance(cur, int) and not isinstance(cur, bool) and isinstance(v, float):
+            if not v.is_integer():
+                raise UserError(f"{what} key {k!r} must be an integer, got {v}")
+            v = int(v)
+        setattr(dc, k, v)
+    return dc
+
+
+def load_config_file(path: str) -> tuple[dict, dict]:
+    p = Path(path)
+    if not p.exists():
+        raise UserError(f"config file not found: {path}")
+    try:
+        raw = json.loads(p.read_text())
+    except json.JSONDecodeError as e:
+        raise UserError(f"config file {path} is not valid JSON: {e}") from None
+    if not isinstance(raw, dict):
+        raise UserError(f"config file {path} must hold a JSON object with 'model' and/or 'train' sections")
+    extra = sorted(set(raw) - {"model", "train"})
+    if extra:
+        raise UserError(f"config file {path}: unknown section(s) {', '.join(extra)}", "use 'model' and 'train'")
+    return raw.get("model", {}) or {}, raw.get("train", {}) or {}
+
+
+def build_configs(model_values: dict, train_values: dict) -> tuple[ModelConfig, TrainConfig]:
+    m = _merge(ModelConfig(), model_values, "model config")
+    t = _merge(TrainConfig(), train_values, "train config")
+    m.validate()
+    return m, t
+
+
+def model_config_from_dict(d: dict) -> ModelConfig:
+    return _merge(ModelConfig(), d, "model config")

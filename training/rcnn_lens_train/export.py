@@ -1,0 +1,96 @@
+"""ONNX export with the RCNN Lens contract (docs/model-contract.md)."""
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import onnx
+import torch
+
+from .config import ModelConfig
+from .model import RCNN, ExportWrapper
+
+CONTRACT_VERSION = "1"
+OPSET = 17
+ALL_OUTPUTS = ("logits", "hidden", "step_logits", "attention")
+
+
+def contract_metadata(cfg: ModelConfig, labels: list[str], name: str, card: dict | None) -> dict[str, str]:
+    m, n = cfg.grid
+    return {
+        "rcnn_lens.contract": CONTRACT_VERSION,
+        "rcnn_lens.name": name,
+        "rcnn_lens.labels": json.dumps(list(labels)),
+        "rcnn_lens.grid": json.dumps([m, n]),
+        "rcnn_lens.scan_order": cfg.scan_order,
+        "rcnn_lens.input": json.dumps({"channels": cfg.channels, "height": cfg.height, "width": cfg.width,
+                                       "color": cfg.color}),
+        "rcnn_lens.preprocess": json.dumps({"resize": cfg.resize, "mean": [round(v, 6) for v in cfg.mean],
+                                            "std": [round(v, 6) for v in cfg.std]}),
+        "rcnn_lens.rnn": json.dumps({"type": cfg.rnn_type, "hidden_size": cfg.hidden_size,
+                                     "layers": cfg.rnn_layers, "bidirectional": cfg.bidirectional}),
+        "rcnn_lens.head": cfg.head,
+        "rcnn_lens.model_card": json.dumps(card or {}),
+    }
+
+
+def default_outputs(cfg: ModelConfig) -> list[str]:
+    outs = ["logits", "hidden", "step_logits"]
+    if cfg.head == "attention":
+        outs.append("attention")
+    return outs
+
+
+def export_onnx(model: RCNN, path: str | Path, labels: list[str], name: str, card: dict | None = None,
+                outputs: list[str] | None = None, metadata: bool = True, opset: int = OPSET) -> Path:
+    """Export `model` (eval mode, fp32) to `path` with a dynamic batch axis and contract metadata.
+
+    Uses the TorchScript-based exporter (``dynamo=False``): it maps nn.GRU/nn.LSTM onto the
+    standard ONNX GRU/LSTM operators, which onnxruntime runs natively.
+    """
+    cfg = model.cfg
+    outputs = list(outputs or default_outputs(cfg))
+    for o in outputs:
+        if o not in ALL_OUTPUTS or (o == "attention" and cfg.head != "attention"):
+            raise ValueError(f"cannot export output {o!r} for head {cfg.head}")
+    model = model.float().eval()
+    wrapper = ExportWrapper(model, outputs).eval()
+    x = torch.zeros(2, cfg.channels, cfg.height, cfg.width)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    dyn = {"image": {0: "batch"}}
+    for o in outputs:
+        dyn[o] = {0: "batch"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(wrapper, (x,), str(path), input_names=["image"], output_names=outputs,
+                          dynamic_axes=dyn, opset_version=opset, dynamo=False, do_constant_folding=True)
+    proto = onnx.load(str(path))
+    del proto.metadata_props[:]
+    if metadata:
+        for k, v in contract_metadata(cfg, labels, name, card).items():
+            e = proto.metadata_props.add()
+            e.key, e.value = k, v
+    proto.producer_name = "rcnn-lens-training"
+    proto.doc_string = f"RCNN Lens model {name} (contract v{CONTRACT_VERSION})" if metadata else ""
+    onnx.checker.check_model(proto)
+    onnx.save(proto, str(path))
+    return path
+
+
+def set_metadata(path: str | Path, updates: dict[str, str]) -> None:
+    proto = onnx.load(str(path))
+    props = {p.key: p for p in proto.metadata_props}
+    for k, v in updates.items():
+        if k in props:
+            props[k].value = v
+        else:
+            e = proto.metadata_props.add()
+            e.key, e.value = k, v
+    onnx.save(proto, str(path))
+
+
+def read_metadata(path: str | Path) -> dict[str, str]:
+    proto = onnx.load(str(path), load_external_data=False)
+    return {p.key: p.value for p in proto.metadata_props}
