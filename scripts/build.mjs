@@ -11,6 +11,7 @@ const nodeEntries = [
   { in: 'src/vscode/extension.ts', out: 'extension' },
   { in: 'src/worker/main.ts', out: 'worker' },
   { in: 'src/cli/main.ts', out: 'cli' },
+  { in: 'src/worker/labelWorker.ts', out: 'labelWorker' },
 ].filter((e) => existsSync(e.in));
 
 const webEntries = [
@@ -35,6 +36,8 @@ const configs = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode', 'onnxruntime-node', 'sharp'],
+    // dist/cli.js is the package's bin: make it directly executable.
+    banner: { js: '#!/usr/bin/env node' },
   },
   {
     ...common,

@@ -1,0 +1,50 @@
+/**
+ * rcnn-lens: the command-line face of the same core the extension uses.
+ */
+import { bundledModelPath, packageRootFromDist } from '../core/bundledModel';
+import { ModelContractError } from '../core/model/contract';
+import { ModelLoadError } from '../core/runtime/modelSession';
+import { UsageError } from './args';
+import { CLASSIFY_USAGE, runClassifyCommand } from './classifyCommand';
+import { LABEL_USAGE, runLabelCommand } from './labelCommand';
+
+const USAGE = `rcnn-lens: classify images with a recurrent convolutional network
+
+${CLASSIFY_USAGE}
+${LABEL_USAGE}`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const defaultModel = bundledModelPath(packageRootFromDist(__dirname));
+  try {
+    switch (command) {
+      case 'classify':
+        return await runClassifyCommand(rest, defaultModel);
+      case 'label':
+        return await runLabelCommand(rest, defaultModel);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        process.stdout.write(USAGE + '\n');
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`rcnn-lens: ${err.message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (err instanceof ModelContractError || err instanceof ModelLoadError) {
+      process.stderr.write(`rcnn-lens: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`rcnn-lens: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 3;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,153 @@
+/**
+ * Recursive folder scan: deterministic order (entries sorted by name per folder),
+ * include/exclude globs, symlinks followed or not, loops detected by the real (dev, ino)
+ * of every folder entered, images recognised by extension or by magic bytes.
+ *
+ * Files that look like images but cannot be examined (dangling symlink, symlink loop,
+ * permission denied) are still returned with `problem` set, so the run writes an error
+ * row for them instead of silently dropping them.
+ */
+import type { Dirent, Stats } from 'node:fs';
+import { lstat, opendir, realpath, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { excludesDirectory, matchesAny } from './glob';
+import { hasImageExtension, hasNonImageExtension, sniffFile } from './sniff';
+
+export interface ScanEntry {
+  /** Relative to the scanned folder, forward slashes. */
+  rel: string;
+  abs: string;
+  size: number;
+  mtimeMs: number;
+  /** Set when the file could not be examined; the run records it as an error row. */
+  problem?: { code: 'not_found' | 'unreadable'; message: string };
+}
+
+export interface ScanOptions {
+  include?: readonly string[];
+  exclude?: readonly string[];
+  followSymlinks?: boolean;
+  /** Relative paths (forward slashes) never returned: our own outputs. */
+  skipFiles?: ReadonlySet<string>;
+  /** Folder names skipped at every level (our state folder). */
+  skipDirNames?: ReadonlySet<string>;
+  /** Called for folders that could not be read or were skipped (loops). */
+  onWarning?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface ScanWarning {
+  rel: string;
+  message: string;
+}
+
+export const STATE_DIR = '.rcnn-lens';
+
+function isTempOfOurs(name: string): boolean {
+  return /\.rcnn-tmp-\d+-\d+$/.test(name);
+}
+
+/** Scans `root`, returning image files sorted depth-first by name. */
+export async function scanFolder(root: string, options: ScanOptions = {}): Promise<ScanEntry[]> {
+  const include = options.include?.length ? options.include : ['**/*'];
+  const exclude = options.exclude ?? [];
+  const skipDirNames = options.skipDirNames ?? new Set([STATE_DIR]);
+  const out: ScanEntry[] = [];
+  const visited = new Set<string>();
+  const rootStat = await stat(root);
+  if (!rootStat.isDirectory()) throw new Error(`${root} is not a folder`);
+  visited.add(`${rootStat.dev}:${rootStat.ino}`);
+  const warn = (m: string) => options.onWarning?.(m);
+  const includeAll = include.length === 1 && (include[0] === '**/*' || include[0] === '**');
+
+  async function consider(abs: string, rel: string, name: string, st: Stats | undefined, problem?: ScanEntry['problem']) {
+    if (options.skipFiles?.has(rel) || isTempOfOurs(name)) return;
+    if (!includeAll && !matchesAny(rel, include)) return;
+    if (exclude.length && matchesAny(rel, exclude)) return;
+    if (problem) {
+      // Only account for it if it claims to be an image: a broken link named notes.txt is not ours to report.
+      if (hasImageExtension(name)) out.push({ rel, abs, size: 0, mtimeMs: 0, problem });
+      return;
+    }
+    if (!st) return;
+    let isImage = hasImageExtension(name);
+    if (!isImage && !hasNonImageExtension(name) && st.size >= 8) {
+      try {
+        isImage = (await sniffFile(abs)) !== undefined;
+      } catch (err) {
+        // Unreadable file without an image extension: we cannot tell, so it is not reported.
+        isImage = false;
+      }
+    }
+    if (isImage) out.push({ rel, abs, size: st.size, mtimeMs: Math.floor(st.mtimeMs) });
+  }
+
+  async function walk(dirAbs: string, dirRel: string): Promise<void> {
+    if (options.signal?.aborted) throw options.signal.reason ?? new Error('cancelled');
+    let dirents: Dirent[] = [];
+    try {
+      const dir = await opendir(dirAbs);
+      for await (const d of dir) dirents.push(d);
+    } catch (err) {
+      warn(`cannot read folder ${dirRel || '.'}: ${(err as Error).message}`);
+      return;
+    }
+    dirents = dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const d of dirents) {
+      const abs = path.join(dirAbs, d.name);
+      const rel = dirRel ? `${dirRel}/${d.name}` : d.name;
+      if (d.isDirectory()) {
+        if (skipDirNames.has(d.name) && !dirRel) continue;
+        if (excludesDirectory(rel, exclude)) continue;
+        const st = await stat(abs).catch(() => undefined);
+        if (!st) continue;
+        const key = `${st.dev}:${st.ino}`;
+        if (visited.has(key)) continue;
+        visited.add(key);
+        await walk(abs, rel);
+      } else if (d.isFile()) {
+        let st: Stats | undefined;
+        try {
+          st = await stat(abs);
+        } catch (err) {
+          await consider(abs, rel, d.name, undefined, { code: 'unreadable', message: (err as Error).message });
+          continue;
+        }
+        await consider(abs, rel, d.name, st);
+      } else if (d.isSymbolicLink()) {
+        if (!options.followSymlinks) continue;
+        let st: Stats;
+        try {
+          st = await stat(abs);
+        } catch (err) {
+          const e = err as NodeJS.ErrnoException;
+          const code = e.code === 'ENOENT' ? 'not_found' : 'unreadable';
+          const message = e.code === 'ENOENT' ? 'symbolic link points to nothing' : e.code === 'ELOOP' ? 'symbolic link loop' : e.message;
+          await consider(abs, rel, d.name, undefined, { code, message });
+          continue;
+        }
+        if (st.isDirectory()) {
+          if (excludesDirectory(rel, exclude)) continue;
+          const key = `${st.dev}:${st.ino}`;
+          if (visited.has(key)) {
+            const target = await realpath(abs).catch(() => '?');
+            warn(`not following ${rel}: it leads back to ${target}, already scanned (symlink loop or duplicate)`);
+            continue;
+          }
+          visited.add(key);
+          await walk(abs, rel);
+        } else if (st.isFile()) {
+          await consider(abs, rel, d.name, st);
+        }
+      }
+    }
+  }
+
+  await walk(root, '');
+  return out;
+}
+
+/** lstat that returns undefined instead of throwing (for callers checking existence). */
+export async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
+  return lstat(p).catch(() => undefined);
+}

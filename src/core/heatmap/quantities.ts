@@ -1,0 +1,154 @@
+/**
+ * Per-timestep scalars derived from the RNN's outputs, one value per timestep t = 0…L-1
+ * in scan order. These are what the heatmap paints onto the grid.
+ *
+ * Layouts follow the model contract: `hidden` is [L × D] and `stepLogits` [L × K],
+ * row-major and timestep-major; for a bidirectional RNN the first D/2 columns of
+ * `hidden` are the forward direction and the last D/2 the backward one.
+ */
+
+export type QuantityKind = 'norm' | 'change' | 'evidence' | 'unit' | 'attention';
+
+export const QUANTITY_KINDS: readonly QuantityKind[] = ['norm', 'change', 'evidence', 'unit', 'attention'];
+
+export function isQuantityKind(v: unknown): v is QuantityKind {
+  return typeof v === 'string' && (QUANTITY_KINDS as readonly string[]).includes(v);
+}
+
+/** Which half of a bidirectional hidden state to look at. */
+export type Direction = 'both' | 'forward' | 'backward';
+
+export const DIRECTIONS: readonly Direction[] = ['both', 'forward', 'backward'];
+
+export function isDirection(v: unknown): v is Direction {
+  return typeof v === 'string' && (DIRECTIONS as readonly string[]).includes(v);
+}
+
+/** Which model outputs a quantity needs. */
+export interface AvailableOutputs {
+  hidden: boolean;
+  stepLogits: boolean;
+  attention: boolean;
+}
+
+export function quantityNeeds(kind: QuantityKind): keyof AvailableOutputs {
+  switch (kind) {
+    case 'norm':
+    case 'change':
+    case 'unit':
+      return 'hidden';
+    case 'evidence':
+      return 'stepLogits';
+    case 'attention':
+      return 'attention';
+  }
+}
+
+export function isQuantityAvailable(kind: QuantityKind, outputs: AvailableOutputs): boolean {
+  return outputs[quantityNeeds(kind)];
+}
+
+/** Column range [start, end) of `hidden` that belongs to a direction. */
+export function directionColumns(width: number, direction: Direction, bidirectional: boolean): { start: number; end: number } {
+  if (!bidirectional || direction === 'both') return { start: 0, end: width };
+  const half = Math.floor(width / 2);
+  return direction === 'forward' ? { start: 0, end: half } : { start: half, end: width };
+}
+
+/** ‖h_t‖ over the columns [start, end) of each row. */
+export function hiddenNorms(hidden: ArrayLike<number>, steps: number, width: number, start = 0, end = width): Float32Array {
+  const out = new Float32Array(steps);
+  for (let t = 0; t < steps; t++) {
+    let sum = 0;
+    for (let d = start; d < end; d++) {
+      const v = hidden[t * width + d];
+      sum += v * v;
+    }
+    out[t] = Math.sqrt(sum);
+  }
+  return out;
+}
+
+/**
+ * How much reading cell t changed the state: ‖h_t − h_prev‖ over the columns
+ * [start, end). The previous state is the one the RNN held just before reading t:
+ * h_{t−1} when reading forwards, h_{t+1} for the backward half of a bidirectional RNN
+ * (it reads L…1). The initial state is zero, so the first step read yields ‖h‖.
+ */
+export function hiddenChanges(
+  hidden: ArrayLike<number>,
+  steps: number,
+  width: number,
+  start = 0,
+  end = width,
+  readsBackward = false,
+): Float32Array {
+  const out = new Float32Array(steps);
+  for (let t = 0; t < steps; t++) {
+    const prev = readsBackward ? t + 1 : t - 1;
+    const hasPrev = prev >= 0 && prev < steps;
+    let sum = 0;
+    for (let d = start; d < end; d++) {
+      const diff = hidden[t * width + d] - (hasPrev ? hidden[prev * width + d] : 0);
+      sum += diff * diff;
+    }
+    out[t] = Math.sqrt(sum);
+  }
+  return out;
+}
+
+/** The value of one hidden unit (column) at every timestep. */
+export function hiddenUnit(hidden: ArrayLike<number>, steps: number, width: number, unit: number): Float32Array {
+  const out = new Float32Array(steps);
+  if (unit < 0 || unit >= width) return out;
+  for (let t = 0; t < steps; t++) out[t] = hidden[t * width + unit];
+  return out;
+}
+
+/** The step logit of class k at every timestep: the evidence for k after reading up to t. */
+export function classEvidence(stepLogits: ArrayLike<number>, steps: number, classes: number, k: number): Float32Array {
+  const out = new Float32Array(steps);
+  if (k < 0 || k >= classes) return out;
+  for (let t = 0; t < steps; t++) out[t] = stepLogits[t * classes + k];
+  return out;
+}
+
+/** What the panel asks for. */
+export interface QuantitySpec {
+  kind: QuantityKind;
+  direction: Direction;
+  classIndex: number;
+  unit: number;
+}
+
+/** The outputs of one classification, with their sizes. */
+export interface SequenceData {
+  steps: number;
+  classes: number;
+  hiddenWidth: number;
+  bidirectional: boolean;
+  hidden?: ArrayLike<number>;
+  stepLogits?: ArrayLike<number>;
+  attention?: ArrayLike<number>;
+}
+
+/** The per-timestep values of a quantity, or undefined when the model lacks the output it needs. */
+export function computeQuantity(spec: QuantitySpec, data: SequenceData): Float32Array | undefined {
+  const { steps } = data;
+  switch (spec.kind) {
+    case 'norm':
+    case 'change': {
+      if (!data.hidden) return undefined;
+      const { start, end } = directionColumns(data.hiddenWidth, spec.direction, data.bidirectional);
+      if (spec.kind === 'norm') return hiddenNorms(data.hidden, steps, data.hiddenWidth, start, end);
+      const backward = data.bidirectional && spec.direction === 'backward';
+      return hiddenChanges(data.hidden, steps, data.hiddenWidth, start, end, backward);
+    }
+    case 'unit':
+      return data.hidden ? hiddenUnit(data.hidden, steps, data.hiddenWidth, spec.unit) : undefined;
+    case 'evidence':
+      return data.stepLogits ? classEvidence(data.stepLogits, steps, data.classes, spec.classIndex) : undefined;
+    case 'attention':
+      return data.attention ? Float32Array.from({ length: steps }, (_, t) => data.attention![t]) : undefined;
+  }
+}

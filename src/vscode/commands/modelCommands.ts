@@ -1,0 +1,45 @@
+/** "Select Model…" and "Use Bundled Model": a model is validated before it is saved as the setting. */
+import * as vscode from 'vscode';
+import { describeError } from '../errors';
+import type { ClassifierBackend } from '../panel/classifierBackend';
+import type { ExtensionServices } from '../services';
+import { modelPathSetting, setModelPath } from '../settings';
+
+export async function selectModel(services: ExtensionServices, backend: ClassifierBackend): Promise<void> {
+  const current = modelPathSetting().path;
+  const picked = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    openLabel: 'Use This Model',
+    filters: { 'ONNX model': ['onnx'] },
+    defaultUri: current ? vscode.Uri.file(current) : undefined,
+  });
+  if (!picked?.[0]) return;
+  const previous = modelPathSetting().path ?? '';
+  await setModelPath(picked[0].fsPath);
+  try {
+    const model = await backend.loadModel();
+    void vscode.window.showInformationMessage(
+      `RCNN Lens: using ${model.info.name} (${model.info.labels.length} classes, ${model.info.timesteps} timesteps) on ${model.provider}.`,
+    );
+  } catch (err) {
+    // Keep the previous, working setting: a bad file must not leave the extension without a model.
+    await setModelPath(previous);
+    backend.refreshModelChoice();
+    const d = describeError(err);
+    services.output.error(`${picked[0].fsPath}: ${d.message}${d.detail ? `\n${d.detail}` : ''}`);
+    void vscode.window.showErrorMessage(`RCNN Lens: ${picked[0].fsPath} cannot be used. ${d.message}`, {
+      modal: true,
+      detail: d.detail,
+    });
+  }
+}
+
+export async function useBundledModel(backend: ClassifierBackend): Promise<void> {
+  await setModelPath('');
+  try {
+    const model = await backend.loadModel();
+    void vscode.window.showInformationMessage(`RCNN Lens: using the bundled model ${model.info.name} on ${model.provider}.`);
+  } catch (err) {
+    void vscode.window.showErrorMessage(`RCNN Lens: ${describeError(err).message}`);
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The extension's side of classification: owns the InferenceService (worker process),
+ * keeps it pointed at the current model, reports model loads to the status bar and log,
+ * and turns failures into notifications with the right follow-up actions.
+ */
+import * as vscode from 'vscode';
+import type { ClassifyDetail } from '../../core/classify';
+import type { ModelDescriptor } from '../../core/runtime/modelSession';
+import { describeFallback } from '../../core/runtime/providers';
+import { InferenceService, type ClassifyRequestOptions } from '../../core/worker/inferenceService';
+import type { UserFacingError } from '../errors';
+import type { ExtensionServices } from '../services';
+import { maxPixelsSetting } from '../settings';
+import { Disposable } from '../util/disposable';
+import { ProviderStatusBar } from './providerStatusBar';
+
+export interface BackendResult {
+  detail: ClassifyDetail;
+  model: ModelDescriptor;
+  /** Set when this classification had to load the model first. */
+  modelLoadMs?: number;
+}
+
+export class ClassifierBackend extends Disposable {
+  private readonly service: InferenceService;
+  private readonly statusBar: ProviderStatusBar;
+  private lastModel: ModelDescriptor | undefined;
+
+  constructor(private readonly services: ExtensionServices) {
+    super();
+    this.service = new InferenceService(services.workerScript, { log: (line) => services.output.info(line) });
+    this._register({ dispose: () => this.service.dispose() });
+    this.statusBar = this._register(new ProviderStatusBar());
+  }
+
+  /** Points the service at the current settings; the model loads on the next request. */
+  refreshModelChoice(): void {
+    this.service.setModel(this.services.currentModel());
+  }
+
+  /** Loads (if needed) and returns the current model, e.g. to validate a newly chosen file. */
+  async loadModel(): Promise<ModelDescriptor> {
+    this.refreshModelChoice();
+    const model = await this.service.ensureModel();
+    this.noteModel(model);
+    return model;
+  }
+
+  async classify(imagePath: string, options: Omit<ClassifyRequestOptions, 'maxPixels'>): Promise<BackendResult> {
+    this.refreshModelChoice();
+    const { detail, model } = await this.service.classify(imagePath, { ...options, maxPixels: maxPixelsSetting() });
+    const loadedNow = this.noteModel(model);
+    return { detail, model, modelLoadMs: loadedNow ? model.loadMs : undefined };
+  }
+
+  /** Records a model that came back from the worker; true when it is a fresh load. */
+  private noteModel(model: ModelDescriptor): boolean {
+    if (model === this.lastModel) return false;
+    this.lastModel = model;
+    const out = this.services.output;
+    out.info(
+      `loaded model ${model.info.name} (${model.hash}) from ${model.path} on ${model.provider} in ${model.loadMs.toFixed(0)} ms`,
+    );
+    for (const a of model.attempts) out.warn(`execution provider ${a.provider} failed, falling back: ${a.error}`);
+    this.statusBar.show(model, describeFallback(model.attempts, model.provider));
+    return true;
+  }
+
+  reportError(error: UserFacingError): void {
+    const actions = error.isModelProblem ? ['Select Model…', 'Use Bundled Model', 'Show Log'] : ['Show Log'];
+    void vscode.window.showErrorMessage(`RCNN Lens: ${error.message}`, ...actions).then((choice) => {
+      if (choice === 'Select Model…') void vscode.commands.executeCommand('rcnnLens.selectModel');
+      else if (choice === 'Use Bundled Model') void vscode.commands.executeCommand('rcnnLens.useBundledModel');
+      else if (choice === 'Show Log') this.services.output.show(true);
+    });
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * One classify panel, bound to one image. The webview asks for state with a `ready`
+ * message (after every reload, since we do not retain hidden webviews); the panel keeps
+ * the latest state message and answers with it.
+ */
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  CLASSIFY_PANEL_VIEW_TYPE,
+  type HostToPanel,
+  type PanelToHost,
+} from '../../shared/protocol';
+import { answer } from '../../shared/rpc';
+import { describeError } from '../errors';
+import type { ExtensionServices } from '../services';
+import { heatmapSettings, topKSetting } from '../settings';
+import { Disposable } from '../util/disposable';
+import type { ClassifierBackend } from './classifierBackend';
+import { renderPanelHtml } from './panelHtml';
+import { toResultView } from './resultView';
+
+export function panelTitle(imagePath: string): string {
+  return `RCNN: ${path.basename(imagePath)}`;
+}
+
+export class ClassifyPanel extends Disposable {
+  private latest: HostToPanel | undefined;
+  private ready = false;
+  private runSeq = 0;
+  private readonly onDisposeEmitter = this._register(new vscode.EventEmitter<void>());
+  readonly onDidDispose = this.onDisposeEmitter.event;
+
+  static create(services: ExtensionServices, backend: ClassifierBackend, image: vscode.Uri): ClassifyPanel {
+    const panel = vscode.window.createWebviewPanel(
+      CLASSIFY_PANEL_VIEW_TYPE,
+      panelTitle(image.fsPath),
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+      ClassifyPanel.webviewOptions(services, image),
+    );
+    return new ClassifyPanel(panel, services, backend, image);
+  }
+
+  static webviewOptions(services: ExtensionServices, image: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      enableForms: false,
+      // The extension's media and webview bundles, and the image's own folder: nothing else.
+      localResourceRoots: [
+        vscode.Uri.joinPath(services.extensionUri, 'media'),
+        vscode.Uri.joinPath(services.extensionUri, 'dist', 'webview'),
+        vscode.Uri.file(path.dirname(image.fsPath)),
+      ],
+    };
+  }
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly services: ExtensionServices,
+    private readonly backend: ClassifierBackend,
+    readonly image: vscode.Uri,
+  ) {
+    super();
+    panel.webview.options = ClassifyPanel.webviewOptions(services, image);
+    panel.title = panelTitle(image.fsPath);
+    panel.iconPath = vscode.Uri.joinPath(services.extensionUri, 'media', 'icon.png');
+    panel.webview.html = this.html();
+    this._register(panel.webview.onDidReceiveMessage((m: PanelToHost) => this.onMessage(m)));
+    this._register(panel.onDidDispose(() => this.dispose()));
+  }
+
+  override dispose(): void {
+    if (this.isDisposed) return;
+    this.onDisposeEmitter.fire();
+    super.dispose();
+    this.panel.dispose();
+  }
+
+  reveal(): void {
+    this.panel.reveal(undefined, false);
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const dist = vscode.Uri.joinPath(this.services.extensionUri, 'dist', 'webview');
+    return renderPanelHtml({
+      cspSource: webview.cspSource,
+      nonce: randomBytes(16).toString('base64'),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'panel.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.services.extensionUri, 'media', 'panel.css')).toString(),
+      title: panelTitle(this.image.fsPath),
+    });
+  }
+
+  private post(message: HostToPanel): void {
+    if (message.type !== 'reply') this.latest = message;
+    if (this.ready || message.type === 'reply') void this.panel.webview.postMessage(message);
+  }
+
+  /** Classifies the panel's image; `startedAt` is when the user asked (performance.now()). */
+  async classify(startedAt = performance.now()): Promise<boolean> {
+    const seq = ++this.runSeq;
+    const imagePath = this.image.fsPath;
+    const fileName = path.basename(imagePath);
+    this.post({ type: 'loading', imagePath, fileName });
+    try {
+      const { detail, model, modelLoadMs } = await this.backend.classify(imagePath, { topK: topKSetting(), full: true });
+      if (seq !== this.runSeq || this.isDisposed) return false;
+      const imageSrc = this.panel.webview.asWebviewUri(this.image).toString();
+      const result = toResultView(detail, model, imageSrc, 0, modelLoadMs);
+      result.timing.totalMs = performance.now() - startedAt - (modelLoadMs ?? 0);
+      const hm = heatmapSettings();
+      this.post({ type: 'result', result, settings: { topK: topKSetting(), threshold: 0, ...hm } });
+      this.services.output.info(
+        `classified ${imagePath}: ${detail.top[0]?.label} ${(detail.top[0]?.score * 100).toFixed(1)}% ` +
+          `in ${result.timing.totalMs.toFixed(1)} ms (decode ${detail.timing.decodeMs.toFixed(1)}, model ${detail.timing.runMs.toFixed(1)})`,
+      );
+      return true;
+    } catch (err) {
+      if (seq !== this.runSeq || this.isDisposed) return false;
+      const described = describeError(err, imagePath);
+      this.services.output.error(`${described.message}${described.detail ? `\n${described.detail}` : ''}`);
+      this.post({ type: 'error', imagePath, fileName, message: described.message, detail: described.detail });
+      this.backend.reportError(described);
+      return false;
+    }
+  }
+
+  private onMessage(message: PanelToHost): void {
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        if (this.latest) void this.panel.webview.postMessage(this.latest);
+        return;
+      case 'reclassify':
+        void this.classify();
+        return;
+      case 'openSettings':
+        void vscode.commands.executeCommand('workbench.action.openSettings', 'rcnnLens');
+        return;
+      case 'copyText':
+        void answer((m) => this.post(m), message.requestId, async () => {
+          await vscode.env.clipboard.writeText(message.text);
+          return { copied: true };
+        });
+        return;
+      case 'savePng':
+        void answer((m) => this.post(m), message.requestId, () => this.savePng(message.dataUrl, message.suggestedName));
+        return;
+    }
+  }
+
+  private async savePng(dataUrl: string, suggestedName: string): Promise<{ saved?: string; cancelled?: boolean }> {
+    const match = /^data:image\/png;base64,(.+)$/.exec(dataUrl);
+    if (!match) throw new Error('the panel sent an image that is not a PNG');
+    const safeName = path.basename(suggestedName || 'heatmap.png');
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(path.join(path.dirname(this.image.fsPath), safeName)),
+      filters: { 'PNG image': ['png'] },
+      saveLabel: 'Save Heatmap',
+    });
+    if (!target) return { cancelled: true };
+    // The save dialog already asked before replacing an existing file.
+    await vscode.workspace.fs.writeFile(target, Buffer.from(match[1], 'base64'));
+    return { saved: target.fsPath };
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * One panel per image: classifying an image that already has a panel reveals and
+ * refreshes it; different images get side-by-side panels, which is how people compare
+ * predictions. Panels come back after a window reload through the serializer.
+ */
+import * as vscode from 'vscode';
+import { CLASSIFY_PANEL_VIEW_TYPE, type PanelPersistedState } from '../../shared/protocol';
+import type { ExtensionServices } from '../services';
+import { Disposable } from '../util/disposable';
+import type { ClassifierBackend } from './classifierBackend';
+import { ClassifyPanel } from './classifyPanel';
+
+export class PanelManager extends Disposable implements vscode.WebviewPanelSerializer<PanelPersistedState> {
+  private readonly panels = new Map<string, ClassifyPanel>();
+
+  constructor(
+    private readonly services: ExtensionServices,
+    private readonly backend: ClassifierBackend,
+  ) {
+    super();
+    this._register(vscode.window.registerWebviewPanelSerializer(CLASSIFY_PANEL_VIEW_TYPE, this));
+  }
+
+  /** Opens or reveals the panel for `image` and classifies it. Resolves true on success. */
+  async open(image: vscode.Uri, startedAt = performance.now()): Promise<boolean> {
+    const key = image.toString();
+    let panel = this.panels.get(key);
+    if (panel) panel.reveal();
+    else panel = this.track(ClassifyPanel.create(this.services, this.backend, image));
+    return panel.classify(startedAt);
+  }
+
+  async deserializeWebviewPanel(webviewPanel: vscode.WebviewPanel, state: PanelPersistedState | undefined): Promise<void> {
+    if (!state?.imagePath) {
+      webviewPanel.dispose();
+      return;
+    }
+    const image = vscode.Uri.file(state.imagePath);
+    const existing = this.panels.get(image.toString());
+    if (existing) {
+      webviewPanel.dispose();
+      existing.reveal();
+      return;
+    }
+    const panel = this.track(new ClassifyPanel(webviewPanel, this.services, this.backend, image));
+    await panel.classify();
+  }
+
+  private track(panel: ClassifyPanel): ClassifyPanel {
+    const key = panel.image.toString();
+    this.panels.set(key, panel);
+    panel.onDidDispose(() => {
+      if (this.panels.get(key) === panel) this.panels.delete(key);
+    });
+    return panel;
+  }
+
+  override dispose(): void {
+    for (const p of this.panels.values()) p.dispose();
+    this.panels.clear();
+    super.dispose();
+  }
+}

@@ -1,0 +1,24 @@
+/** Shows which execution provider runs the model, once a model has been loaded. */
+import * as vscode from 'vscode';
+import type { ModelDescriptor } from '../../core/runtime/modelSession';
+import { Disposable } from '../util/disposable';
+
+export class ProviderStatusBar extends Disposable {
+  private readonly item = this._register(vscode.window.createStatusBarItem('rcnnLens.provider', vscode.StatusBarAlignment.Right, 90));
+
+  constructor() {
+    super();
+    this.item.name = 'RCNN Lens Execution Provider';
+    this.item.command = 'rcnnLens.showOutput';
+  }
+
+  show(model: ModelDescriptor, fallbackNote: string | undefined): void {
+    this.item.text = `$(eye) RCNN: ${model.provider}${fallbackNote ? ' $(warning)' : ''}`;
+    const tip = new vscode.MarkdownString();
+    tip.appendMarkdown(`**RCNN Lens** — model \`${model.info.name}\` runs on **${model.provider}**\n\n`);
+    if (fallbackNote) tip.appendMarkdown(`${fallbackNote}. See the RCNN Lens log for the reasons.\n\n`);
+    tip.appendMarkdown(`Loaded in ${model.loadMs.toFixed(0)} ms from \`${model.path}\``);
+    this.item.tooltip = tip;
+    this.item.show();
+  }
+}
