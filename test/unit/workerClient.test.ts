@@ -1,0 +1,73 @@
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InferenceService } from '../../src/core/worker/inferenceService';
+import { WorkerClient, WorkerCrashError } from '../../src/core/worker/workerClient';
+import { WorkerError } from '../../src/core/worker/workerProtocol';
+
+const FAKE = path.join(__dirname, 'fixtures', 'fakeWorker.cjs');
+const disposables: Array<{ dispose(): void }> = [];
+afterEach(() => disposables.splice(0).forEach((d) => d.dispose()));
+
+describe('WorkerClient', () => {
+  it('starts lazily, matches replies to requests and passes typed arrays intact', async () => {
+    const client = new WorkerClient(FAKE);
+    disposables.push(client);
+    expect(client.pid).toBeUndefined();
+    const [a, b] = await Promise.all([
+      client.request({ kind: 'classify', path: 'a.png', topK: 1, full: false }),
+      client.request({ kind: 'classify', path: 'b.png', topK: 1, full: false }),
+    ]);
+    expect((a as unknown as { path: string }).path).toBe('a.png');
+    expect((b as unknown as { path: string }).path).toBe('b.png');
+    const data = (a as unknown as { data: Float32Array }).data;
+    expect(data).toBeInstanceOf(Float32Array);
+    expect(Array.from(data)).toEqual([1.5, 2.5]);
+  });
+
+  it('rebuilds worker errors with their name and code', async () => {
+    const client = new WorkerClient(FAKE);
+    disposables.push(client);
+    const err = await client.request({ kind: 'classify', path: 'bad.jpg', topK: 1, full: false }).catch((e) => e);
+    expect(err).toBeInstanceOf(WorkerError);
+    expect(err).toMatchObject({ name: 'ImageError', code: 'corrupt', filePath: 'bad.jpg' });
+  });
+
+  it('turns a crash into an error naming the file, then restarts on the next request', async () => {
+    const lines: string[] = [];
+    const client = new WorkerClient(FAKE, { log: (l) => lines.push(l) });
+    disposables.push(client);
+    const first = (await client.request({ kind: 'ping' })).pid;
+    const err = await client.request({ kind: 'classify', path: '/x/crash.jpg', topK: 1, full: false }).catch((e) => e);
+    expect(err).toBeInstanceOf(WorkerCrashError);
+    expect(err.message).toContain('signal SIGKILL');
+    expect(err.message).toContain('/x/crash.jpg');
+    const second = (await client.request({ kind: 'ping' })).pid;
+    expect(second).not.toBe(first);
+    expect(client.generation).toBe(2);
+    expect(lines.some((l) => l.includes('stopped (signal SIGKILL)'))).toBe(true);
+  });
+});
+
+describe('InferenceService', () => {
+  it('loads the model once, and again after a worker crash', async () => {
+    const service = new InferenceService(FAKE);
+    disposables.push(service);
+    service.setModel({ modelPath: '/m/model.onnx', provider: 'cpu' });
+    const a = (await service.ensureModel()) as unknown as { pid: number };
+    const b = (await service.ensureModel()) as unknown as { pid: number };
+    expect(b).toBe(a);
+    await expect(service.classify('/x/crash.png', { topK: 1, full: false })).rejects.toBeInstanceOf(WorkerCrashError);
+    const c = (await service.ensureModel()) as unknown as { pid: number };
+    expect(c.pid).not.toBe(a.pid);
+  });
+
+  it('reloads when the chosen model changes', async () => {
+    const service = new InferenceService(FAKE);
+    disposables.push(service);
+    service.setModel({ modelPath: '/m/one.onnx', provider: 'cpu' });
+    const one = (await service.ensureModel()) as unknown as { path: string };
+    service.setModel({ modelPath: '/m/two.onnx', provider: 'cpu' });
+    const two = (await service.ensureModel()) as unknown as { path: string };
+    expect([one.path, two.path]).toEqual(['/m/one.onnx', '/m/two.onnx']);
+  });
+});
