@@ -2,8 +2,8 @@
  * Colormaps for the heatmap overlay as 256-entry RGB lookup tables.
  *
  * Each map is stored as 33 evenly spaced stops (hex RGB) and linearly interpolated to
- * 256 entries on first use. For matplotlib's viridis/magma/inferno and the Turbo
- * polynomial this reproduces the full tables to within 3/255 per channel, at a
+ * 256 entries on first use. For matplotlib's viridis/magma/inferno and Google's
+ * Turbo this reproduces their published 256-entry tables to within 3/255 per channel, at a
  * fraction of the bundle size.
  */
 export type ColormapName = 'viridis' | 'magma' | 'inferno' | 'turbo' | 'grey';
@@ -28,8 +28,8 @@ const STOPS: Record<Exclude<ColormapName, 'grey'>, string> = {
     '0000040403120b0724150b37210c4a2f0a5b3d09654a0c6b57106e64156e71196e7d1e6d8a226a972766a32c61b0315b' +
     'bc3754c63d4dd04545da4e3ce35933eb6429f1711ff67e14f98c0afb9b06fcaa0ffbba1ff9c932f5d949f2e865f3f586fcffa4',
   turbo:
-    '23171b3e2a72493eaf4a54d7446aee3c80f83295f72aaaef26bde125cecf29ddbb32e9a640f39251fa7f66fd6d7efd5d' +
-    '96fa50acf546c3ec3cd9e034ecd22efac029ffad25ff9921ff831dfd6c1af05716df4212cb2f0db61f07a31302950c00900c00',
+    '30123b392a734040a24456c7466be34680f64294ff37a8fa28bceb1ccdd818ddc21fe9af32f2984ef97d6dfe628bff4ba4' +
+    'fc3cb7f735cbed34dde037ecd13af7c13afdae35fe992cfb8122f56918ec530fe14109d23105c12302ac1701950d017a0403',
 };
 
 const cache = new Map<ColormapName, Uint8Array>();

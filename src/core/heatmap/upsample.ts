@@ -58,7 +58,7 @@ export function upsampleBilinear(
   xs: AxisSampling,
   ys: AxisSampling,
   visible?: ArrayLike<number>,
-  out = new Float32Array(xs.cell.length * ys.cell.length),
+  out: Float32Array = new Float32Array(xs.cell.length * ys.cell.length),
 ): Float32Array {
   const width = xs.cell.length;
   for (let y = 0; y < ys.cell.length; y++) {
