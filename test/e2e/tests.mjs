@@ -1,0 +1,280 @@
+// The end-to-end tests. Each gets { page, steps, ws, fx, log } from run.mjs, which
+// starts a fresh code-server + Chromium for it and always tears both down.
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  canvasStats,
+  contextMenu,
+  expandFolder,
+  findFrame,
+  poll,
+  recordedToasts,
+  recordToasts,
+  saveText,
+  toastTexts,
+  waitForTab,
+  waitForWorkbench,
+} from './lib/workbench.mjs';
+import { margin } from './lib/fixtures.mjs';
+
+function check(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+// Is this frame shown (every iframe up the chain visible)? Hidden panels keep their frames.
+async function frameVisible(frame) {
+  for (let f = frame; f && f.parentFrame(); f = f.parentFrame()) {
+    const el = await f.frameElement().catch(() => null);
+    if (!el || !(await el.isVisible().catch(() => false))) return false;
+  }
+  return true;
+}
+
+// The visible webview frame that has `selector`.
+async function visibleFrameWith(page, selector, timeout = 90_000) {
+  return poll(`a visible webview frame with ${selector}`, async () => {
+    for (const f of page.frames()) {
+      try {
+        if ((await f.$(selector)) && (await frameVisible(f))) return f;
+      } catch {
+        /* detached */
+      }
+    }
+    return null;
+  }, { timeout });
+}
+
+// Wait for the classify panel of `fileName` to show a result (or its error element).
+async function openClassifyPanel(page, fileName, steps, log) {
+  const tab = await waitForTab(page, `RCNN: ${fileName}`, 60_000);
+  log(`  panel tab: "${tab}"`);
+  const frame = await visibleFrameWith(page, '[data-testid=top-label], [data-testid=error]');
+  const state = await poll('the panel to show a top label or an error', async () => {
+    const err = await frame.$('[data-testid=error]');
+    if (err && (await err.isVisible())) {
+      const t = (await err.textContent()).trim();
+      if (t) return { error: t };
+    }
+    const top = await frame.$('[data-testid=top-label]');
+    const t = top ? (await top.textContent()).trim() : '';
+    return t ? { top: t } : null;
+  }, { timeout: 90_000 });
+  if (state.error) {
+    await steps.shot('panel-error');
+    throw new Error(`the panel for ${fileName} shows an error: ${state.error}`);
+  }
+  return { frame, top: state.top };
+}
+
+// A number shown in `text` that matches `score` as a probability or a percentage.
+function showsScore(text, score) {
+  const nums = (text.match(/\d+(?:\.\d+)?/g) || []).map(Number);
+  return nums.some((n) => Math.abs(n - score) < 0.011 || Math.abs(n - 100 * score) < 1.01);
+}
+
+async function checkTopLabel(frame, top, expected, fileName, log) {
+  const want = expected.top[0];
+  log(`  panel top label "${top}"; CLI says ${want.label} ${want.score.toFixed(4)} (margin ${margin(expected).toFixed(3)})`);
+  check(top.toLowerCase().includes(want.label.toLowerCase()),
+    `panel's top label for ${fileName} is "${top}", the model (CLI run) says "${want.label}"`);
+  const preds = (await frame.locator('[data-testid=predictions]').textContent({ timeout: 10_000 })).replace(/\s+/g, ' ').trim();
+  log(`  predictions: ${preds.slice(0, 160)}`);
+  check(preds.toLowerCase().includes(want.label.toLowerCase()), `predictions list lacks "${want.label}": ${preds}`);
+  check(showsScore(preds, want.score), `predictions show no score close to the CLI's ${want.score.toFixed(4)} for ${want.label}: ${preds}`);
+}
+
+// ---------------------------------------------------------------- tests
+export const tests = [
+  {
+    name: 'classify-image',
+    title: 'Explorer → Classify Image → panel with prediction, heatmap, scrubber, attention',
+    async run({ page, steps, fx, log }) {
+      await waitForWorkbench(page);
+      await steps.shot('workbench');
+      await expandFolder(page, 'images');
+      const img = fx.known;
+      await contextMenu(page, img.name, 'Classify Image', steps);
+      const { frame, top } = await openClassifyPanel(page, img.name, steps, log);
+      await checkTopLabel(frame, top, img.expected, img.name, log);
+
+      // heatmap overlay drawn
+      const heat = '[data-testid=heatmap]';
+      const s0 = await poll('the heatmap canvas to be drawn', async () => {
+        const s = await canvasStats(frame, heat);
+        return s && s.opaque > 0 && s.colours >= 2 ? s : null;
+      }, { timeout: 20_000 }).catch(async (e) => {
+        throw new Error(`${e.message}; canvas: ${JSON.stringify(await canvasStats(frame, heat))}`);
+      });
+      log(`  heatmap ${s0.w}x${s0.h} (shown ${s0.shownW}x${s0.shownH}): ${s0.opaque} painted px, ${s0.colours} colours`);
+      check(s0.shownW > 0 && s0.shownH > 0, 'heatmap canvas is not displayed (zero size)');
+      await steps.shot('panel');
+
+      // timestep scrubber: keyboard to the other end, the overlay must change
+      const slider = frame.locator('input[type=range][data-testid=timestep]');
+      await slider.waitFor({ timeout: 10_000 });
+      const [v0, min, max] = await slider.evaluate((el) => [el.value, el.min, el.max]);
+      log(`  scrubber at ${v0} of [${min}, ${max}]`);
+      check(Number(max) > Number(min), `scrubber range is empty: [${min}, ${max}]`);
+      await slider.focus();
+      await page.keyboard.press(v0 === min ? 'End' : 'Home');
+      const v1 = await slider.evaluate((el) => el.value);
+      check(v1 !== v0, `the scrubber did not move with the keyboard (still ${v1})`);
+      const s1 = await poll('the heatmap to change after scrubbing', async () => {
+        const s = await canvasStats(frame, heat);
+        return s && s.hash !== s0.hash ? s : null;
+      }, { timeout: 10_000 });
+      log(`  scrubbed ${v0} → ${v1}: heatmap changed (${s1.opaque} painted px, ${s1.colours} colours)`);
+      // a middle step too, with an input event as a pointer drag would send
+      const mid = String(Math.round((Number(min) + Number(max)) / 2));
+      await slider.evaluate((el, v) => {
+        el.value = v;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+        el.dispatchEvent(new Event('change', { bubbles: true }));
+      }, mid);
+      const s2 = await poll('the heatmap to change at the middle step', async () => {
+        const s = await canvasStats(frame, heat);
+        return s && s.hash !== s1.hash ? s : null;
+      }, { timeout: 10_000 });
+      log(`  step ${mid}: heatmap changed again (${s2.opaque} painted px)`);
+      await steps.shot('scrubbed');
+
+      // attention view
+      const att = frame.locator('[data-testid=attention-view]');
+      await att.scrollIntoViewIfNeeded({ timeout: 10_000 });
+      check(await att.isVisible(), 'the attention view is not visible');
+      const sa = await poll('the attention canvas to be drawn', async () => {
+        const s = await canvasStats(frame, '[data-testid=attention-view] canvas[data-testid=attention-canvas]');
+        return s && s.opaque > 0 && s.colours >= 2 ? s : null;
+      }, { timeout: 15_000 });
+      log(`  attention canvas ${sa.w}x${sa.h}: ${sa.colours} colours`);
+      await steps.shot('attention');
+
+      const timing = ((await frame.locator('[data-testid=timing]').textContent({ timeout: 5000 })) || '').trim();
+      const provider = ((await frame.locator('[data-testid=provider]').textContent({ timeout: 5000 })) || '').trim();
+      log(`  timing: "${timing}"  provider: "${provider}"`);
+      check(/\d/.test(timing), `the timing element shows no number: "${timing}"`);
+      check(/cpu|cuda|webgpu|dml|directml|coreml/i.test(provider), `the provider element names no execution provider: "${provider}"`);
+    },
+  },
+  {
+    name: 'corrupt-image',
+    title: 'corrupt and empty images → clear error naming the file; host keeps working',
+    async run({ page, steps, fx, log }) {
+      await waitForWorkbench(page);
+      await expandFolder(page, 'images');
+      for (const [file, why] of [
+        ['corrupt.jpg', /corrupt|truncat|premature|invalid|damaged|decode|unsupported|not a valid|bad|unexpected end/i],
+        ['empty.png', /empty|0 bytes|zero|no data|truncat|corrupt|invalid|unsupported/i],
+      ]) {
+        const before = new Set(await toastTexts(page));
+        await contextMenu(page, file, 'Classify Image');
+        const toast = await poll(`an error notification naming ${file}`, async () => {
+          const t = (await toastTexts(page)).find((x) => x.includes(file) && !before.has(x));
+          return t || null;
+        }, { timeout: 60_000 }).catch(async (e) => {
+          await steps.shot(`no-toast-${file}`);
+          throw new Error(`${e.message}; notifications: ${JSON.stringify(await toastTexts(page))}`);
+        });
+        log(`  ${file}: "${toast.slice(0, 200)}"`);
+        check(why.test(toast.replace(file, '')), `the notification for ${file} gives no reason: "${toast}"`);
+        const isError = await page.locator('.notification-toast', { hasText: file }).locator('.codicon-error').count();
+        check(isError > 0, `the notification for ${file} is not an error notification`);
+        await steps.shot(`error-${file.replace(/\W/g, '_')}`);
+      }
+      // the extension host is still alive: a good image classifies
+      const img = fx.second;
+      await contextMenu(page, img.name, 'Classify Image');
+      const { frame, top } = await openClassifyPanel(page, img.name, steps, log);
+      await checkTopLabel(frame, top, img.expected, img.name, log);
+      await steps.shot('good-after-bad');
+    },
+  },
+  {
+    name: 'label-folder',
+    title: 'Explorer → Label Folder → progress → labels.jsonl (one record per image, error rows) → review view',
+    async run({ page, steps, ws, fx, log }) {
+      const folder = path.join(ws, 'batch');
+      const files = fs.readdirSync(folder).sort();
+      const out = path.join(folder, 'labels.jsonl');
+      check(!fs.existsSync(out), 'labels.jsonl exists before the run');
+      await waitForWorkbench(page);
+      await steps.shot('workbench');
+      await recordToasts(page);
+      const t0 = Date.now();
+      await contextMenu(page, 'batch', 'Label Folder', steps);
+      await page.waitForTimeout(700);
+      await steps.shot('progress');
+
+      await poll('batch/labels.jsonl', () => fs.existsSync(out), { timeout: 180_000 });
+      log(`  labels.jsonl appeared after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      const toasts = await recordedToasts(page);
+      saveText(steps.dir, 'toasts.json', toasts);
+      const prog = toasts.find((t) => t.progress);
+      log(`  notifications seen: ${toasts.map((t) => `${t.progress ? '[progress] ' : ''}${t.texts[t.texts.length - 1].slice(0, 80)}`).join(' | ') || '(none)'}`);
+      check(prog, 'no progress notification was shown while labeling');
+
+      // labels.jsonl: one record per file, error rows for the bad ones, labels as the CLI's
+      const text = fs.readFileSync(out, 'utf8');
+      saveText(steps.dir, 'labels.jsonl', text);
+      const recs = text.split('\n').filter((l) => l.trim()).map((l, i) => {
+        try {
+          return JSON.parse(l);
+        } catch {
+          throw new Error(`labels.jsonl line ${i + 1} is not JSON: ${l.slice(0, 200)}`);
+        }
+      });
+      const byName = new Map();
+      for (const r of recs) {
+        check(typeof r.path === 'string' && !path.isAbsolute(r.path), `record path is not relative to the folder: ${JSON.stringify(r.path)}`);
+        check(!byName.has(r.path), `two records for ${r.path}`);
+        byName.set(r.path, r);
+      }
+      const missing = files.filter((f) => !byName.has(f));
+      const extra = [...byName.keys()].filter((p) => !files.includes(p));
+      check(!missing.length, `no record for ${missing.length} of ${files.length} files: ${missing.slice(0, 5).join(', ')}`);
+      check(!extra.length, `records for files that are not in the folder: ${extra.slice(0, 5).join(', ')}`);
+      const badNames = new Set(fx.batchBad);
+      let agree = 0, nearTies = 0;
+      for (const [p, r] of byName) {
+        if (badNames.has(p)) {
+          check(typeof r.error === 'string' && r.error.length > 0, `bad file ${p} has no error reason: ${JSON.stringify(r)}`);
+          check(r.label === undefined || r.label === null, `bad file ${p} got a label: ${JSON.stringify(r)}`);
+          continue;
+        }
+        check(!r.error, `good image ${p} has an error: ${r.error}`);
+        check(typeof r.label === 'string' && typeof r.score === 'number' && r.score > 0 && r.score <= 1, `bad label/score in ${JSON.stringify(r)}`);
+        check(Array.isArray(r.topk) && r.topk.length >= 1, `no topk in ${JSON.stringify(r)}`);
+        const k0 = r.topk[0];
+        const k0label = k0.label ?? k0[0];
+        check(k0label === r.label, `topk[0] (${JSON.stringify(k0)}) is not the label ${r.label}`);
+        check(r.model !== undefined && r.model !== null && JSON.stringify(r.model).length > 2, `no model in ${JSON.stringify(r)}`);
+        const cli = fx.expected[path.join(fx.batchDir, p)];
+        const want = cli.top[0];
+        if (r.label === want.label) {
+          agree++;
+          check(Math.abs(r.score - want.score) < 0.01, `${p}: score ${r.score} differs from the CLI's ${want.score}`);
+        } else if (margin(cli) < 0.02) {
+          nearTies++;
+        } else {
+          throw new Error(`${p}: labeled ${r.label} ${r.score}, the CLI says ${want.label} ${want.score}`);
+        }
+      }
+      log(`  ${recs.length} records for ${files.length} files: ${files.length - badNames.size} labeled (${agree} as the CLI, ${nearTies} near-ties), ${badNames.size} error rows: ${[...badNames].map((b) => `${b}: ${byName.get(b).error}`).join('; ')}`);
+      const counts = {};
+      for (const r of recs) if (r.label) counts[r.label] = (counts[r.label] || 0) + 1;
+      log(`  per label: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+
+      // the review view
+      const tab = await waitForTab(page, 'Review: batch', 60_000);
+      log(`  review tab: "${tab}"`);
+      const frame = await visibleFrameWith(page, '[data-testid=review-gallery]');
+      const n = await poll('review items', async () => {
+        const c = await frame.locator('[data-testid=review-item]').count();
+        return c > 0 ? c : null;
+      }, { timeout: 30_000 });
+      log(`  review gallery shows ${n} items`);
+      await page.waitForTimeout(1000); // thumbnails
+      await steps.shot('review');
+    },
+  },
+];
