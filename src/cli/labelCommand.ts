@@ -1,8 +1,195 @@
-// Placeholder until the batch-labeling engineer lands `rcnn-lens label` (issue 5).
-import { UsageError } from './args';
+/**
+ * `rcnn-lens label <folder> [--out FILE] [--format jsonl|csv|both] [--model PATH]
+ *   [--provider P] [--batch N] [--workers N] [--shard K/N] [--sort copy|move]
+ *   [--sort-dest DIR] [--review-threshold X] [--include GLOB]… [--exclude GLOB]…
+ *   [--follow-symlinks] [--full] [--force] [--json]`
+ *
+ * Labels every image under the folder with the same core as the extension. On a TTY a
+ * progress line goes to stderr; the summary goes to stdout (JSON when stdout is not a TTY
+ * or with --json). Exit 0 when every file was processed (error rows included), 1 when the
+ * run was interrupted, 2 on usage/model/lock/output problems, 3 on other failures.
+ */
+import * as path from 'node:path';
+import { LockedError } from '../core/batch/lock';
+import {
+  CancelledError,
+  ForeignOutputError,
+  type LabelProgress,
+  type OutputSpec,
+  runLabelJob,
+} from '../core/batch/pipeline';
+import { parseShard } from '../core/batch/shard';
+import { sortIntoClassFolders, undoLastSort } from '../core/batch/sort';
+import { isProviderSetting } from '../core/runtime/providers';
+import { parseArgs, UsageError } from './args';
 
-export const LABEL_USAGE = 'usage: rcnn-lens label <folder> [--out FILE] [--format jsonl|csv] [--model PATH] [--provider P] [--batch N] [--shard K/N] [--sort copy|move]';
+export const LABEL_USAGE =
+  'usage: rcnn-lens label <folder> [--out FILE] [--format jsonl|csv|both] [--model PATH] [--provider auto|cpu|…] [--batch N] [--workers N] [--shard K/N] [--sort copy|move] [--sort-dest DIR] [--review-threshold X] [--include GLOB] [--exclude GLOB] [--follow-symlinks] [--full] [--force] [--json]\n       rcnn-lens label --undo-sort <folder>';
 
-export async function runLabelCommand(_argv: readonly string[], _defaultModel: string): Promise<number> {
-  throw new UsageError('label is not available yet');
+function formatEta(s: number | undefined): string {
+  if (s === undefined || !Number.isFinite(s)) return '--:--';
+  const m = Math.floor(s / 60);
+  const sec = Math.floor(s % 60);
+  return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m` : `${m}:${String(sec).padStart(2, '0')}`;
+}
+
+export function progressLine(p: LabelProgress): string {
+  if (p.phase !== 'labeling') return `${p.phase}…`;
+  const pct = p.total ? ((100 * p.done) / p.total).toFixed(1) : '100.0';
+  return `labeling ${p.done}/${p.total} (${pct}%)  ${p.rate.toFixed(0)} img/s  ETA ${formatEta(p.etaSeconds)}  errors ${p.errors}  reused ${p.reused}`;
+}
+
+/** Multi-valued options (`--include a --include b`) are not supported by parseArgs; split them out first. */
+function takeRepeated(argv: readonly string[], names: readonly string[]): { rest: string[]; values: Map<string, string[]> } {
+  const rest: string[] = [];
+  const values = new Map<string, string[]>(names.map((n) => [n, []]));
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const name = names.find((n) => a === `--${n}` || a.startsWith(`--${n}=`));
+    if (!name) {
+      rest.push(a);
+      continue;
+    }
+    const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+    if (v === undefined) throw new UsageError(`--${name} needs a value`);
+    values.get(name)!.push(v);
+  }
+  return { rest, values };
+}
+
+export async function runLabelCommand(argv: readonly string[], defaultModel: string): Promise<number> {
+  const { rest, values: repeated } = takeRepeated(argv, ['include', 'exclude']);
+  const args = parseArgs(rest, {
+    values: ['out', 'format', 'model', 'provider', 'batch', 'workers', 'shard', 'sort', 'sort-dest', 'review-threshold', 'threads', 'top'],
+    flags: ['follow-symlinks', 'full', 'force', 'json', 'undo-sort', 'quiet'],
+  });
+  if (args.positionals.length !== 1) throw new UsageError('give exactly one folder');
+  const folder = path.resolve(args.positionals[0]);
+  const json = args.flags.has('json') || !process.stdout.isTTY;
+
+  if (args.flags.has('undo-sort')) {
+    const r = await undoLastSort(folder);
+    process.stdout.write(json ? JSON.stringify(r) + '\n' : `restored ${r.restored} file(s); ${r.problems.length} problem(s)\n${r.problems.join('\n')}\n`);
+    return r.problems.length ? 1 : 0;
+  }
+
+  const provider = args.values.get('provider') ?? 'auto';
+  if (!isProviderSetting(provider)) throw new UsageError(`unknown provider "${provider}"`);
+  const intOpt = (name: string): number | undefined => {
+    const v = args.values.get(name);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer`);
+    return n;
+  };
+  const batch = intOpt('batch');
+  const workers = intOpt('workers');
+  const threads = intOpt('threads');
+  const top = intOpt('top');
+  let shard;
+  if (args.values.has('shard')) {
+    try {
+      shard = parseShard(args.values.get('shard')!);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  const format = args.values.get('format') ?? (args.values.get('out')?.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl');
+  if (!['jsonl', 'csv', 'both'].includes(format)) throw new UsageError('--format must be jsonl, csv or both');
+  const sort = args.values.get('sort');
+  if (sort !== undefined && sort !== 'copy' && sort !== 'move') throw new UsageError('--sort must be copy or move');
+  const threshold = args.values.has('review-threshold') ? Number(args.values.get('review-threshold')) : 0;
+  if (!(threshold >= 0 && threshold <= 1)) throw new UsageError('--review-threshold must be between 0 and 1');
+
+  const outputs: OutputSpec[] = [];
+  const out = args.values.get('out');
+  const base = out ? path.resolve(out) : path.join(folder, 'labels.jsonl');
+  const stem = base.replace(/\.(jsonl|csv|json)$/i, '');
+  if (format === 'jsonl' || format === 'both') outputs.push({ file: format === 'both' || !out ? `${stem}.jsonl` : base, format: 'jsonl' });
+  if (format === 'csv' || format === 'both') outputs.push({ file: format === 'both' || !out ? `${stem}.csv` : base, format: 'csv' });
+
+  const tty = process.stderr.isTTY && !args.flags.has('quiet');
+  let lastDraw = 0;
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('\nrcnn-lens: stopping; the next run resumes where this one stopped (Ctrl-C again to quit now)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const summary = await runLabelJob(
+      {
+        folder,
+        outputs,
+        modelPath: path.resolve(args.values.get('model') ?? defaultModel),
+        provider,
+        batchSize: batch,
+        workers,
+        intraOpThreads: threads,
+        topK: top,
+        include: repeated.get('include')!.length ? repeated.get('include') : undefined,
+        exclude: repeated.get('exclude')!.length ? repeated.get('exclude') : ['**/node_modules/**', '**/.git/**'],
+        followSymlinks: args.flags.has('follow-symlinks'),
+        shard,
+        full: args.flags.has('full'),
+        force: args.flags.has('force'),
+        workerScript: path.join(__dirname, 'labelWorker.js'),
+      },
+      {
+        signal: controller.signal,
+        log: (line) => {
+          if (tty) process.stderr.write(`\r\x1b[K${line}\n`);
+        },
+        onProgress: (p) => {
+          if (!tty) return;
+          const now = Date.now();
+          if (now - lastDraw < 200 && p.phase === 'labeling' && p.done < p.total) return;
+          lastDraw = now;
+          process.stderr.write(`\r\x1b[K${progressLine(p)}`);
+        },
+      },
+    );
+    if (tty) process.stderr.write('\r\x1b[K');
+    let sorted;
+    if (sort) {
+      sorted = await sortIntoClassFolders({
+        folder,
+        labelsFile: outputs[0].file,
+        mode: sort,
+        dest: args.values.get('sort-dest') ? path.resolve(args.values.get('sort-dest')!) : undefined,
+        reviewThreshold: threshold,
+      });
+    }
+    if (json) {
+      process.stdout.write(JSON.stringify({ ...summary, sort: sorted }) + '\n');
+    } else {
+      const errs = Object.entries(summary.errorCodes).map(([c, n]) => `${c} ${n}`).join(', ');
+      process.stdout.write(
+        `${summary.files} image(s): ${summary.labeled} labeled now, ${summary.reused} unchanged, ${summary.errors} error row(s)${errs ? ` (${errs})` : ''}\n` +
+          `${summary.imagesPerSecond.toFixed(0)} img/s over ${summary.seconds.toFixed(1)} s, model ${summary.model.name} (${summary.model.hash}) on ${summary.model.provider}\n` +
+          `wrote ${summary.outputs.join(', ')}\n` +
+          (sorted ? `${sort === 'move' ? 'moved' : 'copied'} ${sorted.sorted} file(s) into ${sorted.dest} (undo: rcnn-lens label --undo-sort ${folder})\n` : '') +
+          summary.warnings.map((w) => `warning: ${w}\n`).join(''),
+      );
+    }
+    return 0;
+  } catch (err) {
+    if (tty) process.stderr.write('\r\x1b[K');
+    if (err instanceof CancelledError) {
+      process.stderr.write('rcnn-lens: interrupted; rerun the same command to resume\n');
+      return 1;
+    }
+    if (err instanceof LockedError || err instanceof ForeignOutputError) {
+      process.stderr.write(`rcnn-lens: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }

@@ -1,0 +1,119 @@
+/**
+ * One labeling run per folder (and shard) at a time: an exclusive-create lock file holding
+ * the owner's pid, host and start time. A lock whose process is gone (same host, pid not
+ * alive) is stale and taken over; a live one is refused with a message naming the owner.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { STATE_DIR } from './scan';
+
+export interface LockInfo {
+  pid: number;
+  host: string;
+  startedAt: string;
+  purpose: string;
+}
+
+export class LockedError extends Error {
+  constructor(
+    readonly lockFile: string,
+    readonly owner: LockInfo | undefined,
+    folder: string,
+  ) {
+    super(
+      owner
+        ? `Another RCNN Lens run is already working on ${folder} (${owner.purpose}, process ${owner.pid} on ${owner.host}, started ${owner.startedAt}). Wait for it to finish or cancel it; if that process no longer exists, delete ${lockFile}.`
+        : `Another RCNN Lens run is already working on ${folder} (lock file ${lockFile}).`,
+    );
+    this.name = 'LockedError';
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface FolderLock {
+  file: string;
+  release(): Promise<void>;
+}
+
+/** Where the lock for `folder` lives: inside its state folder, or in the temp folder if that is read-only. */
+async function lockPath(folder: string, name: string): Promise<string> {
+  const dir = path.join(folder, STATE_DIR);
+  try {
+    await mkdir(dir, { recursive: true });
+    return path.join(dir, name);
+  } catch {
+    const key = createHash('sha256').update(path.resolve(folder)).digest('hex').slice(0, 16);
+    const tmp = path.join(os.tmpdir(), 'rcnn-lens-locks');
+    await mkdir(tmp, { recursive: true });
+    return path.join(tmp, `${key}-${name}`);
+  }
+}
+
+export async function readLock(file: string): Promise<LockInfo | undefined> {
+  try {
+    const v = JSON.parse(await readFile(file, 'utf8'));
+    return typeof v.pid === 'number' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function acquireLock(folder: string, purpose: string, name = 'label.lock'): Promise<FolderLock> {
+  const file = await lockPath(folder, name);
+  const info: LockInfo = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), purpose };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fh = await open(file, 'wx');
+      await fh.writeFile(JSON.stringify(info));
+      await fh.close();
+      let released = false;
+      return {
+        file,
+        release: async () => {
+          if (released) return;
+          released = true;
+          const current = await readLock(file);
+          if (current && current.pid === info.pid && current.startedAt === info.startedAt) await unlink(file).catch(() => undefined);
+        },
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = await readLock(file);
+      const stale = owner
+        ? owner.host === os.hostname() && !isAlive(owner.pid)
+        : await olderThan(file, 10_000); // unparseable: a writer died between create and write
+      if (!stale) throw new LockedError(file, owner, folder);
+      await unlink(file).catch(() => undefined);
+    }
+  }
+  throw new LockedError(file, await readLock(file), folder);
+}
+
+async function olderThan(file: string, ms: number): Promise<boolean> {
+  try {
+    const { stat } = await import('node:fs/promises');
+    const st = await stat(file);
+    return Date.now() - st.mtimeMs > ms;
+  } catch {
+    return true;
+  }
+}
+
+/** Whether a live run holds the lock (for features that must not write during a run). */
+export async function isLocked(folder: string, name = 'label.lock'): Promise<LockInfo | undefined> {
+  const file = await lockPath(folder, name);
+  const owner = await readLock(file);
+  if (!owner) return undefined;
+  if (owner.host === os.hostname() && !isAlive(owner.pid)) return undefined;
+  return owner;
+}

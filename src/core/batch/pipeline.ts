@@ -1,0 +1,420 @@
+/**
+ * The labeling run: scan → skip what is unchanged → batches to worker processes (decode +
+ * model, several batches in flight so decoding and inference overlap) → records appended
+ * to a journal as they complete → final labels file(s) written atomically.
+ *
+ * Crash safety: the journal (`.rcnn-lens/<out>.partial.jsonl` next to the output) is
+ * append-only; a cancelled or killed run leaves it behind and the next run resumes from it.
+ * The labels file is only ever replaced whole (temp + rename).
+ * No vscode import: the extension and the CLI both drive this.
+ */
+import { mkdir, open, readFile, realpath, stat, unlink } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { entropy, topK } from '../math/softmax';
+import type { ProviderSetting } from '../runtime/providers';
+import { DEFAULT_MAX_PIXELS } from '../image/preprocess';
+import { readHead, writeFileAtomic } from './fsutil';
+import { type FolderLock, acquireLock } from './lock';
+import {
+  CSV_HEADER,
+  type LabelFormat,
+  type LabelRecord,
+  looksLikeOurs,
+  parseJsonLine,
+  parseLabelsText,
+  toCsvLine,
+  toJsonLine,
+} from './records';
+import { type ScanEntry, STATE_DIR, scanFolder } from './scan';
+import { type Shard, inShard, shardSuffix } from './shard';
+import { type ModelSummary, WorkerPool } from './workerPool';
+
+export interface OutputSpec {
+  file: string;
+  format: LabelFormat;
+}
+
+export interface LabelJobOptions {
+  folder: string;
+  /** Files to write; default `<folder>/labels.jsonl`. The first one holds the run's state. */
+  outputs?: OutputSpec[];
+  modelPath: string;
+  provider?: ProviderSetting;
+  /** Images per model run; 0/undefined chooses by provider. */
+  batchSize?: number;
+  /** Worker processes; 0/undefined chooses by core count. */
+  workers?: number;
+  /** onnxruntime intra-op threads per worker; 0/undefined chooses. */
+  intraOpThreads?: number;
+  decodeConcurrency?: number;
+  include?: readonly string[];
+  exclude?: readonly string[];
+  followSymlinks?: boolean;
+  shard?: Shard;
+  maxPixels?: number;
+  topK?: number;
+  /** Replace an existing output file that is not ours. */
+  force?: boolean;
+  /** Ignore previous results and label everything again. */
+  full?: boolean;
+  /** dist/labelWorker.js */
+  workerScript: string;
+  workerEnv?: NodeJS.ProcessEnv;
+  batchTimeoutMs?: number;
+}
+
+export type Phase = 'starting' | 'scanning' | 'labeling' | 'writing' | 'done';
+
+export interface LabelProgress {
+  phase: Phase;
+  /** Files to label in this run (excluding reused ones); known after the scan. */
+  total: number;
+  /** Files labeled or failed so far in this run. */
+  done: number;
+  errors: number;
+  /** Files whose previous result was reused (unchanged, or resumed from a journal). */
+  reused: number;
+  /** Images per second over the last few seconds. */
+  rate: number;
+  etaSeconds: number | undefined;
+}
+
+export interface LabelSummary {
+  status: 'completed' | 'cancelled';
+  folder: string;
+  outputs: string[];
+  model: ModelSummary;
+  /** Every image in the folder (this shard). */
+  files: number;
+  labeled: number;
+  errors: number;
+  reused: number;
+  errorCodes: Record<string, number>;
+  classCounts: Record<string, number>;
+  seconds: number;
+  imagesPerSecond: number;
+  workerRestarts: number;
+  warnings: string[];
+  batchSize: number;
+  workers: number;
+}
+
+export class ForeignOutputError extends Error {
+  constructor(readonly file: string) {
+    super(`${file} already exists and was not written by RCNN Lens; refusing to overwrite it (choose another output file, or force)`);
+    this.name = 'ForeignOutputError';
+  }
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super('the labeling run was cancelled');
+    this.name = 'CancelledError';
+  }
+}
+
+/** Default batch size per provider: GPUs want big batches, the CPU is near its best at 64. */
+export function defaultBatchSize(provider: string): number {
+  return provider === 'cpu' ? 64 : 256;
+}
+
+export function defaultOutputs(folder: string): OutputSpec[] {
+  return [{ file: path.join(folder, 'labels.jsonl'), format: 'jsonl' }];
+}
+
+/** Where the journal of an output lives. */
+export function journalPath(output: string): string {
+  return path.join(path.dirname(output), STATE_DIR, `${path.basename(output)}.partial.jsonl`);
+}
+
+function toPosixRel(from: string, to: string): string {
+  return path.relative(from, to).split(path.sep).join('/');
+}
+
+/** Reads an existing labels file of ours into path → JSONL line. */
+export async function readLabelsFile(file: string, format: LabelFormat): Promise<LabelRecord[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  if (!looksLikeOurs(text.slice(0, 65536), format)) return [];
+  return parseLabelsText(text, format);
+}
+
+export async function assertWritableOutputs(outputs: readonly OutputSpec[], force = false): Promise<void> {
+  if (force) return;
+  for (const o of outputs) {
+    const head = await readHead(o.file);
+    if (head !== undefined && !looksLikeOurs(head, o.format)) throw new ForeignOutputError(o.file);
+  }
+}
+
+/** Records of the folder's files in scan order, as lines of the given format. */
+function* renderLines(order: readonly ScanEntry[], records: Map<string, string>, format: LabelFormat): Generator<string> {
+  if (format === 'csv') yield CSV_HEADER + '\n';
+  let chunk = '';
+  for (const e of order) {
+    const line = records.get(e.rel);
+    if (!line) continue;
+    chunk += (format === 'csv' ? toCsvLine(JSON.parse(line) as LabelRecord) : line) + '\n';
+    if (chunk.length > 256 * 1024) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
+}
+
+export async function runLabelJob(
+  options: LabelJobOptions,
+  hooks: { onProgress?: (p: LabelProgress) => void; signal?: AbortSignal; log?: (line: string) => void } = {},
+): Promise<LabelSummary> {
+  const started = performance.now();
+  const { signal, log } = hooks;
+  const folder = await realpath(options.folder).catch(() => {
+    throw new Error(`folder not found: ${options.folder}`);
+  });
+  if (!(await stat(folder)).isDirectory()) throw new Error(`${options.folder} is not a folder`);
+  const outputs = (options.outputs?.length ? options.outputs : defaultOutputs(folder)).map((o) => ({ ...o, file: path.resolve(o.file) }));
+  const primary = outputs[0];
+  const warnings: string[] = [];
+  const progress: LabelProgress = { phase: 'starting', total: 0, done: 0, errors: 0, reused: 0, rate: 0, etaSeconds: undefined };
+  const emit = () => hooks.onProgress?.({ ...progress });
+  const checkCancel = () => {
+    if (signal?.aborted) throw new CancelledError();
+  };
+
+  const lock: FolderLock = await acquireLock(folder, `labeling${options.shard && options.shard.count > 1 ? ` shard ${options.shard.index}/${options.shard.count}` : ''}`, `label${shardSuffix(options.shard)}.lock`);
+  let pool: WorkerPool | undefined;
+  let journal: Awaited<ReturnType<typeof open>> | undefined;
+  const onAbort = () => pool?.dispose();
+  signal?.addEventListener('abort', onAbort);
+  try {
+    await assertWritableOutputs(outputs, options.force);
+    emit();
+
+    // Previous results: the labels file, then the journal of an interrupted run on top.
+    const previous = new Map<string, string>();
+    const journalFile = journalPath(primary.file);
+    if (!options.full) {
+      for (const r of await readLabelsFile(primary.file, primary.format)) previous.set(r.path, toJsonLine(r));
+      try {
+        const text = await readFile(journalFile, 'utf8');
+        let resumed = 0;
+        for (const line of text.split('\n')) {
+          const r = line ? parseJsonLine(line) : undefined; // a torn last line is skipped
+          if (r) {
+            previous.set(r.path, line);
+            resumed++;
+          }
+        }
+        if (resumed) log?.(`resuming an interrupted run: ${resumed} result(s) in ${journalFile}`);
+      } catch {
+        // no journal: nothing to resume
+      }
+    }
+
+    // Scan.
+    progress.phase = 'scanning';
+    emit();
+    const skipFiles = new Set<string>();
+    for (const o of outputs) {
+      const rel = toPosixRel(folder, o.file);
+      if (!rel.startsWith('..')) skipFiles.add(rel);
+    }
+    const entries = (
+      await scanFolder(folder, {
+        include: options.include,
+        exclude: options.exclude,
+        followSymlinks: options.followSymlinks,
+        skipFiles,
+        onWarning: (m) => {
+          warnings.push(m);
+          log?.(m);
+        },
+        signal,
+      })
+    ).filter((e) => inShard(e.rel, options.shard));
+    checkCancel();
+
+    // Model.
+    const cpuCount = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+    const workers = options.workers && options.workers > 0 ? options.workers : Math.min(4, Math.max(1, cpuCount));
+    pool = new WorkerPool({
+      script: options.workerScript,
+      workers,
+      modelPath: options.modelPath,
+      provider: options.provider ?? 'auto',
+      intraOpThreads: options.intraOpThreads ?? Math.max(1, Math.floor(cpuCount / workers)),
+      decodeConcurrency: options.decodeConcurrency ?? 4,
+      maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
+      batchTimeoutMs: options.batchTimeoutMs ?? 120_000,
+      env: options.workerEnv,
+      log,
+    });
+    const model = await pool.start();
+    checkCancel();
+    const modelRef = { name: model.name, hash: model.hash };
+    const K = model.labels.length;
+    const batchSize = options.batchSize && options.batchSize > 0 ? options.batchSize : defaultBatchSize(model.provider);
+    const k = Math.min(options.topK ?? 5, K);
+
+    // Decide what to (re)label.
+    const records = new Map<string, string>();
+    const todo: ScanEntry[] = [];
+    const retryCodes = new Set(['unreadable', 'not_found', 'crash', 'timeout']);
+    let errorsTotal = 0;
+    for (const e of entries) {
+      const prevLine = previous.get(e.rel);
+      const prev = prevLine ? parseJsonLine(prevLine) : undefined;
+      const unchanged = prev && prev.size === e.size && prev.mtime === e.mtimeMs && !e.problem;
+      if (unchanged && prev.model.hash === model.hash && !(prev.error && retryCodes.has(prev.error.code))) {
+        records.set(e.rel, prevLine!);
+        progress.reused++;
+        if (prev.error) errorsTotal++;
+        continue;
+      }
+      if (e.problem) {
+        records.set(e.rel, toJsonLine({ path: e.rel, error: e.problem, model: modelRef, size: e.size, mtime: e.mtimeMs }));
+        progress.errors++;
+        errorsTotal++;
+        continue;
+      }
+      todo.push(e);
+    }
+    // Human corrections survive relabeling as long as the file itself did not change.
+    const keptReviews = new Map<string, LabelRecord['reviewed']>();
+    for (const e of todo) {
+      const prev = previous.get(e.rel);
+      const r = prev ? parseJsonLine(prev) : undefined;
+      if (r?.reviewed && r.size === e.size && r.mtime === e.mtimeMs) keptReviews.set(e.rel, r.reviewed);
+    }
+    previous.clear();
+
+    progress.phase = 'labeling';
+    progress.total = todo.length;
+    emit();
+
+    await mkdir(path.dirname(journalFile), { recursive: true });
+    journal = await open(journalFile, 'a');
+    const journalHandle = journal;
+
+    // Rate over a sliding window of completions.
+    const window: Array<{ t: number; n: number }> = [{ t: performance.now(), n: 0 }];
+    const updateRate = () => {
+      const now = performance.now();
+      window.push({ t: now, n: progress.done });
+      while (window.length > 2 && now - window[0].t > 5000) window.shift();
+      const first = window[0];
+      const dt = (now - first.t) / 1000;
+      progress.rate = dt > 0 ? (progress.done - first.n) / dt : 0;
+      const left = progress.total - progress.done;
+      progress.etaSeconds = progress.rate > 0 ? left / progress.rate : undefined;
+    };
+
+    const handle = async (batch: ScanEntry[]) => {
+      const out = await pool!.process(batch.map((e) => e.abs));
+      let lines = '';
+      batch.forEach((e, i) => {
+        const err = out.errors[i];
+        let rec: LabelRecord;
+        if (err) {
+          rec = { path: e.rel, error: { code: err.code, message: err.message }, model: modelRef, size: e.size, mtime: e.mtimeMs };
+          progress.errors++;
+          errorsTotal++;
+        } else {
+          const probs = out.probs.subarray(i * K, (i + 1) * K);
+          const top = topK(probs, model.labels, k);
+          rec = {
+            path: e.rel,
+            label: top[0].label,
+            score: top[0].score,
+            topk: top.map((t) => ({ label: t.label, score: t.score })),
+            entropy: entropy(probs),
+            margin: top[0].score - (top[1]?.score ?? 0),
+            model: modelRef,
+            size: e.size,
+            mtime: e.mtimeMs,
+          };
+          const reviewed = keptReviews.get(e.rel);
+          if (reviewed) rec.reviewed = reviewed;
+        }
+        const line = toJsonLine(rec);
+        records.set(e.rel, line);
+        lines += line + '\n';
+      });
+      await journalHandle.write(lines);
+      progress.done += batch.length;
+      updateRate();
+      emit();
+    };
+
+    // Keep every worker busy with two batches (one decoding while the other runs the model).
+    const maxInFlight = pool.size * 2;
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
+    for (let i = 0; i < todo.length && !failure; i += batchSize) {
+      if (signal?.aborted) break;
+      const p = handle(todo.slice(i, i + batchSize)).catch((err) => {
+        failure ??= err;
+      });
+      inFlight.add(p);
+      p.finally(() => inFlight.delete(p));
+      if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    if (signal?.aborted) throw new CancelledError();
+    if (failure) throw failure;
+
+    progress.phase = 'writing';
+    emit();
+    await journal.close();
+    journal = undefined;
+    for (const o of outputs) {
+      await mkdir(path.dirname(o.file), { recursive: true });
+      await writeFileAtomic(o.file, renderLines(entries, records, o.format));
+    }
+    await unlink(journalFile).catch(() => undefined);
+
+    const classCounts: Record<string, number> = {};
+    const errorCodes: Record<string, number> = {};
+    for (const line of records.values()) {
+      const r = JSON.parse(line) as LabelRecord;
+      if (r.error) errorCodes[r.error.code] = (errorCodes[r.error.code] ?? 0) + 1;
+      else {
+        const l = r.reviewed?.label ?? r.label!;
+        classCounts[l] = (classCounts[l] ?? 0) + 1;
+      }
+    }
+    progress.phase = 'done';
+    emit();
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      status: 'completed',
+      folder,
+      outputs: outputs.map((o) => o.file),
+      model,
+      files: entries.length,
+      labeled: progress.done,
+      errors: errorsTotal,
+      reused: progress.reused,
+      errorCodes,
+      classCounts,
+      seconds,
+      imagesPerSecond: progress.done / Math.max(1e-9, seconds),
+      workerRestarts: pool.restarts,
+      warnings,
+      batchSize,
+      workers,
+    };
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    pool?.dispose();
+    await journal?.close().catch(() => undefined);
+    await lock.release();
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * The labels file format: one record per image, as JSON Lines (default) or CSV.
+ *
+ * JSONL record: {"path","label","score","topk":[{label,score}],"entropy","margin",
+ *   "model":{"name","hash"},"size","mtime"} — or "error":{"code","message"} instead of
+ *   label/score/topk for a file that could not be labeled — plus "reviewed":{"label","at"}
+ *   once a human accepted (same label) or corrected (other label) it.
+ * `label`/`score` are always the model's prediction; the label to use is
+ * `reviewed.label ?? label` (see effectiveLabel). `size`/`mtime` make reruns incremental.
+ */
+export interface TopEntry {
+  label: string;
+  score: number;
+}
+
+export interface LabelRecord {
+  path: string;
+  label?: string;
+  score?: number;
+  topk?: TopEntry[];
+  entropy?: number;
+  margin?: number;
+  error?: { code: string; message: string };
+  model: { name: string; hash: string };
+  reviewed?: { label: string; at: string };
+  size: number;
+  mtime: number;
+}
+
+export type LabelFormat = 'jsonl' | 'csv';
+
+export function effectiveLabel(r: LabelRecord): string | undefined {
+  return r.reviewed?.label ?? r.label;
+}
+
+const round = (x: number) => Math.round(x * 1e6) / 1e6;
+
+export function toJsonLine(r: LabelRecord): string {
+  // Fixed key order, so files diff well and reruns are byte-stable.
+  const o: Record<string, unknown> = { path: r.path };
+  if (r.error) {
+    o.error = r.error;
+  } else {
+    o.label = r.label;
+    o.score = round(r.score ?? 0);
+    o.topk = (r.topk ?? []).map((t) => ({ label: t.label, score: round(t.score) }));
+    if (r.entropy !== undefined) o.entropy = round(r.entropy);
+    if (r.margin !== undefined) o.margin = round(r.margin);
+  }
+  if (r.reviewed) o.reviewed = r.reviewed;
+  o.model = { name: r.model.name, hash: r.model.hash };
+  o.size = r.size;
+  o.mtime = r.mtime;
+  return JSON.stringify(o);
+}
+
+export function isLabelRecord(v: unknown): v is LabelRecord {
+  if (!v || typeof v !== 'object') return false;
+  const r = v as Partial<LabelRecord>;
+  return (
+    typeof r.path === 'string' &&
+    !!r.model &&
+    typeof r.model === 'object' &&
+    typeof r.model.hash === 'string' &&
+    (typeof r.label === 'string' || (!!r.error && typeof r.error.code === 'string'))
+  );
+}
+
+export function parseJsonLine(line: string): LabelRecord | undefined {
+  try {
+    const v = JSON.parse(line);
+    return isLabelRecord(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- CSV (RFC 4180) ----
+
+export const CSV_COLUMNS = [
+  'path', 'label', 'score', 'topk', 'entropy', 'margin', 'error_code', 'error_message',
+  'reviewed_label', 'reviewed_at', 'model_name', 'model_hash', 'size', 'mtime',
+] as const;
+export const CSV_HEADER = CSV_COLUMNS.join(',');
+
+export function csvField(value: string): string {
+  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+export function toCsvLine(r: LabelRecord): string {
+  const num = (x: number | undefined) => (x === undefined ? '' : String(round(x)));
+  const cells = [
+    r.path,
+    r.error ? '' : (r.label ?? ''),
+    r.error ? '' : num(r.score),
+    r.error ? '' : JSON.stringify((r.topk ?? []).map((t) => ({ label: t.label, score: round(t.score) }))),
+    r.error ? '' : num(r.entropy),
+    r.error ? '' : num(r.margin),
+    r.error?.code ?? '',
+    r.error?.message ?? '',
+    r.reviewed?.label ?? '',
+    r.reviewed?.at ?? '',
+    r.model.name,
+    r.model.hash,
+    String(r.size),
+    String(r.mtime),
+  ];
+  return cells.map(csvField).join(',');
+}
+
+/** Splits CSV text into rows of fields (quoted fields may contain commas, quotes, newlines). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let i = 0;
+  let quoted = false;
+  let any = false;
+  while (i < text.length) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i += 2;
+          continue;
+        }
+        quoted = false;
+      } else {
+        field += c;
+      }
+      i++;
+      continue;
+    }
+    if (c === '"' && field === '') {
+      quoted = true;
+      any = true;
+    } else if (c === ',') {
+      row.push(field);
+      field = '';
+      any = true;
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      any = false;
+    } else {
+      field += c;
+      any = true;
+    }
+    i++;
+  }
+  if (any || field !== '' || row.length) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows;
+}
+
+export function recordFromCsvRow(cells: readonly string[]): LabelRecord | undefined {
+  if (cells.length !== CSV_COLUMNS.length) return undefined;
+  const get = (k: (typeof CSV_COLUMNS)[number]) => cells[CSV_COLUMNS.indexOf(k)];
+  const num = (s: string) => (s === '' ? undefined : Number(s));
+  const r: LabelRecord = {
+    path: get('path'),
+    model: { name: get('model_name'), hash: get('model_hash') },
+    size: Number(get('size')),
+    mtime: Number(get('mtime')),
+  };
+  if (get('error_code')) {
+    r.error = { code: get('error_code'), message: get('error_message') };
+  } else {
+    r.label = get('label');
+    r.score = num(get('score'));
+    try {
+      r.topk = JSON.parse(get('topk') || '[]');
+    } catch {
+      r.topk = [];
+    }
+    r.entropy = num(get('entropy'));
+    r.margin = num(get('margin'));
+  }
+  if (get('reviewed_label')) r.reviewed = { label: get('reviewed_label'), at: get('reviewed_at') };
+  return isLabelRecord(r) ? r : undefined;
+}
+
+export function formatOf(file: string): LabelFormat {
+  return file.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl';
+}
+
+/** Parses a whole labels file. Lines that are not records are skipped (torn tails). */
+export function parseLabelsText(text: string, format: LabelFormat): LabelRecord[] {
+  const out: LabelRecord[] = [];
+  if (format === 'csv') {
+    const rows = parseCsv(text);
+    for (let i = 1; i < rows.length; i++) {
+      const r = recordFromCsvRow(rows[i]);
+      if (r) out.push(r);
+    }
+  } else {
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      const r = parseJsonLine(line);
+      if (r) out.push(r);
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether an existing file is one of ours (safe to replace): a CSV starting with our exact
+ * header, or a JSONL whose first line is one of our records. An empty file counts as ours
+ * (nothing to lose). Anything else belongs to the user.
+ */
+export function looksLikeOurs(head: string, format: LabelFormat): boolean {
+  if (head.trim() === '') return true;
+  const first = head.split(/\r?\n/, 1)[0];
+  if (format === 'csv') return first === CSV_HEADER;
+  return parseJsonLine(first) !== undefined;
+}

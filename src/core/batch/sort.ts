@@ -1,0 +1,316 @@
+/**
+ * "Sort into class folders" (copy or move into `<dest>/<class>/<file>`, the ImageFolder
+ * layout) and "Undo Last Sort".
+ *
+ * Every operation is written to a journal (`<folder>/.rcnn-lens/sorts/<time>.jsonl`)
+ * before it happens and marked done after; a name clash gets a ` (n)` suffix, never an
+ * overwrite. Undo replays the newest journal backwards and works after a crash mid-sort
+ * too: it checks on disk which side of each operation exists.
+ */
+import { constants } from 'node:fs';
+import { copyFile, lstat, mkdir, open, readFile, readdir, rename, rmdir, stat, unlink, utimes } from 'node:fs/promises';
+import * as path from 'node:path';
+import { readLabelsFile } from './pipeline';
+import { writeFileAtomic } from './fsutil';
+import { acquireLock } from './lock';
+import { type LabelRecord, formatOf, toCsvLine, toJsonLine, CSV_HEADER } from './records';
+import { STATE_DIR } from './scan';
+
+export interface SortOptions {
+  folder: string;
+  labelsFile: string;
+  mode: 'copy' | 'move';
+  /** Root of the class folders; default: the folder itself (move) or `<folder>-sorted` (copy). */
+  dest?: string;
+  /** Files whose score is under this (and not human-reviewed) go to `_review`. 0 disables. */
+  reviewThreshold?: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface SortResult {
+  sorted: number;
+  unchanged: number;
+  skippedErrors: number;
+  dest: string;
+  journal: string;
+  classCounts: Record<string, number>;
+}
+
+interface JournalHeader {
+  kind: 'header';
+  version: 1;
+  folder: string;
+  dest: string;
+  mode: 'copy' | 'move';
+  labelsFile: string;
+  startedAt: string;
+}
+interface JournalOp {
+  kind: 'op';
+  seq: number;
+  op: 'copy' | 'move' | 'mkdir';
+  from: string;
+  to: string;
+}
+interface JournalDone {
+  kind: 'done';
+  seq: number;
+}
+interface JournalLabels {
+  kind: 'labels';
+  /** Labels-file paths were rewritten to follow moved files. */
+  rewritten: true;
+}
+interface JournalComplete {
+  kind: 'complete';
+}
+type JournalLine = JournalHeader | JournalOp | JournalDone | JournalLabels | JournalComplete;
+
+export const REVIEW_GROUP = '_review';
+
+export function sortsDir(folder: string): string {
+  return path.join(folder, STATE_DIR, 'sorts');
+}
+
+/** A class name as a single safe folder name. */
+export function classFolderName(label: string): string {
+  let s = label.replace(/[/\\:*?"<>|\u0000-\u001f]/g, '_').trim();
+  if (!s || s === '.' || s === '..') s = '_unnamed';
+  return s;
+}
+
+async function exists(p: string): Promise<boolean> {
+  return lstat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** `name.ext`, `name (1).ext`, … — the first one that is free (also among names claimed in this sort). */
+async function freeName(dir: string, base: string, claimed: Set<string>): Promise<string> {
+  const ext = path.extname(base);
+  const stem = base.slice(0, base.length - ext.length);
+  for (let n = 0; ; n++) {
+    const candidate = path.join(dir, n === 0 ? base : `${stem} (${n})${ext}`);
+    if (!claimed.has(candidate) && !(await exists(candidate))) {
+      claimed.add(candidate);
+      return candidate;
+    }
+  }
+}
+
+async function moveFile(from: string, to: string): Promise<void> {
+  try {
+    // rename would replace an existing target; the caller picked a free name, and the
+    // journal records it, so a race with another writer is the only way to clash.
+    await rename(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    await copyPreserving(from, to);
+    await unlink(from);
+  }
+}
+
+async function copyPreserving(from: string, to: string): Promise<void> {
+  await copyFile(from, to, constants.COPYFILE_EXCL);
+  const st = await stat(from);
+  await utimes(to, st.atime, st.mtime);
+}
+
+function isInside(parent: string, child: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+async function rewriteLabels(file: string, records: LabelRecord[]): Promise<void> {
+  const format = formatOf(file);
+  const lines = records.map((r) => (format === 'csv' ? toCsvLine(r) : toJsonLine(r)) + '\n');
+  await writeFileAtomic(file, format === 'csv' ? [CSV_HEADER + '\n', ...lines] : lines);
+}
+
+export async function sortIntoClassFolders(options: SortOptions): Promise<SortResult> {
+  const folder = path.resolve(options.folder);
+  const dest = path.resolve(options.dest ?? (options.mode === 'move' ? folder : `${folder}-sorted`));
+  const lock = await acquireLock(folder, `sorting into class folders`);
+  const journalFile = path.join(sortsDir(folder), `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.jsonl`);
+  try {
+    const records = await readLabelsFile(options.labelsFile, formatOf(options.labelsFile));
+    if (!records.length) throw new Error(`no labels found in ${options.labelsFile}; label the folder first`);
+    await mkdir(sortsDir(folder), { recursive: true });
+    const journal = await open(journalFile, 'wx');
+    const write = async (l: JournalLine, sync: boolean) => {
+      await journal.write(JSON.stringify(l) + '\n');
+      if (sync) await journal.datasync();
+    };
+    const header: JournalHeader = {
+      kind: 'header',
+      version: 1,
+      folder,
+      dest,
+      mode: options.mode,
+      labelsFile: path.resolve(options.labelsFile),
+      startedAt: new Date().toISOString(),
+    };
+    await write(header, true);
+    const threshold = options.reviewThreshold ?? 0;
+    const claimed = new Set<string>();
+    const madeDirs = new Set<string>();
+    let seq = 0;
+    const result: SortResult = { sorted: 0, unchanged: 0, skippedErrors: 0, dest, journal: journalFile, classCounts: {} };
+    const moved = new Map<string, string>();
+    try {
+      let i = 0;
+      for (const r of records) {
+        options.onProgress?.(i++, records.length);
+        if (options.signal?.aborted) break;
+        if (r.error) {
+          result.skippedErrors++;
+          continue;
+        }
+        const group = r.reviewed ? r.reviewed.label : threshold > 0 && (r.score ?? 0) < threshold ? REVIEW_GROUP : r.label!;
+        const dir = path.join(dest, classFolderName(group));
+        const from = path.join(folder, ...r.path.split('/'));
+        if (path.dirname(from) === dir) {
+          result.unchanged++;
+          continue;
+        }
+        if (!(await exists(from))) {
+          result.unchanged++;
+          continue;
+        }
+        if (!madeDirs.has(dir)) {
+          // Record each folder we create (outermost first), so undo can remove it again.
+          const missing: string[] = [];
+          for (let d = dir; !(await exists(d)); d = path.dirname(d)) missing.unshift(d);
+          for (const d of missing) {
+            const op: JournalOp = { kind: 'op', seq: ++seq, op: 'mkdir', from: '', to: d };
+            await write(op, false);
+            await mkdir(d);
+            await write({ kind: 'done', seq: op.seq }, false);
+          }
+          madeDirs.add(dir);
+        }
+        const to = await freeName(dir, path.basename(from), claimed);
+        const op: JournalOp = { kind: 'op', seq: ++seq, op: options.mode, from, to };
+        await write(op, options.mode === 'move');
+        if (options.mode === 'move') await moveFile(from, to);
+        else await copyPreserving(from, to);
+        await write({ kind: 'done', seq: op.seq }, false);
+        result.sorted++;
+        result.classCounts[group] = (result.classCounts[group] ?? 0) + 1;
+        if (options.mode === 'move') moved.set(r.path, to);
+      }
+      // Moved files keep their labels (and reviews): point the records at the new paths,
+      // so a rerun recognises them as unchanged.
+      if (moved.size && isInside(folder, dest) || (moved.size && dest === folder)) {
+        const updated = records.map((r) => {
+          const to = moved.get(r.path);
+          return to ? { ...r, path: path.relative(folder, to).split(path.sep).join('/') } : r;
+        });
+        await write({ kind: 'labels', rewritten: true }, true);
+        await rewriteLabels(options.labelsFile, updated);
+      }
+      await write({ kind: 'complete' }, true);
+    } finally {
+      await journal.close();
+    }
+    return result;
+  } finally {
+    await lock.release();
+  }
+}
+
+export interface UndoResult {
+  journal: string | undefined;
+  restored: number;
+  problems: string[];
+}
+
+async function latestJournal(folder: string): Promise<string | undefined> {
+  let names: string[];
+  try {
+    names = await readdir(sortsDir(folder));
+  } catch {
+    return undefined;
+  }
+  const open = names.filter((n) => n.endsWith('.jsonl') && !n.endsWith('.undone.jsonl')).sort();
+  return open.length ? path.join(sortsDir(folder), open[open.length - 1]) : undefined;
+}
+
+export async function hasUndoableSort(folder: string): Promise<boolean> {
+  return (await latestJournal(path.resolve(folder))) !== undefined;
+}
+
+export async function undoLastSort(folderArg: string): Promise<UndoResult> {
+  const folder = path.resolve(folderArg);
+  const lock = await acquireLock(folder, 'undoing a sort');
+  try {
+    const file = await latestJournal(folder);
+    if (!file) return { journal: undefined, restored: 0, problems: ['there is no sort to undo in this folder'] };
+    const lines: JournalLine[] = [];
+    for (const l of (await readFile(file, 'utf8')).split('\n')) {
+      if (!l) continue;
+      try {
+        lines.push(JSON.parse(l));
+      } catch {
+        // torn last line of a crashed sort: that operation never started
+      }
+    }
+    const header = lines.find((l): l is JournalHeader => l.kind === 'header');
+    if (!header) throw new Error(`${file} is not a sort journal`);
+    const ops = lines.filter((l): l is JournalOp => l.kind === 'op');
+    const done = new Set(lines.filter((l): l is JournalDone => l.kind === 'done').map((l) => l.seq));
+    const problems: string[] = [];
+    let restored = 0;
+    const movedBack = new Map<string, string>();
+    for (const op of [...ops].reverse()) {
+      if (op.op === 'mkdir') {
+        try {
+          await rmdir(op.to);
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code !== 'ENOENT') problems.push(`kept folder ${op.to}: it is not empty (${code})`);
+        }
+        continue;
+      }
+      const hasTo = await exists(op.to);
+      const hasFrom = await exists(op.from);
+      if (op.op === 'copy') {
+        if (hasTo) {
+          await unlink(op.to);
+          restored++;
+        }
+        continue;
+      }
+      // move
+      if (hasTo && !hasFrom) {
+        await mkdir(path.dirname(op.from), { recursive: true });
+        await moveFile(op.to, op.from);
+        movedBack.set(op.to, op.from);
+        restored++;
+      } else if (hasTo && hasFrom) {
+        problems.push(`both ${op.from} and ${op.to} exist now; left both in place`);
+      } else if (!hasTo && !hasFrom) {
+        problems.push(`${op.from} is missing (moved to ${op.to}, which is gone too)`);
+      } else if (done.has(op.seq)) {
+        // from exists, to does not: someone already moved it back.
+      }
+    }
+    if (lines.some((l) => l.kind === 'labels') && movedBack.size) {
+      const records = await readLabelsFile(header.labelsFile, formatOf(header.labelsFile));
+      const byNew = new Map<string, string>();
+      for (const [to, from] of movedBack) {
+        byNew.set(path.relative(folder, to).split(path.sep).join('/'), path.relative(folder, from).split(path.sep).join('/'));
+      }
+      await rewriteLabels(
+        header.labelsFile,
+        records.map((r) => (byNew.has(r.path) ? { ...r, path: byNew.get(r.path)! } : r)),
+      );
+    }
+    await rename(file, file.replace(/\.jsonl$/, '.undone.jsonl'));
+    return { journal: file, restored, problems };
+  } finally {
+    await lock.release();
+  }
+}

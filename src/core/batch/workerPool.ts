@@ -1,0 +1,239 @@
+/**
+ * Parent side of the labeling workers: N child processes, each holding the model and
+ * decoding + classifying whole batches. `process(paths)` always resolves with one outcome
+ * per path: a worker crash (native decoder fault, OOM kill) fails only its in-flight
+ * batches, whose files are then retried one per request in a fresh worker, so the file
+ * that crashes it again is the only one recorded as `crash`.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import type { ProviderSetting } from '../runtime/providers';
+import type { BatchResultMessage, FromWorker, InitMessage, ItemError, ReadyMessage } from './workerProtocol';
+
+export interface PoolOptions {
+  script: string;
+  workers: number;
+  modelPath: string;
+  provider: ProviderSetting;
+  intraOpThreads: number;
+  decodeConcurrency: number;
+  maxPixels: number;
+  /** A batch taking longer than this is treated as a hung decoder: the worker is killed. */
+  batchTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+}
+
+export type ModelSummary = ReadyMessage['model'];
+
+export interface BatchOutcome {
+  probs: Float32Array;
+  errors: Array<ItemError | null>;
+  decodeMs: number;
+  runMs: number;
+}
+
+export class PoolFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PoolFailedError';
+  }
+}
+
+interface InFlight {
+  paths: string[];
+  resolve: (r: BatchResultMessage) => void;
+  reject: (e: Error) => void;
+  timer?: NodeJS.Timeout;
+}
+
+class Slot {
+  child: ChildProcess | undefined;
+  ready: Promise<ModelSummary> | undefined;
+  readonly inflight = new Map<number, InFlight>();
+  crashes = 0;
+  lastExit = '';
+}
+
+let nextBatchId = 1;
+
+export class WorkerPool {
+  private readonly slots: Slot[];
+  private disposed = false;
+  model: ModelSummary | undefined;
+  restarts = 0;
+  private rr = 0;
+
+  constructor(private readonly options: PoolOptions) {
+    this.slots = Array.from({ length: Math.max(1, options.workers) }, () => new Slot());
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  pids(): number[] {
+    return [...this.slots, this.isolationSlot].map((s) => s.child?.pid).filter((p): p is number => p !== undefined);
+  }
+
+  /** Starts every worker and loads the model; rejects if the model cannot load. */
+  async start(): Promise<ModelSummary> {
+    const models = await Promise.all(this.slots.map((s) => this.ensure(s)));
+    this.model = models[0];
+    return models[0];
+  }
+
+  private ensure(slot: Slot): Promise<ModelSummary> {
+    if (slot.child && slot.child.connected && slot.ready) return slot.ready;
+    if (this.disposed) return Promise.reject(new PoolFailedError('the labeling workers were stopped'));
+    const child = fork(this.options.script, [], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: { ...process.env, ...this.options.env },
+    });
+    slot.child = child;
+    let stderrTail = '';
+    child.stderr?.on('data', (c: Buffer) => {
+      stderrTail = (stderrTail + c.toString()).slice(-2000);
+    });
+    slot.ready = new Promise<ModelSummary>((resolve, reject) => {
+      child.on('message', (msg: FromWorker) => {
+        if (msg.type === 'ready') resolve(msg.model);
+        else if (msg.type === 'initError') reject(Object.assign(new PoolFailedError(msg.message), { name: msg.name }));
+        else if (msg.type === 'result') {
+          const f = slot.inflight.get(msg.id);
+          if (!f) return;
+          slot.inflight.delete(msg.id);
+          if (f.timer) clearTimeout(f.timer);
+          f.resolve(msg);
+        } else if (msg.type === 'batchFailed') {
+          const f = slot.inflight.get(msg.id);
+          if (!f) return;
+          slot.inflight.delete(msg.id);
+          if (f.timer) clearTimeout(f.timer);
+          f.reject(new PoolFailedError(msg.message));
+        }
+      });
+      child.on('exit', (code, signal) => {
+        if (slot.child === child) {
+          slot.child = undefined;
+          slot.ready = undefined;
+        }
+        const how = signal ? `signal ${signal}` : `exit code ${code}`;
+        slot.lastExit = how;
+        const tail = stderrTail.trim().split('\n').slice(-1)[0] ?? '';
+        reject(new PoolFailedError(`labeling worker stopped before the model loaded (${how})${tail ? `: ${tail}` : ''}`));
+        if (slot.inflight.size && !this.disposed) {
+          this.options.log?.(`labeling worker ${child.pid} stopped (${how}) with ${slot.inflight.size} batch(es) in flight; retrying their files one by one`);
+        }
+        for (const [id, f] of slot.inflight) {
+          slot.inflight.delete(id);
+          if (f.timer) clearTimeout(f.timer);
+          f.reject(Object.assign(new Error(`worker crashed (${how})`), { crashed: true, how }));
+        }
+      });
+      child.on('error', (err) => this.options.log?.(`labeling worker error: ${err.message}`));
+    });
+    // Avoid an unhandled rejection when nobody awaits this slot's start.
+    slot.ready.catch(() => undefined);
+    const init: InitMessage = {
+      type: 'init',
+      modelPath: this.options.modelPath,
+      provider: this.options.provider,
+      intraOpThreads: this.options.intraOpThreads,
+      maxPixels: this.options.maxPixels,
+      decodeConcurrency: this.options.decodeConcurrency,
+    };
+    child.send(init);
+    return slot.ready;
+  }
+
+  /** The slot with the fewest batches in flight. */
+  private pick(): Slot {
+    let best = this.slots[this.rr++ % this.slots.length];
+    for (const s of this.slots) if (s.inflight.size < best.inflight.size) best = s;
+    return best;
+  }
+
+  private async sendBatch(paths: string[], slot = this.pick()): Promise<BatchResultMessage> {
+    await this.ensure(slot);
+    const child = slot.child!;
+    const id = nextBatchId++;
+    return new Promise<BatchResultMessage>((resolve, reject) => {
+      const f: InFlight = { paths, resolve, reject };
+      const timeout = this.options.batchTimeoutMs;
+      if (timeout) {
+        f.timer = setTimeout(() => {
+          this.options.log?.(`labeling worker ${child.pid} did not finish a batch in ${timeout} ms; restarting it`);
+          child.kill('SIGKILL');
+        }, timeout);
+      }
+      slot.inflight.set(id, f);
+      child.send({ type: 'batch', id, paths }, (err) => {
+        if (err && slot.inflight.delete(id)) {
+          if (f.timer) clearTimeout(f.timer);
+          reject(Object.assign(new Error(`could not reach the worker: ${err.message}`), { crashed: true, how: 'disconnected' }));
+        }
+      });
+    });
+  }
+
+  /** Decodes and classifies `paths`; always one outcome per path (crashes become error rows). */
+  async process(paths: string[]): Promise<BatchOutcome> {
+    try {
+      const r = await this.sendBatch(paths);
+      return { probs: r.probs, errors: r.errors, decodeMs: r.decodeMs, runMs: r.runMs };
+    } catch (err) {
+      const e = err as Error & { crashed?: boolean; how?: string };
+      if (this.disposed || !e.crashed) throw err;
+      this.restarts++;
+      // Isolate the culprit: each file alone in a separate worker that never has anything
+      // else in flight, so a crash there is that file's doing and no other file is lost.
+      const K = this.model!.labels.length;
+      const probs = new Float32Array(paths.length * K);
+      const errors: Array<ItemError | null> = new Array(paths.length).fill(null);
+      let decodeMs = 0;
+      let runMs = 0;
+      for (let i = 0; i < paths.length; i++) {
+        const one = await this.isolated(paths[i]);
+        probs.set(one.probs.subarray(0, K), i * K);
+        errors[i] = one.errors[0];
+        decodeMs += one.decodeMs;
+        runMs += one.runMs;
+      }
+      return { probs, errors, decodeMs, runMs };
+    }
+  }
+
+  private isolationSlot = new Slot();
+  private isolationChain: Promise<unknown> = Promise.resolve();
+
+  private isolated(path: string): Promise<BatchOutcome> {
+    const run = this.isolationChain.then(async (): Promise<BatchOutcome> => {
+      try {
+        const r = await this.sendBatch([path], this.isolationSlot);
+        return { probs: r.probs, errors: r.errors, decodeMs: r.decodeMs, runMs: r.runMs };
+      } catch (err) {
+        const e = err as Error & { crashed?: boolean; how?: string };
+        if (this.disposed || !e.crashed) throw err;
+        this.restarts++;
+        this.options.log?.(`a decoder crash was isolated to ${path} (${e.how}); recorded as an error row`);
+        return {
+          probs: new Float32Array(this.model!.labels.length),
+          errors: [{ code: 'crash', message: `the decoder process crashed on this file (${e.how}); it was skipped` }],
+          decodeMs: 0,
+          runMs: 0,
+        };
+      }
+    });
+    this.isolationChain = run.catch(() => undefined);
+    return run;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const s of [...this.slots, this.isolationSlot]) {
+      s.child?.kill('SIGKILL');
+      s.child = undefined;
+    }
+  }
+}

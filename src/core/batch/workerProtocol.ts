@@ -1,0 +1,63 @@
+/**
+ * Messages between the labeling pipeline and its worker processes (dist/labelWorker.js).
+ * A worker decodes and classifies whole batches: the parent sends a list of paths and
+ * gets back one Float32Array of probabilities per batch, so IPC costs one small message
+ * per batch, never a tensor per image.
+ */
+import type { ProviderSetting } from '../runtime/providers';
+
+export interface InitMessage {
+  type: 'init';
+  modelPath: string;
+  provider: ProviderSetting;
+  intraOpThreads: number;
+  maxPixels: number;
+  /** Images decoded at once inside this worker. */
+  decodeConcurrency: number;
+}
+
+export interface BatchMessage {
+  type: 'batch';
+  id: number;
+  paths: string[];
+}
+
+export type ToWorker = InitMessage | BatchMessage;
+
+export interface ReadyMessage {
+  type: 'ready';
+  model: { name: string; hash: string; labels: string[]; provider: string; loadMs: number };
+}
+
+export interface InitErrorMessage {
+  type: 'initError';
+  message: string;
+  name: string;
+}
+
+export interface ItemError {
+  code: string;
+  message: string;
+}
+
+export interface BatchResultMessage {
+  type: 'result';
+  id: number;
+  /** `paths.length × K` probabilities; rows of failed items are zero. */
+  probs: Float32Array;
+  /** null where the item was labeled. */
+  errors: Array<ItemError | null>;
+  decodeMs: number;
+  runMs: number;
+}
+
+export interface BatchFailedMessage {
+  type: 'batchFailed';
+  id: number;
+  message: string;
+}
+
+export type FromWorker = ReadyMessage | InitErrorMessage | BatchResultMessage | BatchFailedMessage;
+
+/** Test hook: a worker given this env var crashes (SIGKILL itself) on any path containing its value. */
+export const CRASH_HOOK_ENV = 'RCNN_LENS_TEST_CRASH_ON';

@@ -1,0 +1,135 @@
+/**
+ * Entry point of a labeling worker process (dist/labelWorker.js). Decodes a batch of
+ * images concurrently with sharp (several in flight on libuv's thread pool), runs the
+ * batch through the model, and returns the probabilities in one message. While a batch
+ * runs in the model, the decodes of the next batch go on in the background.
+ * A native crash here takes down only this process; the parent retries the batch's files
+ * one by one in a fresh worker, so at most the guilty file is lost.
+ */
+import sharp from 'sharp';
+import { preprocessImage } from '../core/image/preprocess';
+import { ImageError } from '../core/image/imageErrors';
+import { softmax } from '../core/math/softmax';
+import { LoadedModel } from '../core/runtime/modelSession';
+import {
+  type BatchMessage,
+  type BatchResultMessage,
+  CRASH_HOOK_ENV,
+  type FromWorker,
+  type InitMessage,
+  type ItemError,
+  type ToWorker,
+} from '../core/batch/workerProtocol';
+
+let model: LoadedModel | undefined;
+let init: InitMessage | undefined;
+const crashOn = process.env[CRASH_HOOK_ENV];
+
+// One libvips thread per image: parallelism comes from several images in flight.
+sharp.concurrency(1);
+sharp.cache(false);
+
+function send(msg: FromWorker): void {
+  process.send?.(msg);
+}
+
+/** A counting semaphore shared by all batches, so decodes overlap across batch boundaries. */
+let slots = 4;
+const waiters: Array<() => void> = [];
+async function acquire(): Promise<void> {
+  if (slots > 0) {
+    slots--;
+    return;
+  }
+  await new Promise<void>((r) => waiters.push(r));
+}
+function releaseSlot(): void {
+  const w = waiters.shift();
+  if (w) w();
+  else slots++;
+}
+
+/** Inference runs one batch at a time (it blocks this thread; decodes continue meanwhile). */
+let inferenceChain: Promise<unknown> = Promise.resolve();
+
+async function handleBatch(msg: BatchMessage): Promise<void> {
+  const m = model!;
+  const { channels, height, width } = m.info.input;
+  const plane = channels * height * width;
+  const n = msg.paths.length;
+  const K = m.info.labels.length;
+  const tensor = new Float32Array(n * plane);
+  const errors: Array<ItemError | null> = new Array(n).fill(null);
+  const decodeStart = performance.now();
+  await Promise.all(
+    msg.paths.map(async (p, i) => {
+      await acquire();
+      try {
+        if (crashOn && p.includes(crashOn)) process.kill(process.pid, 'SIGKILL');
+        await preprocessImage(p, m.info, { maxPixels: init!.maxPixels, target: tensor, offset: i * plane });
+      } catch (err) {
+        errors[i] =
+          err instanceof ImageError
+            ? { code: err.code, message: `${describe(err)}` }
+            : { code: 'corrupt', message: err instanceof Error ? err.message : String(err) };
+      } finally {
+        releaseSlot();
+      }
+    }),
+  );
+  const decodeMs = performance.now() - decodeStart;
+  // Compact the decoded rows so the model never runs on failed slots.
+  const ok: number[] = [];
+  for (let i = 0; i < n; i++) if (!errors[i]) ok.push(i);
+  let input = tensor;
+  if (ok.length !== n) {
+    input = new Float32Array(ok.length * plane);
+    ok.forEach((src, dst) => input.set(tensor.subarray(src * plane, (src + 1) * plane), dst * plane));
+  }
+  const probs = new Float32Array(n * K);
+  let runMs = 0;
+  if (ok.length) {
+    const run = inferenceChain.then(async () => {
+      const t = performance.now();
+      const out = await m.run(input, ok.length, false);
+      runMs = performance.now() - t;
+      ok.forEach((dst, row) => probs.set(softmax(out.logits, row * K, K), dst * K));
+    });
+    inferenceChain = run.catch(() => undefined);
+    await run;
+  }
+  const reply: BatchResultMessage = { type: 'result', id: msg.id, probs, errors, decodeMs, runMs };
+  send(reply);
+}
+
+function describe(err: ImageError): string {
+  // The path is already in the record; keep the reason.
+  return err.message.startsWith(err.filePath + ': ') ? err.message.slice(err.filePath.length + 2) : err.message;
+}
+
+process.on('message', (msg: ToWorker) => {
+  if (msg.type === 'init') {
+    init = msg;
+    slots = Math.max(1, msg.decodeConcurrency);
+    LoadedModel.load(msg.modelPath, { provider: msg.provider, intraOpThreads: msg.intraOpThreads }).then(
+      (loaded) => {
+        model = loaded;
+        const d = loaded.descriptor;
+        send({
+          type: 'ready',
+          model: { name: d.info.name, hash: d.hash, labels: d.info.labels, provider: d.provider, loadMs: d.loadMs },
+        });
+      },
+      (err: Error) => send({ type: 'initError', name: err.name, message: err.message }),
+    );
+  } else if (msg.type === 'batch') {
+    if (!model) {
+      send({ type: 'batchFailed', id: msg.id, message: 'no model is loaded in the labeling worker' });
+      return;
+    }
+    handleBatch(msg).catch((err: Error) => send({ type: 'batchFailed', id: msg.id, message: err.message }));
+  }
+});
+
+// The parent going away ends the worker too.
+process.on('disconnect', () => process.exit(0));
