@@ -1,0 +1,197 @@
+/**
+ * The classify panel's HTML: a static skeleton that webview/panel/main.ts fills in.
+ *
+ * Pure (no vscode import) so it can be unit-tested. Security: a strict CSP with a fresh
+ * nonce per render; the only script is the nonce'd bundle, all styling comes from
+ * media/panel.css (the toolkit's web components style themselves through constructable
+ * stylesheets, which style-src does not govern), and there are no inline event handlers
+ * or style attributes. Every interpolated value is HTML-escaped.
+ */
+
+export interface PanelHtmlOptions {
+  /** webview.cspSource */
+  cspSource: string;
+  /** A fresh random nonce (base64) for this render. */
+  nonce: string;
+  /** webview.asWebviewUri of dist/webview/panel.js */
+  scriptUri: string;
+  /** webview.asWebviewUri of media/panel.css */
+  styleUri: string;
+  title: string;
+}
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** For double-quoted attribute values: leaves single quotes readable (the CSP is full of them). */
+function escapeAttribute(value: string): string {
+  return value.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}
+
+export function panelCsp(cspSource: string, nonce: string): string {
+  return [
+    "default-src 'none'",
+    `img-src ${cspSource} data: blob:`,
+    `style-src ${cspSource}`,
+    `font-src ${cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+  ].join('; ') + ';';
+}
+
+export function renderPanelHtml(opts: PanelHtmlOptions): string {
+  const e = escapeHtml;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeAttribute(panelCsp(opts.cspSource, opts.nonce))}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${e(opts.styleUri)}">
+<title>${e(opts.title)}</title>
+</head>
+<body>
+<main class="panel" data-testid="panel" data-state="empty">
+  <header class="panel-header">
+    <div class="title-row">
+      <h1 class="file-name" data-testid="file-name">${e(opts.title)}</h1>
+      <div class="header-actions">
+        <vscode-button data-testid="reclassify" appearance="secondary" aria-label="Classify this image again">Reclassify</vscode-button>
+        <vscode-button data-testid="open-settings" appearance="icon" aria-label="Open RCNN Lens settings" title="Settings">&#9881;</vscode-button>
+      </div>
+    </div>
+    <dl class="facts" data-testid="facts" hidden>
+      <div><dt>Model</dt><dd data-testid="model-name"></dd></div>
+      <div><dt>Runs on</dt><dd data-testid="provider"></dd></div>
+      <div><dt>Time</dt><dd data-testid="timing"></dd></div>
+    </dl>
+    <div class="notice" data-testid="missing-views" role="note" hidden></div>
+  </header>
+
+  <section class="loading" data-testid="loading" role="status" hidden>
+    <vscode-progress-ring></vscode-progress-ring>
+    <span data-testid="loading-text"></span>
+  </section>
+  <section class="error" data-testid="error" role="alert" hidden></section>
+  <p class="status" data-testid="status" role="status" aria-live="polite"></p>
+
+  <div class="result" data-testid="result" hidden>
+    <section class="viewer" aria-labelledby="viewer-heading">
+      <h2 id="viewer-heading" class="visually-hidden">Image and heatmap</h2>
+      <div class="stage-host" data-testid="stage-host">
+        <div class="stage" data-testid="stage" tabindex="0" role="group"
+             aria-label="Heatmap over the image. Left and right arrows step through time, space plays.">
+          <img class="stage-image" data-testid="image" alt="">
+          <canvas class="stage-layer" data-testid="heatmap" aria-hidden="true"></canvas>
+          <canvas class="stage-layer" data-testid="annotations" aria-hidden="true"></canvas>
+        </div>
+      </div>
+      <p class="note" data-testid="no-image" hidden></p>
+
+      <div class="timeline" data-testid="timeline">
+        <vscode-button data-testid="play" appearance="icon" aria-label="Play" aria-pressed="false" title="Play (Space)">&#9654;</vscode-button>
+        <input type="range" class="range timestep" data-testid="timestep" min="1" max="1" step="1" value="1" aria-label="Timestep">
+        <span class="timestep-label" data-testid="timestep-label" aria-hidden="true"></span>
+      </div>
+
+      <div class="controls" data-testid="controls">
+        <div class="field">
+          <label id="quantity-label" for="quantity">Show</label>
+          <vscode-dropdown id="quantity" data-testid="quantity" aria-labelledby="quantity-label">
+            <vscode-option value="norm">Hidden-state norm &#8214;h&#8348;&#8214;</vscode-option>
+            <vscode-option value="change">Change &#8214;h&#8348; &#8722; h&#8348;&#8331;&#8321;&#8214;</vscode-option>
+            <vscode-option value="evidence">Class evidence (step logit)</vscode-option>
+            <vscode-option value="unit">One hidden unit</vscode-option>
+            <vscode-option value="attention">Attention &#945;&#8348;</vscode-option>
+          </vscode-dropdown>
+        </div>
+        <div class="field" data-testid="class-field" hidden>
+          <label id="class-label" for="class">Class</label>
+          <vscode-dropdown id="class" data-testid="class" aria-labelledby="class-label"></vscode-dropdown>
+        </div>
+        <div class="field" data-testid="unit-field" hidden>
+          <label for="unit">Unit</label>
+          <input id="unit" class="number" data-testid="unit" type="number" min="0" step="1" value="0">
+          <span class="hint" data-testid="unit-hint"></span>
+        </div>
+        <div class="field" data-testid="direction-field" hidden>
+          <label id="direction-label" for="direction">Direction</label>
+          <vscode-dropdown id="direction" data-testid="direction" aria-labelledby="direction-label">
+            <vscode-option value="both">Both</vscode-option>
+            <vscode-option value="forward">Forward</vscode-option>
+            <vscode-option value="backward">Backward</vscode-option>
+          </vscode-dropdown>
+        </div>
+        <div class="field">
+          <label id="colormap-label" for="colormap">Colormap</label>
+          <vscode-dropdown id="colormap" data-testid="colormap" aria-labelledby="colormap-label">
+            <vscode-option value="viridis">Viridis</vscode-option>
+            <vscode-option value="magma">Magma</vscode-option>
+            <vscode-option value="inferno">Inferno</vscode-option>
+            <vscode-option value="turbo">Turbo</vscode-option>
+            <vscode-option value="grey">Grey</vscode-option>
+          </vscode-dropdown>
+        </div>
+        <div class="field">
+          <label for="opacity">Opacity</label>
+          <input id="opacity" class="range" data-testid="opacity" type="range" min="0" max="1" step="0.05" value="0.6">
+          <output for="opacity" data-testid="opacity-value"></output>
+        </div>
+        <div class="field">
+          <label for="threshold">Threshold</label>
+          <input id="threshold" class="range" data-testid="threshold" type="range" min="0" max="1" step="0.01" value="0">
+          <output for="threshold" data-testid="threshold-value"></output>
+        </div>
+        <div class="field field-inline">
+          <vscode-checkbox data-testid="scan-order">Show scan order</vscode-checkbox>
+          <vscode-button data-testid="save-png" appearance="secondary">Save PNG</vscode-button>
+        </div>
+      </div>
+      <div class="legend" data-testid="legend">
+        <span class="legend-min" data-testid="legend-min"></span>
+        <span class="legend-bar" data-testid="legend-bar" aria-hidden="true"></span>
+        <span class="legend-max" data-testid="legend-max"></span>
+        <span class="legend-caption" data-testid="legend-caption"></span>
+      </div>
+    </section>
+
+    <aside class="side">
+      <section class="card" aria-labelledby="predictions-heading">
+        <div class="card-title">
+          <h2 id="predictions-heading">Prediction: <span class="top-label" data-testid="top-label"></span></h2>
+          <vscode-button data-testid="copy-json" appearance="secondary" aria-label="Copy predictions as JSON">Copy JSON</vscode-button>
+        </div>
+        <ol class="bars" data-testid="predictions" aria-label="Top classes"></ol>
+      </section>
+
+      <section class="card" data-testid="running-section" aria-labelledby="running-heading">
+        <h2 id="running-heading">After step <span data-testid="running-step"></span></h2>
+        <ol class="bars" data-testid="running-prediction" aria-label="Running prediction at the current step"></ol>
+        <canvas class="chart" data-testid="prob-chart" role="img" aria-label="Probability of the top classes against the timestep"></canvas>
+        <ul class="chart-legend" data-testid="prob-chart-legend"></ul>
+        <p class="note" data-testid="running-unavailable" hidden></p>
+      </section>
+
+      <section class="card" data-testid="attention-view" aria-labelledby="attention-heading">
+        <h2 id="attention-heading">Attention</h2>
+        <div class="stage-host stage-host-small" data-testid="attention-stage-host">
+          <div class="stage" data-testid="attention-stage">
+            <img class="stage-image" data-testid="attention-image" alt="">
+            <canvas class="stage-layer" data-testid="attention-canvas" aria-hidden="true"></canvas>
+          </div>
+        </div>
+        <table class="top-cells" data-testid="attention-top">
+          <caption>Most-attended cells</caption>
+          <thead><tr><th scope="col">Row</th><th scope="col">Col</th><th scope="col">Step</th><th scope="col">Weight</th></tr></thead>
+          <tbody></tbody>
+        </table>
+        <p class="note" data-testid="attention-unavailable" hidden></p>
+      </section>
+    </aside>
+  </div>
+</main>
+<script nonce="${e(opts.nonce)}" src="${e(opts.scriptUri)}"></script>
+</body>
+</html>
+`;
+}
