@@ -14,12 +14,14 @@ import { LockedError } from '../core/batch/lock';
 import {
   CancelledError,
   ForeignOutputError,
+  ModelFileError,
   type LabelProgress,
   type OutputSpec,
   runLabelJob,
 } from '../core/batch/pipeline';
 import { parseShard } from '../core/batch/shard';
 import { sortIntoClassFolders, undoLastSort } from '../core/batch/sort';
+import { PoolFailedError } from '../core/batch/workerPool';
 import { isProviderSetting } from '../core/runtime/providers';
 import { parseArgs, UsageError } from './args';
 
@@ -183,7 +185,7 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
       process.stderr.write('rcnn-lens: interrupted; rerun the same command to resume\n');
       return 1;
     }
-    if (err instanceof LockedError || err instanceof ForeignOutputError) {
+    if (err instanceof LockedError || err instanceof ForeignOutputError || err instanceof ModelFileError || err instanceof PoolFailedError) {
       process.stderr.write(`rcnn-lens: ${err.message}\n`);
       return 2;
     }

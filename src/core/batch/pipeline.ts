@@ -8,12 +8,12 @@
  * The labels file is only ever replaced whole (temp + rename).
  * No vscode import: the extension and the CLI both drive this.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, realpath, stat, unlink } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { entropy, topK } from '../math/softmax';
 import type { ProviderSetting } from '../runtime/providers';
-import { DEFAULT_MAX_PIXELS } from '../image/preprocess';
 import { readHead, writeFileAtomic } from './fsutil';
 import { type FolderLock, acquireLock } from './lock';
 import {
@@ -107,6 +107,16 @@ export class ForeignOutputError extends Error {
   }
 }
 
+/** The parent never loads onnxruntime or sharp (the extension host must not): these mirror their constants. */
+const DEFAULT_MAX_PIXELS = 100_000_000;
+
+export class ModelFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelLoadError';
+  }
+}
+
 export class CancelledError extends Error {
   constructor() {
     super('the labeling run was cancelled');
@@ -167,6 +177,31 @@ function* renderLines(order: readonly ScanEntry[], records: Map<string, string>,
     }
   }
   if (chunk) yield chunk;
+}
+
+/** The same identity LoadedModel gives a model: the first 16 hex digits of its SHA-256. */
+export async function hashModelFile(file: string): Promise<string> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    throw new ModelFileError(
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ? `model file not found: ${file}` : `cannot read model file ${file}: ${(err as Error).message}`,
+    );
+  }
+  return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+}
+
+/** When nothing needed labeling, the model was never loaded: describe it from the reused records. */
+async function modelFromRecords(records: Map<string, string>, hash: string, modelPath: string): Promise<ModelSummary> {
+  const labels = new Set<string>();
+  let name = path.basename(modelPath, '.onnx');
+  for (const line of records.values()) {
+    const r = JSON.parse(line) as LabelRecord;
+    name = r.model.name;
+    for (const t of r.topk ?? []) labels.add(t.label);
+  }
+  return { name, hash, labels: [...labels], provider: 'none', loadMs: 0 };
 }
 
 export async function runLabelJob(
@@ -241,7 +276,8 @@ export async function runLabelJob(
     ).filter((e) => inShard(e.rel, options.shard));
     checkCancel();
 
-    // Model.
+    // Model: its hash decides what is unchanged; the workers only start if there is work.
+    const modelHash = await hashModelFile(options.modelPath);
     const cpuCount = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
     const workers = options.workers && options.workers > 0 ? options.workers : Math.min(4, Math.max(1, cpuCount));
     pool = new WorkerPool({
@@ -256,12 +292,13 @@ export async function runLabelJob(
       env: options.workerEnv,
       log,
     });
-    const model = await pool.start();
-    checkCancel();
-    const modelRef = { name: model.name, hash: model.hash };
-    const K = model.labels.length;
-    const batchSize = options.batchSize && options.batchSize > 0 ? options.batchSize : defaultBatchSize(model.provider);
-    const k = Math.min(options.topK ?? 5, K);
+    const startedPool = pool;
+    let model: ModelSummary | undefined;
+    const startModel = async (): Promise<ModelSummary> => {
+      model ??= await startedPool.start();
+      checkCancel();
+      return model;
+    };
 
     // Decide what to (re)label.
     const records = new Map<string, string>();
@@ -272,13 +309,14 @@ export async function runLabelJob(
       const prevLine = previous.get(e.rel);
       const prev = prevLine ? parseJsonLine(prevLine) : undefined;
       const unchanged = prev && prev.size === e.size && prev.mtime === e.mtimeMs && !e.problem;
-      if (unchanged && prev.model.hash === model.hash && !(prev.error && retryCodes.has(prev.error.code))) {
+      if (unchanged && prev.model.hash === modelHash && !(prev.error && retryCodes.has(prev.error.code))) {
         records.set(e.rel, prevLine!);
         progress.reused++;
         if (prev.error) errorsTotal++;
         continue;
       }
       if (e.problem) {
+        const modelRef = { name: (await startModel()).name, hash: modelHash };
         records.set(e.rel, toJsonLine({ path: e.rel, error: e.problem, model: modelRef, size: e.size, mtime: e.mtimeMs }));
         progress.errors++;
         errorsTotal++;
@@ -294,6 +332,14 @@ export async function runLabelJob(
       if (r?.reviewed && r.size === e.size && r.mtime === e.mtimeMs) keptReviews.set(e.rel, r.reviewed);
     }
     previous.clear();
+
+    if (todo.length) await startModel();
+    const summaryModel: ModelSummary = model ?? (await modelFromRecords(records, modelHash, options.modelPath));
+    const modelRef = { name: summaryModel.name, hash: modelHash };
+    const labels = summaryModel.labels;
+    const K = labels.length;
+    const batchSize = options.batchSize && options.batchSize > 0 ? options.batchSize : defaultBatchSize(summaryModel.provider);
+    const k = Math.min(options.topK ?? 5, K);
 
     progress.phase = 'labeling';
     progress.total = todo.length;
@@ -328,7 +374,7 @@ export async function runLabelJob(
           errorsTotal++;
         } else {
           const probs = out.probs.subarray(i * K, (i + 1) * K);
-          const top = topK(probs, model.labels, k);
+          const top = topK(probs, labels, k);
           rec = {
             path: e.rel,
             label: top[0].label,
@@ -397,7 +443,7 @@ export async function runLabelJob(
       status: 'completed',
       folder,
       outputs: outputs.map((o) => o.file),
-      model,
+      model: summaryModel,
       files: entries.length,
       labeled: progress.done,
       errors: errorsTotal,

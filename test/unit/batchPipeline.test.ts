@@ -1,0 +1,231 @@
+import { existsSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CancelledError, ForeignOutputError, journalPath, runLabelJob, type LabelJobOptions } from '../../src/core/batch/pipeline';
+import { LockedError, acquireLock } from '../../src/core/batch/lock';
+import { parseLabelsText, type LabelRecord } from '../../src/core/batch/records';
+import { parseShard } from '../../src/core/batch/shard';
+import { CRASH_HOOK_ENV } from '../../src/core/batch/workerProtocol';
+import { BUNDLE_ENV, TINY_MODEL, buildBundles, makeHostileFolder, solidImage, tmpDir } from '../fixtures/hostile/helpers';
+
+let workerScript = '';
+beforeAll(() => {
+  workerScript = path.join(buildBundles(), 'labelWorker.js');
+});
+
+function opts(folder: string, extra: Partial<LabelJobOptions> = {}): LabelJobOptions {
+  return { folder, modelPath: TINY_MODEL, provider: 'cpu', workers: 1, workerScript, workerEnv: BUNDLE_ENV, ...extra };
+}
+
+function readRecords(file: string): LabelRecord[] {
+  return parseLabelsText(readFileSync(file, 'utf8'), file.endsWith('.csv') ? 'csv' : 'jsonl');
+}
+
+async function makePlainFolder(n: number): Promise<string> {
+  const dir = tmpDir('rl-plain-');
+  for (let i = 0; i < n; i++) {
+    await solidImage(path.join(dir, `c${i % 3}`, `img${String(i).padStart(3, '0')}.jpg`), { r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 13) % 256 });
+  }
+  return dir;
+}
+
+describe('labeling a hostile folder', () => {
+  it('accounts for every image-like file with a label or an error reason, without crashing', async () => {
+    const h = await makeHostileFolder();
+    const summary = await runLabelJob(opts(h.dir, { followSymlinks: true, batchSize: 4 }));
+    expect(summary.status).toBe('completed');
+    const records = readRecords(path.join(h.dir, 'labels.jsonl'));
+    const byPath = new Map(records.map((r) => [r.path, r]));
+    for (const [rel, want] of Object.entries(h.expected)) {
+      const r = byPath.get(rel);
+      expect(r, `${rel} is missing from labels.jsonl`).toBeDefined();
+      if (want === 'label') {
+        expect(r!.error, `${rel}: ${JSON.stringify(r!.error)}`).toBeUndefined();
+        expect(typeof r!.label).toBe('string');
+        expect(r!.topk!.length).toBe(5);
+        expect(r!.score).toBeCloseTo(r!.topk![0].score, 5);
+      } else {
+        expect(r!.error, `${rel} should fail`).toBeDefined();
+        expect(Array.isArray(want) ? want : [want], `${rel}: ${r!.error!.code} ${r!.error!.message}`).toContain(r!.error!.code);
+        expect(r!.label).toBeUndefined();
+      }
+    }
+    // Symlinks: the self-loop and the dangling link are error rows; the alias is followed;
+    // the folder loop (links/loop -> ..) is not entered twice.
+    expect(byPath.get('links/self.jpg')?.error?.code).toBe('unreadable');
+    expect(byPath.get('links/dangling.jpg')?.error?.code).toBe('not_found');
+    expect(byPath.get('links/alias.jpg')?.label).toBeDefined();
+    expect([...byPath.keys()].some((p) => p.startsWith('links/loop/'))).toBe(false);
+    expect(summary.warnings.some((w) => w.includes('links/loop'))).toBe(true);
+    for (const p of h.notImages) expect(byPath.has(p)).toBe(false);
+    expect(records.length).toBe(Object.keys(h.expected).length + 3);
+    expect(summary.files).toBe(records.length);
+    // Relative forward-slash paths, model identity on every record.
+    for (const r of records) {
+      expect(r.path.startsWith('/')).toBe(false);
+      expect(r.model.hash).toMatch(/^[0-9a-f]{16}$/);
+    }
+  });
+
+  it('a native crash in the decoder loses only that file; the worker restarts and the run goes on', async () => {
+    const dir = await makePlainFolder(12);
+    await solidImage(path.join(dir, 'c1', 'boom.jpg'), { r: 1, g: 1, b: 1 });
+    const summary = await runLabelJob(opts(dir, { batchSize: 8, workerEnv: { ...BUNDLE_ENV, [CRASH_HOOK_ENV]: 'boom.jpg' } }));
+    const records = readRecords(path.join(dir, 'labels.jsonl'));
+    expect(records.length).toBe(13);
+    const failed = records.filter((r) => r.error);
+    expect(failed.map((r) => r.path)).toEqual(['c1/boom.jpg']);
+    expect(failed[0].error!.code).toBe('crash');
+    expect(summary.workerRestarts).toBeGreaterThan(0);
+  });
+});
+
+describe('incremental reruns and resume', () => {
+  it('skips unchanged files, relabels changed and new ones, keeps human reviews', async () => {
+    const dir = await makePlainFolder(9);
+    const out = path.join(dir, 'labels.jsonl');
+    const first = await runLabelJob(opts(dir));
+    expect(first.labeled).toBe(9);
+    // A human reviews one record.
+    const recs = readRecords(out);
+    recs[0].reviewed = { label: 'horse', at: '2026-01-01T00:00:00.000Z' };
+    const { toJsonLine } = await import('../../src/core/batch/records');
+    writeFileSync(out, recs.map((r) => toJsonLine(r) + '\n').join(''));
+    const again = await runLabelJob(opts(dir));
+    expect(again.labeled).toBe(0);
+    expect(again.reused).toBe(9);
+    // Grow the folder and touch one file.
+    await solidImage(path.join(dir, 'new', 'n1.jpg'), { r: 9, g: 9, b: 9 });
+    const touched = path.join(dir, recs[1].path);
+    const future = new Date(Date.now() + 60_000);
+    utimesSync(touched, future, future);
+    const third = await runLabelJob(opts(dir));
+    expect(third.labeled).toBe(2);
+    expect(third.reused).toBe(8);
+    const after = readRecords(out);
+    expect(after.length).toBe(10);
+    expect(after.find((r) => r.path === recs[0].path)!.reviewed?.label).toBe('horse');
+    expect(third.classCounts.horse).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a different model relabels everything but keeps the human reviews', async () => {
+    const dir = await makePlainFolder(3);
+    const out = path.join(dir, 'labels.jsonl');
+    await runLabelJob(opts(dir));
+    const recs = readRecords(out).map((r, i) => (i === 0 ? { ...r, reviewed: { label: 'cat', at: 'x' }, model: { ...r.model, hash: '0000000000000000' } } : { ...r, model: { ...r.model, hash: '0000000000000000' } }));
+    const { toJsonLine } = await import('../../src/core/batch/records');
+    writeFileSync(out, recs.map((r) => toJsonLine(r) + '\n').join(''));
+    const s = await runLabelJob(opts(dir));
+    expect(s.labeled).toBe(3);
+    expect(readRecords(out)[0].reviewed?.label).toBe('cat');
+  });
+
+  it('a cancelled run leaves the previous labels file intact and the next run resumes from its journal', async () => {
+    const dir = await makePlainFolder(40);
+    const out = path.join(dir, 'labels.jsonl');
+    writeFileSync(out, ''); // an (empty) file of ours from before
+    const controller = new AbortController();
+    await expect(
+      runLabelJob(opts(dir, { batchSize: 4 }), {
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.phase === 'labeling' && p.done >= 8) controller.abort();
+        },
+      }),
+    ).rejects.toBeInstanceOf(CancelledError);
+    expect(readFileSync(out, 'utf8')).toBe('');
+    const journal = readFileSync(journalPath(out), 'utf8').trim().split('\n');
+    expect(journal.length).toBeGreaterThanOrEqual(8);
+    expect(journal.length).toBeLessThan(40);
+    // The lock was released: the rerun starts, and only labels what the journal lacks.
+    const resumed = await runLabelJob(opts(dir, { batchSize: 4 }));
+    expect(resumed.reused).toBe(journal.length);
+    expect(resumed.labeled).toBe(40 - journal.length);
+    expect(readRecords(out).length).toBe(40);
+    expect(existsSync(journalPath(out))).toBe(false);
+  });
+
+  it('resumes from a journal with a torn last line (process killed mid-write)', async () => {
+    const dir = await makePlainFolder(6);
+    const out = path.join(dir, 'labels.jsonl');
+    await runLabelJob(opts(dir));
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(path.dirname(journalPath(out)), { recursive: true });
+    writeFileSync(journalPath(out), lines.slice(0, 3).join('\n') + '\n' + lines[3].slice(0, 20));
+    const { unlinkSync } = await import('node:fs');
+    unlinkSync(out);
+    const s = await runLabelJob(opts(dir));
+    expect(s.reused).toBe(3);
+    expect(s.labeled).toBe(3);
+    expect(readRecords(out).length).toBe(6);
+  });
+});
+
+describe('outputs, locks and shards', () => {
+  it('refuses to overwrite a labels file that is not ours, and never leaves temp files', async () => {
+    const dir = await makePlainFolder(3);
+    const out = path.join(dir, 'labels.jsonl');
+    writeFileSync(out, '{"some":"other tool"}\n');
+    await expect(runLabelJob(opts(dir))).rejects.toBeInstanceOf(ForeignOutputError);
+    expect(readFileSync(out, 'utf8')).toBe('{"some":"other tool"}\n');
+    const csv = path.join(dir, 'labels.csv');
+    writeFileSync(csv, 'filename,class\na.jpg,cat\n');
+    await expect(runLabelJob(opts(dir, { outputs: [{ file: csv, format: 'csv' }] }))).rejects.toBeInstanceOf(ForeignOutputError);
+    const forced = await runLabelJob(opts(dir, { force: true }));
+    expect(forced.labeled).toBe(3);
+    expect(readRecords(out).length).toBe(3);
+    expect(readdirSync(dir).filter((n) => n.includes('rcnn-tmp'))).toEqual([]);
+  });
+
+  it('writes JSONL and CSV side by side with the same records', async () => {
+    const dir = await makePlainFolder(5);
+    const outputs = [
+      { file: path.join(dir, 'out', 'l.jsonl'), format: 'jsonl' as const },
+      { file: path.join(dir, 'out', 'l.csv'), format: 'csv' as const },
+    ];
+    await runLabelJob(opts(dir, { outputs }));
+    const a = readRecords(outputs[0].file);
+    const b = readRecords(outputs[1].file);
+    expect(b.map((r) => [r.path, r.label])).toEqual(a.map((r) => [r.path, r.label]));
+    expect(b[0].topk).toEqual(a[0].topk);
+    // Outputs inside the folder are not labeled as images on the rerun; the CSV alone is enough state.
+    const again = await runLabelJob(opts(dir, { outputs: [outputs[1]] }));
+    expect(again.reused).toBe(5);
+  });
+
+  it('refuses a second run on the same folder while one holds the lock, and takes over a stale lock', async () => {
+    const dir = await makePlainFolder(2);
+    const lock = await acquireLock(dir, 'test run');
+    const err = await runLabelJob(opts(dir)).catch((e) => e);
+    expect(err).toBeInstanceOf(LockedError);
+    expect(String(err.message)).toMatch(/already working on .* process \d+/);
+    await lock.release();
+    // A lock left by a process that no longer exists is stale.
+    const { writeFileSync: w } = await import('node:fs');
+    const os = await import('node:os');
+    w(path.join(dir, '.rcnn-lens', 'label.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), startedAt: 'then', purpose: 'labeling' }));
+    const s = await runLabelJob(opts(dir));
+    expect(s.labeled).toBe(2);
+  });
+
+  it('two concurrent runs: exactly one wins', async () => {
+    const dir = await makePlainFolder(6);
+    const results = await Promise.allSettled([runLabelJob(opts(dir)), runLabelJob(opts(dir))]);
+    expect(results.filter((r) => r.status === 'fulfilled').length).toBe(1);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason).toBeInstanceOf(LockedError);
+  });
+
+  it('shards partition the files: every file in exactly one shard, outputs concatenate', async () => {
+    const dir = await makePlainFolder(30);
+    const all: string[] = [];
+    for (let k = 1; k <= 3; k++) {
+      const file = path.join(dir, `labels.${k}.jsonl`);
+      await runLabelJob(opts(dir, { shard: parseShard(`${k}/3`), outputs: [{ file, format: 'jsonl' }] }));
+      all.push(...readRecords(file).map((r) => r.path));
+    }
+    expect(all.length).toBe(30);
+    expect(new Set(all).size).toBe(30);
+  });
+});
