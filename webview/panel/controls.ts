@@ -1,0 +1,122 @@
+/**
+ * The heatmap's controls: which quantity (and its class / unit / direction), colormap,
+ * opacity, threshold and the scan-order toggle. `sync` reflects a state into the
+ * controls; user edits come back through `onChange` as partial state.
+ */
+import type { QuantityKind } from '../../src/core/heatmap/quantities';
+import { isColormapName } from '../../src/core/heatmap/colormaps';
+import { isDirection, isQuantityKind, quantityNeeds } from '../../src/core/heatmap/quantities';
+import { setShown } from '../shared/dom';
+import type { ResultModel } from './resultModel';
+import type { ToolkitCheckbox, ToolkitDropdown } from './toolkit';
+import type { PanelUiState } from './uiState';
+
+export interface ControlElements {
+  quantity: ToolkitDropdown;
+  classField: HTMLElement;
+  classSelect: ToolkitDropdown;
+  unitField: HTMLElement;
+  unit: HTMLInputElement;
+  unitHint: HTMLElement;
+  directionField: HTMLElement;
+  direction: ToolkitDropdown;
+  colormap: ToolkitDropdown;
+  opacity: HTMLInputElement;
+  opacityValue: HTMLOutputElement;
+  threshold: HTMLInputElement;
+  thresholdValue: HTMLOutputElement;
+  scanOrder: ToolkitCheckbox;
+}
+
+const OUTPUT_NAMES: Record<ReturnType<typeof quantityNeeds>, string> = {
+  hidden: '`hidden`',
+  stepLogits: '`step_logits`',
+  attention: '`attention`',
+};
+
+export class Controls {
+  private labelsKey = '';
+
+  constructor(
+    private readonly c: ControlElements,
+    private readonly onChange: (patch: Partial<PanelUiState>) => void,
+  ) {
+    c.quantity.addEventListener('change', () => isQuantityKind(c.quantity.value) && onChange({ quantity: c.quantity.value }));
+    c.classSelect.addEventListener('change', () => {
+      const k = Number(c.classSelect.value);
+      if (Number.isInteger(k)) onChange({ classIndex: k });
+    });
+    c.unit.addEventListener('change', () => {
+      const max = Number(c.unit.max);
+      const u = Math.min(max, Math.max(0, Math.round(Number(c.unit.value) || 0)));
+      c.unit.value = String(u);
+      onChange({ unit: u });
+    });
+    c.direction.addEventListener('change', () => isDirection(c.direction.value) && onChange({ direction: c.direction.value }));
+    c.colormap.addEventListener('change', () => isColormapName(c.colormap.value) && onChange({ colormap: c.colormap.value }));
+    c.opacity.addEventListener('input', () => onChange({ opacity: Number(c.opacity.value) }));
+    c.threshold.addEventListener('input', () => onChange({ threshold: Number(c.threshold.value) }));
+    c.scanOrder.addEventListener('change', () => onChange({ showScanOrder: c.scanOrder.checked }));
+  }
+
+  /** Options the model can feed are enabled; the others say which output is missing. */
+  configure(model: ResultModel): void {
+    for (const option of Array.from(this.c.quantity.querySelectorAll('vscode-option'))) {
+      const kind = option.getAttribute('value') as QuantityKind;
+      const available = model.isAvailable(kind);
+      option.toggleAttribute('disabled', !available);
+      option.setAttribute('title', available ? '' : `This model has no ${OUTPUT_NAMES[quantityNeeds(kind)]} output`);
+    }
+    const labels = model.result.model.labels;
+    const key = labels.join('\u0000');
+    if (key !== this.labelsKey) {
+      this.labelsKey = key;
+      this.c.classSelect.replaceChildren(...labels.map((label, i) => toolkitOption(String(i), label)));
+    }
+    this.c.unit.max = String(Math.max(0, model.hiddenWidth - 1));
+  }
+
+  sync(ui: PanelUiState, model: ResultModel): void {
+    const c = this.c;
+    setDropdown(c.quantity, ui.quantity);
+    setShown(c.classField, ui.quantity === 'evidence');
+    setDropdown(c.classSelect, String(ui.classIndex));
+    setShown(c.unitField, ui.quantity === 'unit');
+    c.unit.value = String(ui.unit);
+    c.unitHint.textContent = unitHint(ui.unit, model);
+    // Direction only splits the hidden state's norm and change; the unit index already names a half.
+    setShown(c.directionField, model.bidirectional && (ui.quantity === 'norm' || ui.quantity === 'change'));
+    setDropdown(c.direction, ui.direction);
+    setDropdown(c.colormap, ui.colormap);
+    c.opacity.value = String(ui.opacity);
+    c.opacityValue.textContent = `${Math.round(ui.opacity * 100)}%`;
+    c.threshold.value = String(ui.threshold);
+    c.thresholdValue.textContent = ui.threshold.toFixed(2);
+    c.scanOrder.checked = ui.showScanOrder;
+  }
+}
+
+function unitHint(unit: number, model: ResultModel): string {
+  const d = model.hiddenWidth;
+  if (!model.bidirectional || d < 2) return `of 0…${Math.max(0, d - 1)}`;
+  const half = Math.floor(d / 2);
+  return unit < half ? `forward unit ${unit} (0…${d - 1})` : `backward unit ${unit - half} (0…${d - 1})`;
+}
+
+/**
+ * Sets a toolkit dropdown's value. Freshly added options are slotted asynchronously, so
+ * the option is also marked selected, which the dropdown honours once it sees it.
+ */
+function setDropdown(dropdown: ToolkitDropdown, value: string): void {
+  for (const option of Array.from(dropdown.querySelectorAll('vscode-option'))) {
+    option.toggleAttribute('selected', option.getAttribute('value') === value);
+  }
+  if (dropdown.value !== value) dropdown.value = value;
+}
+
+function toolkitOption(value: string, text: string): HTMLElement {
+  const option = document.createElement('vscode-option');
+  option.setAttribute('value', value);
+  option.textContent = text;
+  return option;
+}

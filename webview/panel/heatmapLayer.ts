@@ -1,0 +1,70 @@
+/**
+ * Paints a normalised grid onto a canvas, aligned with the model's crop. The per-axis
+ * sampling tables and the pixel buffers are reused until the canvas size or the crop
+ * changes, so a scrub step costs one pass over the pixels and one putImageData.
+ */
+import { colormapLut, type ColormapName } from '../../src/core/heatmap/colormaps';
+import { paintHeatmap, type Rgba } from '../../src/core/heatmap/raster';
+import { sampleAxis, type AxisSampling } from '../../src/core/heatmap/upsample';
+import type { Rect } from '../../src/core/heatmap/alignment';
+
+export interface HeatmapStyle {
+  colormap: ColormapName;
+  opacity: number;
+  threshold: number;
+}
+
+export interface HeatmapFrame {
+  grid: Float32Array;
+  rows: number;
+  cols: number;
+  /** Per cell 1 = read so far; omitted = everything. */
+  visible?: Uint8Array;
+  style: HeatmapStyle;
+  unreadVeil?: Rgba;
+}
+
+export class HeatmapLayer {
+  private key = '';
+  private xs: AxisSampling | undefined;
+  private ys: AxisSampling | undefined;
+  private image: ImageData | undefined;
+  private scratch: Float32Array | undefined;
+
+  constructor(private readonly canvas: HTMLCanvasElement) {}
+
+  clear(): void {
+    this.canvas.getContext('2d')?.clearRect(0, 0, this.canvas.width, this.canvas.height);
+  }
+
+  /** Draws the frame with the crop at `crop` (canvas pixels). */
+  draw(frame: HeatmapFrame, crop: Rect): void {
+    const ctx = this.canvas.getContext('2d');
+    if (!ctx) return;
+    const { width, height } = this.canvas;
+    const key = `${width}x${height}|${crop.x},${crop.y},${crop.width},${crop.height}|${frame.rows}x${frame.cols}`;
+    if (key !== this.key || !this.image) {
+      this.key = key;
+      this.xs = sampleAxis(frame.cols, crop.x, crop.width, width);
+      this.ys = sampleAxis(frame.rows, crop.y, crop.height, height);
+      this.image = ctx.createImageData(width, height);
+      this.scratch = new Float32Array(width * height);
+    }
+    paintHeatmap(
+      {
+        grid: frame.grid,
+        cols: frame.cols,
+        xs: this.xs!,
+        ys: this.ys!,
+        visible: frame.visible,
+        lut: colormapLut(frame.style.colormap),
+        opacity: frame.style.opacity,
+        threshold: frame.style.threshold,
+        unreadVeil: frame.unreadVeil,
+      },
+      this.image.data,
+      this.scratch,
+    );
+    ctx.putImageData(this.image, 0, 0);
+  }
+}

@@ -1,0 +1,353 @@
+/**
+ * The panel's brain: receives host messages, owns the current result and the user's view
+ * state, persists that state, and repaints (coalesced to one frame) when either changes.
+ */
+import type { ClassifyResultView, HostToPanel, PanelPersistedState, PanelSettingsView, PanelToHost } from '../../src/shared/protocol';
+import { RequestTracker } from '../../src/shared/rpc';
+import { readCellsMask } from '../../src/core/heatmap/gridMapping';
+import { classTrajectory } from '../../src/core/heatmap/stepPredictions';
+import { topK } from '../../src/core/math/softmax';
+import { cellAt } from '../../src/core/model/scanOrder';
+import { setShown } from '../shared/dom';
+import { renderBars } from '../shared/probabilityBars';
+import { themeColor } from '../shared/themeColors';
+import type { VsCodeApi } from '../shared/vscodeApi';
+import { AnnotationLayer, type AnnotationColors } from './annotationLayer';
+import { AttentionView } from './attentionView';
+import { Controls } from './controls';
+import { composePng } from './exportPng';
+import { renderHeader, renderHeaderForFile } from './headerView';
+import { HeatmapLayer, type HeatmapFrame } from './heatmapLayer';
+import { ImageStage } from './imageStage';
+import { renderLegend } from './legend';
+import type { PanelDom } from './panelDom';
+import { predictionsJson, renderPredictions } from './predictionsView';
+import { ProbabilityChart } from './probChart';
+import { exportFileName, quantityCaption } from './quantityText';
+import { ResultModel } from './resultModel';
+import { Timeline } from './timeline';
+import {
+  clampTimestep,
+  defaultUiState,
+  persistedState,
+  quantitySpec,
+  readPersistedState,
+  restoreUiState,
+  type PanelUiState,
+} from './uiState';
+
+/** Cells the RNN has not read yet at the current step: darkened, so "unread" never looks like "low". */
+const UNREAD_VEIL = [0, 0, 0, 115] as const;
+/** How many classes the probability chart follows. */
+const CHART_CLASSES = 3;
+const STATUS_CLEAR_MS = 6000;
+
+type PanelState = 'empty' | 'loading' | 'result' | 'error';
+
+export class PanelController {
+  private readonly rpc = new RequestTracker();
+  private readonly mainStage: ImageStage;
+  private readonly heatmap: HeatmapLayer;
+  private readonly annotations: AnnotationLayer;
+  private readonly timeline: Timeline;
+  private readonly controls: Controls;
+  private readonly chart: ProbabilityChart;
+  private readonly attention: AttentionView;
+  private model: ResultModel | undefined;
+  private settings: PanelSettingsView | undefined;
+  private ui: PanelUiState | undefined;
+  private imagePath: string | undefined;
+  /** What setState held when the page loaded: applied to the first result for the same image. */
+  private restored: PanelPersistedState | undefined;
+  private frameRequested = false;
+  private statusTimer: number | undefined;
+
+  constructor(
+    private readonly dom: PanelDom,
+    private readonly vscode: VsCodeApi<PanelPersistedState>,
+  ) {
+    this.restored = readPersistedState(vscode.getState());
+    this.imagePath = this.restored?.imagePath;
+    this.mainStage = new ImageStage(dom.stageHost, dom.stage, dom.image, [dom.heatmap, dom.annotations], 0.62);
+    this.mainStage.onResize = () => this.requestFrame();
+    this.heatmap = new HeatmapLayer(dom.heatmap);
+    this.annotations = new AnnotationLayer(dom.annotations);
+    const attentionStage = new ImageStage(dom.attention.stageHost, dom.attention.stage, dom.attention.image, [dom.attention.canvas], 0.3);
+    this.attention = new AttentionView(dom.attention, attentionStage, dom.attention.canvas);
+    this.timeline = new Timeline(dom.timestep, dom.play, dom.timestepLabel, [dom.stage], { onStep: (step) => this.update({ timestep: step }) });
+    this.controls = new Controls(dom.controls, (patch) => this.update(patch));
+    this.chart = new ProbabilityChart(dom.probChart, dom.probChartLegend, (step) => {
+      this.timeline.stop();
+      this.update({ timestep: step });
+    });
+    dom.reclassify.addEventListener('click', () => this.post({ type: 'reclassify' }));
+    dom.openSettings.addEventListener('click', () => this.post({ type: 'openSettings' }));
+    dom.copyJson.addEventListener('click', () => void this.copyJson());
+    dom.savePng.addEventListener('click', () => void this.savePng());
+    // A theme change restyles the HTML by itself; canvases read theme colours when drawn.
+    new MutationObserver(() => this.requestFrame()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+  }
+
+  handle(message: HostToPanel): void {
+    switch (message.type) {
+      case 'loading':
+        this.showLoading(message.imagePath, message.fileName);
+        return;
+      case 'result':
+        this.showResult(message.result, message.settings);
+        return;
+      case 'error':
+        this.showError(message.imagePath, message.fileName, message.message, message.detail);
+        return;
+      case 'reply':
+        this.rpc.settle(message);
+        return;
+    }
+  }
+
+  private post(message: PanelToHost): void {
+    this.vscode.postMessage(message);
+  }
+
+  private setState(state: PanelState): void {
+    this.dom.panel.dataset.state = state;
+    setShown(this.dom.loading, state === 'loading');
+    setShown(this.dom.error, state === 'error');
+    // While re-classifying the same image the old result stays visible (dimmed by CSS) to avoid flicker.
+    setShown(this.dom.result, state === 'result' || (state === 'loading' && !!this.model && this.model.result.imagePath === this.imagePath));
+  }
+
+  private showLoading(imagePath: string, fileName: string): void {
+    this.timeline.stop();
+    this.imagePath = imagePath;
+    renderHeaderForFile(this.dom.header, fileName, imagePath);
+    this.dom.loadingText.textContent = `Classifying ${fileName}…`;
+    this.setState('loading');
+    this.persist();
+  }
+
+  private showError(imagePath: string, fileName: string, message: string, detail: string | undefined): void {
+    this.timeline.stop();
+    this.imagePath = imagePath;
+    renderHeaderForFile(this.dom.header, fileName, imagePath);
+    const lines = [message];
+    // Details help ("expected 3 channels, got 1"); stack frames do not belong in a panel.
+    const cleanDetail = detail?.split('\n').filter((l) => !/^\s*at\s/.test(l)).join('\n').trim();
+    if (cleanDetail && cleanDetail !== message) lines.push(cleanDetail);
+    this.dom.error.replaceChildren(...lines.map((text, i) => {
+      const p = document.createElement('p');
+      p.textContent = text;
+      if (i > 0) p.className = 'error-detail';
+      return p;
+    }));
+    this.setState('error');
+    this.persist();
+  }
+
+  private showResult(result: ClassifyResultView, settings: PanelSettingsView): void {
+    this.timeline.stop();
+    const previous = this.model;
+    const model = new ResultModel(result);
+    this.model = model;
+    this.settings = settings;
+    const base = defaultUiState(model, settings);
+    if (this.restored?.imagePath === result.imagePath) {
+      this.ui = restoreUiState(base, this.restored.ui, model, true);
+    } else if (this.ui) {
+      this.ui = restoreUiState(base, this.ui, model, previous?.result.imagePath === result.imagePath);
+    } else {
+      this.ui = base;
+    }
+    this.restored = undefined;
+    this.imagePath = result.imagePath;
+
+    renderHeader(this.dom.header, result);
+    renderPredictions(this.dom.predictions, this.dom.topLabel, result);
+    this.controls.configure(model);
+    this.timeline.configure(model.steps, settings.playIntervalMs, model.hasSequence);
+    this.configureRunningPrediction(model);
+    this.attention.show(model, this.ui.colormap);
+    this.setState('result');
+    this.showNoImageNote(result, true);
+    void this.mainStage.show(result.geometry, result.imageSrc).then((shown) => {
+      if (this.model === model) this.showNoImageNote(result, shown);
+    });
+    this.afterUiChange();
+  }
+
+  private showNoImageNote(result: ClassifyResultView, shown: boolean): void {
+    const displayable = !!result.imageSrc && shown;
+    this.dom.stage.classList.toggle('no-image', !displayable);
+    setShown(this.dom.noImage, !displayable);
+    this.dom.noImage.textContent = displayable
+      ? ''
+      : `The ${result.geometry.format.toUpperCase() || 'image'} format cannot be displayed here; the heatmap is drawn over a neutral background.`;
+  }
+
+  private configureRunningPrediction(model: ResultModel): void {
+    const probs = model.stepProbabilities();
+    setShown(this.dom.runningPrediction, !!probs);
+    setShown(this.dom.probChart, !!probs);
+    setShown(this.dom.probChartLegend, !!probs);
+    setShown(this.dom.runningUnavailable, !probs);
+    if (!probs) {
+      this.dom.runningUnavailable.textContent = 'This model has no `step_logits` output, so there is no running prediction.';
+      return;
+    }
+    const classes = model.result.top.slice(0, CHART_CLASSES);
+    this.chart.setData(
+      classes.map((p) => ({ label: p.label, values: classTrajectory(probs, model.steps, model.classes, p.index) })),
+      model.steps,
+    );
+  }
+
+  private update(patch: Partial<PanelUiState>): void {
+    if (!this.ui || !this.model) return;
+    const next = { ...this.ui, ...patch };
+    next.timestep = clampTimestep(next.timestep, this.model.steps);
+    const colormapChanged = next.colormap !== this.ui.colormap;
+    this.ui = next;
+    if (colormapChanged) this.attention.setColormap(next.colormap);
+    this.afterUiChange();
+  }
+
+  private afterUiChange(): void {
+    if (!this.ui || !this.model) return;
+    this.controls.sync(this.ui, this.model);
+    this.persist();
+    this.requestFrame();
+  }
+
+  private persist(): void {
+    if (this.imagePath) this.vscode.setState(persistedState(this.imagePath, this.ui ?? (this.restored?.ui as PanelUiState | undefined)));
+  }
+
+  private requestFrame(): void {
+    if (this.frameRequested) return;
+    this.frameRequested = true;
+    requestAnimationFrame(() => {
+      this.frameRequested = false;
+      this.drawFrame();
+    });
+  }
+
+  /** Everything that depends on the timestep or the view choices. */
+  private drawFrame(): void {
+    const { model, ui } = this;
+    if (!model || !ui) return;
+    const step = ui.timestep - 1;
+    const { row, col } = cellAt(step, model.shape.rows, model.shape.cols, model.shape.order);
+    this.timeline.show(ui.timestep, `Step ${ui.timestep} of ${model.steps} · cell (${row}, ${col})`);
+
+    const frame = this.heatmapFrame();
+    const metrics = this.mainStage.metrics;
+    if (metrics) {
+      if (frame) this.heatmap.draw(frame, metrics.crop);
+      else this.heatmap.clear();
+      this.annotations.draw(model.shape, metrics.crop, model.hasSequence ? step : undefined, ui.showScanOrder, annotationColors());
+    }
+    const quantity = model.gridQuantity(quantitySpec(ui));
+    renderLegend(
+      this.dom.legend,
+      ui.colormap,
+      quantity?.range,
+      quantity ? quantityCaption(ui, model) : 'This model returns no per-step outputs to map.',
+    );
+
+    this.dom.runningStep.textContent = `${ui.timestep} of ${model.steps}`;
+    const probs = model.stepProbabilities();
+    if (probs) {
+      const row = probs.subarray(step * model.classes, (step + 1) * model.classes);
+      const finalTop = model.result.top[0]?.index;
+      renderBars(
+        this.dom.runningPrediction,
+        topK(row, model.result.model.labels, this.settings?.topK ?? 5).map((p) => ({
+          label: p.label,
+          probability: p.score,
+          highlight: p.index === finalTop,
+        })),
+      );
+      this.chart.setCursor(ui.timestep);
+    }
+  }
+
+  private heatmapFrame(): HeatmapFrame | undefined {
+    const { model, ui } = this;
+    if (!model || !ui) return undefined;
+    const quantity = model.gridQuantity(quantitySpec(ui));
+    if (!quantity) return undefined;
+    return {
+      grid: quantity.grid,
+      rows: model.shape.rows,
+      cols: model.shape.cols,
+      visible: ui.timestep < model.steps ? readCellsMask(model.shape, ui.timestep - 1) : undefined,
+      style: { colormap: ui.colormap, opacity: ui.opacity, threshold: ui.threshold },
+      unreadVeil: UNREAD_VEIL,
+    };
+  }
+
+  private async copyJson(): Promise<void> {
+    if (!this.model) return;
+    const text = predictionsJson(this.model.result);
+    try {
+      await this.rpc.request(this.vscode.postMessage.bind(this.vscode), (requestId) => ({ type: 'copyText', requestId, text }) satisfies PanelToHost);
+      this.showStatus('Copied the predictions as JSON.');
+    } catch (err) {
+      this.showStatus(`Could not copy: ${errorText(err)}`, true);
+    }
+  }
+
+  private async savePng(): Promise<void> {
+    const { model, ui } = this;
+    const stage = this.mainStage.stageBounds;
+    if (!model || !ui || !stage) return;
+    this.timeline.stop();
+    try {
+      const png = await composePng({
+        geometry: model.result.geometry,
+        stage,
+        imageSrc: model.result.imageSrc,
+        frame: this.heatmapFrame(),
+        shape: model.shape,
+        step: model.hasSequence ? ui.timestep - 1 : undefined,
+        showScanOrder: ui.showScanOrder,
+        colors: { ...annotationColors(), background: themeColor('--vscode-editor-background', '#1e1e1e') },
+      });
+      const suggestedName = exportFileName(model.result.fileName, ui);
+      const reply = await this.rpc.request<unknown>(this.vscode.postMessage.bind(this.vscode), (requestId) =>
+        ({ type: 'savePng', requestId, dataUrl: png.dataUrl, suggestedName }) satisfies PanelToHost,
+      );
+      const saved = savedPath(reply);
+      if (saved === undefined) this.showStatus('Save cancelled.');
+      else this.showStatus(`Saved ${saved}${png.includesImage ? '' : ' (heatmap only: the image could not be drawn into the export)'}.`);
+    } catch (err) {
+      this.showStatus(`Could not save the PNG: ${errorText(err)}`, true);
+    }
+  }
+
+  private showStatus(text: string, isError = false): void {
+    this.dom.status.textContent = text;
+    this.dom.status.classList.toggle('status-error', isError);
+    if (this.statusTimer !== undefined) window.clearTimeout(this.statusTimer);
+    this.statusTimer = window.setTimeout(() => (this.dom.status.textContent = ''), STATUS_CLEAR_MS);
+  }
+}
+
+function annotationColors(): AnnotationColors {
+  return {
+    outline: '#ffffff',
+    outlineHalo: 'rgba(0, 0, 0, 0.65)',
+    path: themeColor('--vscode-charts-yellow', '#e2c08d'),
+  };
+}
+
+/** The host answers savePng with { saved: path } or { cancelled: true }. */
+function savedPath(reply: unknown): string | undefined {
+  if (typeof reply === 'string') return reply;
+  if (reply && typeof reply === 'object' && typeof (reply as { saved?: unknown }).saved === 'string') return (reply as { saved: string }).saved;
+  return undefined;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

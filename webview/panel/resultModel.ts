@@ -1,0 +1,91 @@
+/**
+ * One classification result with its sizes worked out and its derived arrays computed
+ * lazily and cached, so scrubbing only repaints and never recomputes norms or softmaxes.
+ */
+import type { ClassifyResultView } from '../../src/shared/protocol';
+import type { GridShape } from '../../src/core/heatmap/gridMapping';
+import { timestepsToGrid } from '../../src/core/heatmap/gridMapping';
+import { finiteRange, normalizeToUnit, type ValueRange } from '../../src/core/heatmap/normalize';
+import {
+  computeQuantity,
+  isQuantityAvailable,
+  type AvailableOutputs,
+  type QuantityKind,
+  type QuantitySpec,
+  type SequenceData,
+} from '../../src/core/heatmap/quantities';
+import { stepProbabilities } from '../../src/core/heatmap/stepPredictions';
+
+/** A quantity mapped onto the grid, scaled for the colormap, with its raw range for the legend. */
+export interface GridQuantity {
+  /** rows × cols, in [0, 1]. */
+  grid: Float32Array;
+  range: ValueRange | undefined;
+}
+
+export class ResultModel {
+  readonly steps: number;
+  readonly classes: number;
+  readonly hiddenWidth: number;
+  readonly shape: GridShape;
+  /** Which per-step outputs arrived with the right length (a truncated array counts as missing). */
+  readonly outputs: AvailableOutputs;
+  private readonly sequence: SequenceData;
+  private readonly quantities = new Map<string, GridQuantity | undefined>();
+  private probs: Float32Array | undefined;
+
+  constructor(readonly result: ClassifyResultView) {
+    const { model } = result;
+    const [rows, cols] = model.grid;
+    this.steps = rows * cols;
+    this.classes = model.labels.length;
+    this.shape = { rows, cols, order: model.scanOrder };
+    const hiddenWidth = model.hiddenWidth ?? (result.hidden ? Math.floor(result.hidden.length / Math.max(1, this.steps)) : 0);
+    this.hiddenWidth = hiddenWidth;
+    this.outputs = {
+      hidden: !!result.hidden && hiddenWidth > 0 && result.hidden.length === this.steps * hiddenWidth,
+      stepLogits: !!result.stepLogits && this.classes > 0 && result.stepLogits.length === this.steps * this.classes,
+      attention: !!result.attention && result.attention.length === this.steps,
+    };
+    this.sequence = {
+      steps: this.steps,
+      classes: this.classes,
+      hiddenWidth,
+      bidirectional: model.rnn.bidirectional,
+      hidden: this.outputs.hidden ? result.hidden : undefined,
+      stepLogits: this.outputs.stepLogits ? result.stepLogits : undefined,
+      attention: this.outputs.attention ? result.attention : undefined,
+    };
+  }
+
+  get bidirectional(): boolean {
+    return this.result.model.rnn.bidirectional;
+  }
+
+  /** True when anything can be shown per timestep (the scrubber is useful). */
+  get hasSequence(): boolean {
+    return this.outputs.hidden || this.outputs.stepLogits || this.outputs.attention;
+  }
+
+  isAvailable(kind: QuantityKind): boolean {
+    return isQuantityAvailable(kind, this.outputs);
+  }
+
+  /** The quantity on the grid, normalised over all timesteps; undefined when the model cannot feed it. */
+  gridQuantity(spec: QuantitySpec): GridQuantity | undefined {
+    const key = `${spec.kind}|${spec.direction}|${spec.kind === 'evidence' ? spec.classIndex : ''}|${spec.kind === 'unit' ? spec.unit : ''}`;
+    if (!this.quantities.has(key)) {
+      const values = computeQuantity(spec, this.sequence);
+      const range = values && finiteRange(values);
+      this.quantities.set(key, values && { grid: timestepsToGrid(normalizeToUnit(values, range), this.shape), range });
+    }
+    return this.quantities.get(key);
+  }
+
+  /** [L × K] softmax of step_logits, or undefined without them. */
+  stepProbabilities(): Float32Array | undefined {
+    if (!this.sequence.stepLogits) return undefined;
+    this.probs ??= stepProbabilities(this.sequence.stepLogits, this.steps, this.classes);
+    return this.probs;
+  }
+}
