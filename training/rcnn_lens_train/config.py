@@ -20,6 +20,7 @@ class ModelConfig:
     widths: list[int] = field(default_factory=lambda: [64, 128, 192])
     pools: list[int] = field(default_factory=lambda: [1, 1, 0])  # 2x2 max-pool after the first conv of a stage
     convs_per_stage: int = 1
+    act: str = "relu"  # relu | gelu
     rnn_type: str = "gru"  # gru | lstm
     hidden_size: int = 96
     rnn_layers: int = 1
@@ -55,6 +56,8 @@ class ModelConfig:
             bad(f"head must be 'attention' or 'final', got {self.head!r}")
         if self.stem not in ("whiten", "conv"):
             bad(f"stem must be 'whiten' or 'conv', got {self.stem!r}")
+        if self.act not in ("relu", "gelu"):
+            bad(f"act must be 'relu' or 'gelu', got {self.act!r}")
         if self.resize not in ("center_crop", "stretch", "letterbox"):
             bad(f"resize must be center_crop, stretch or letterbox, got {self.resize!r}")
         if not self.widths or any(int(w) < 1 for w in self.widths):

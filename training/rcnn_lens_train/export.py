@@ -12,7 +12,7 @@ from .config import ModelConfig
 from .model import RCNN, ExportWrapper
 
 CONTRACT_VERSION = "1"
-OPSET = 17
+OPSET = 18
 ALL_OUTPUTS = ("logits", "hidden", "step_logits", "attention")
 
 
@@ -46,8 +46,10 @@ def export_onnx(model: RCNN, path: str | Path, labels: list[str], name: str, car
                 outputs: list[str] | None = None, metadata: bool = True, opset: int = OPSET) -> Path:
     """Export `model` (eval mode, fp32) to `path` with a dynamic batch axis and contract metadata.
 
-    Uses the TorchScript-based exporter (``dynamo=False``): it maps nn.GRU/nn.LSTM onto the
-    standard ONNX GRU/LSTM operators, which onnxruntime runs natively.
+    Uses torch's dynamo-based exporter (``dynamo=True``, torch 2.13's default). It maps
+    nn.GRU/nn.LSTM onto the standard ONNX GRU/LSTM operators. (The legacy TorchScript exporter,
+    ``dynamo=False``, produced graphs that crashed onnxruntime 1.30's ORT_ENABLE_ALL optimiser
+    with a segfault in our tests, so it is not used.)
     """
     cfg = model.cfg
     outputs = list(outputs or default_outputs(cfg))
@@ -59,13 +61,16 @@ def export_onnx(model: RCNN, path: str | Path, labels: list[str], name: str, car
     x = torch.zeros(2, cfg.channels, cfg.height, cfg.width)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    dyn = {"image": {0: "batch"}}
-    for o in outputs:
-        dyn[o] = {0: "batch"}
-    with warnings.catch_warnings():
+    import contextlib
+    import io
+    import logging
+
+    logging.getLogger("torch").setLevel(logging.ERROR)
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         torch.onnx.export(wrapper, (x,), str(path), input_names=["image"], output_names=outputs,
-                          dynamic_axes=dyn, opset_version=opset, dynamo=False, do_constant_folding=True)
+                          dynamic_shapes=({0: torch.export.Dim("batch", min=1, max=65536)},),
+                          opset_version=opset, dynamo=True, external_data=False, verbose=False)
     proto = onnx.load(str(path))
     del proto.metadata_props[:]
     if metadata:

@@ -1,0 +1,318 @@
+"""Train an RCNN. `python3 -m training.train --help`."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import math
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .config import ModelConfig, TrainConfig, build_configs, load_config_file
+from .data import load_dataset, split_indices
+from .errors import UserError, run_cli
+from .model import RCNN, count_params
+
+
+# ----------------------------------------------------------------------------- CLI
+
+def add_model_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("model (defaults: the bundled CIFAR-10 model)")
+    g.add_argument("--channels", type=int, help="input channels: 3 (rgb) or 1 (grey)")
+    g.add_argument("--size", type=str, help="input size HxW or S, e.g. 32 or 28x28")
+    g.add_argument("--widths", type=str, help="CNN stage widths, comma separated, e.g. 64,128,192")
+    g.add_argument("--pools", type=str, help="1/0 per stage: 2x2 max-pool in that stage, e.g. 1,1,0 (grid = size / 2^sum)")
+    g.add_argument("--convs-per-stage", type=int)
+    g.add_argument("--stem", choices=["whiten", "conv"])
+    g.add_argument("--rnn", dest="rnn_type", choices=["gru", "lstm"])
+    g.add_argument("--hidden-size", type=int)
+    g.add_argument("--rnn-layers", type=int)
+    g.add_argument("--bidirectional", dest="bidirectional", action="store_true", default=None)
+    g.add_argument("--unidirectional", dest="bidirectional", action="store_false")
+    g.add_argument("--scan-order", choices=["row_major", "column_major", "snake"])
+    g.add_argument("--head", choices=["attention", "final"])
+    g.add_argument("--attention-size", type=int)
+    g.add_argument("--dropout", type=float)
+    g.add_argument("--resize", choices=["center_crop", "stretch", "letterbox"])
+
+
+def model_overrides(a: argparse.Namespace) -> dict:
+    out = {}
+    for k in ("channels", "convs_per_stage", "stem", "rnn_type", "hidden_size", "rnn_layers", "bidirectional",
+              "scan_order", "head", "attention_size", "dropout", "resize"):
+        v = getattr(a, k, None)
+        if v is not None:
+            out[k] = v
+    def ints(s, what):
+        try:
+            return [int(v) for v in s.split(",") if v.strip()]
+        except ValueError:
+            raise UserError(f"--{what} must be comma-separated integers, got {s!r}") from None
+    if getattr(a, "widths", None):
+        out["widths"] = ints(a.widths, "widths")
+    if getattr(a, "pools", None):
+        out["pools"] = ints(a.pools, "pools")
+    if getattr(a, "size", None):
+        try:
+            hw = [int(v) for v in a.size.lower().split("x")]
+        except ValueError:
+            raise UserError(f"--size must be S or HxW, got {a.size!r}") from None
+        out["height"], out["width"] = (hw[0], hw[-1])
+    return out
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="python3 -m training.train", description=__doc__)
+    p.add_argument("--config", help="JSON file with optional 'model' and 'train' sections (flags override it)")
+    p.add_argument("--data", help="CIFAR-10 style .tar.gz, a <class>/<image> folder, or the Fashion-MNIST folder")
+    p.add_argument("--data-kind", choices=["auto", "archive", "folder", "fashion-mnist"])
+    p.add_argument("--name", help="run name (checkpoints in <out-dir>/<name>/)")
+    p.add_argument("--out-dir")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--weight-decay", type=float)
+    p.add_argument("--label-smoothing", type=float)
+    p.add_argument("--val-images", type=int, help="held-out validation images (split evenly over classes)")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--threads", type=int)
+    p.add_argument("--no-bf16", dest="bf16", action="store_false", default=None)
+    p.add_argument("--max-minutes", type=float, help="stop gracefully after this many minutes of training")
+    p.add_argument("--limit-train", type=int, help="use only the first N training images (smoke tests)")
+    p.add_argument("--resume", action="store_true", help="continue from <out-dir>/<name>/last.pt")
+    p.add_argument("--export", metavar="ONNX", help="after training, export to this .onnx, evaluate it with "
+                   "onnxruntime on the validation split and write the model card (+ .card.md)")
+    add_model_args(p)
+    return p.parse_args(argv)
+
+
+def resolve_configs(a) -> tuple[ModelConfig, TrainConfig]:
+    mv, tv = ({}, {})
+    if a.config:
+        mv, tv = load_config_file(a.config)
+    mv = {**mv, **model_overrides(a)}
+    for k in ("data", "data_kind", "name", "out_dir", "epochs", "batch_size", "lr", "weight_decay",
+              "label_smoothing", "val_images", "seed", "threads", "bf16", "max_minutes", "limit_train"):
+        v = getattr(a, k, None)
+        if v is not None:
+            tv[k] = v
+    m, t = build_configs(mv, tv)
+    if t.epochs < 1 or t.batch_size < 1:
+        raise UserError("epochs and batch_size must be >= 1")
+    return m, t
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def set_seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def normalise(x_u8: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+    return (x_u8.float().div_(255.0) - mean) / std
+
+
+def augment(x_u8: torch.Tensor, g: torch.Generator, translate: int, flip: bool) -> torch.Tensor:
+    """Random horizontal flip and random translation by up to `translate` px (reflect padding)."""
+    b = x_u8.shape[0]
+    if flip:
+        m = torch.rand(b, generator=g) < 0.5
+        x_u8 = torch.where(m[:, None, None, None], x_u8.flip(3), x_u8)
+    if translate > 0:
+        t = translate
+        h, w = x_u8.shape[2:]
+        xp = F.pad(x_u8.float(), (t, t, t, t), mode="reflect").to(torch.uint8)
+        dy = torch.randint(0, 2 * t + 1, (b,), generator=g)
+        dx = torch.randint(0, 2 * t + 1, (b,), generator=g)
+        out = torch.empty_like(x_u8)
+        for oy in range(2 * t + 1):
+            for ox in range(2 * t + 1):
+                idx = ((dy == oy) & (dx == ox)).nonzero().flatten()
+                if len(idx):
+                    out[idx] = xp[idx, :, oy:oy + h, ox:ox + w]
+        x_u8 = out
+    return x_u8
+
+
+@torch.no_grad()
+def predict(model: RCNN, x_u8: torch.Tensor, mean, std, batch: int = 500, bf16: bool = False,
+            tta: bool = False) -> torch.Tensor:
+    model.eval()
+    outs = []
+    for i in range(0, len(x_u8), batch):
+        xb = normalise(x_u8[i:i + batch], mean, std).contiguous(memory_format=torch.channels_last)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            lo = model(xb)["logits"].float()
+            if tta:
+                lo = lo + model(xb.flip(3))["logits"].float()
+        outs.append(lo)
+    return torch.cat(outs) if outs else torch.zeros(0)
+
+
+def param_groups(model: RCNN, wd: float, lr: float, rnn_lr_scale: float):
+    decay, no_decay, rnn = [], [], []
+    for n, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
+        if n.startswith("rnn."):
+            rnn.append(p)
+        elif p.ndim <= 1:
+            no_decay.append(p)
+        else:
+            decay.append(p)
+    return [
+        {"params": decay, "weight_decay": wd, "lr_scale": 1.0},
+        {"params": no_decay, "weight_decay": 0.0, "lr_scale": 1.0},
+        {"params": rnn, "weight_decay": wd, "lr_scale": rnn_lr_scale},
+    ]
+
+
+# ----------------------------------------------------------------------------- training
+
+def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False, export: str | None = None,
+          command: str | None = None, log=print) -> dict:
+    torch.set_num_threads(max(1, tcfg.threads))
+    run_dir = Path(tcfg.out_dir) / tcfg.name
+    ckpt_path = run_dir / "last.pt"
+    if resume and not ckpt_path.exists():
+        raise UserError(f"--resume: no checkpoint at {ckpt_path}", "start without --resume")
+    ckpt = None
+    if resume:
+        ckpt = torch.load(ckpt_path, weights_only=False)
+        mcfg = ModelConfig(**ckpt["model_config"])
+        tcfg = TrainConfig(**{**ckpt["train_config"], "max_minutes": tcfg.max_minutes, "threads": tcfg.threads})
+        command = ckpt.get("command") or command
+        log(f"resuming {ckpt_path} after epoch {ckpt['epoch']}")
+    set_seed(tcfg.seed)
+
+    ds = load_dataset(tcfg.data, mcfg.channels, (mcfg.height, mcfg.width), kind=tcfg.data_kind)
+    if len(ds.classes) != mcfg.num_classes:
+        log(f"dataset has {len(ds.classes)} classes; setting num_classes={len(ds.classes)}")
+        mcfg.num_classes = len(ds.classes)
+    tr_idx, va_idx = split_indices(ds.labels, len(ds.classes), tcfg.val_images, tcfg.seed)
+    if tcfg.limit_train:
+        tr_idx = tr_idx[:tcfg.limit_train]
+    xtr, ytr = ds.images[tr_idx].contiguous(), ds.labels[tr_idx].contiguous()
+    xva, yva = ds.images[va_idx].contiguous(), ds.labels[va_idx].contiguous()
+    if ckpt is None:
+        # normalisation statistics of the training split
+        f = xtr.float().div(255.0)
+        mcfg.mean = [round(v, 4) for v in f.mean(dim=(0, 2, 3)).tolist()]
+        mcfg.std = [round(max(v, 1e-3), 4) for v in f.std(dim=(0, 2, 3)).tolist()]
+        del f
+    mean = torch.tensor(mcfg.mean).view(1, -1, 1, 1)
+    std = torch.tensor(mcfg.std).view(1, -1, 1, 1)
+
+    model = RCNN(mcfg)
+    if ckpt is None and model.whiten is not None:
+        model.whiten.init_whitening(normalise(xtr[:5000], mean, std))
+    model = model.to(memory_format=torch.channels_last)
+    bs = tcfg.batch_size
+    base_lr = tcfg.lr * bs / 256
+    groups = param_groups(model, tcfg.weight_decay, base_lr, tcfg.rnn_lr_scale)
+    opt = torch.optim.SGD(groups, lr=base_lr, momentum=tcfg.momentum, nesterov=True)
+    steps_per_epoch = max(1, len(xtr) // bs)
+    total = steps_per_epoch * tcfg.epochs
+    warm = max(1, int(tcfg.warmup_epochs * steps_per_epoch))
+
+    def lr_at(step):
+        if step < warm:
+            return base_lr * (step + 1) / warm
+        return base_lr * max(0.0, (total - step) / max(1, total - warm))
+
+    start_epoch, history, train_seconds = 0, [], 0.0
+    if ckpt is not None:
+        model.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["optimizer"])
+        start_epoch, history, train_seconds = ckpt["epoch"], ckpt["history"], ckpt["train_seconds"]
+    crit = nn.CrossEntropyLoss(label_smoothing=tcfg.label_smoothing)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    log(f"model: {count_params(model):,} params, grid {mcfg.grid}, {mcfg.rnn_type} h={mcfg.hidden_size} "
+        f"bi={mcfg.bidirectional} scan={mcfg.scan_order} head={mcfg.head}")
+    log(f"data: {ds.name} {len(xtr)} train / {len(xva)} val, classes {ds.classes}")
+    log(f"train: {tcfg.epochs} epochs x {steps_per_epoch} steps, batch {bs}, lr {base_lr:.3f}, bf16={tcfg.bf16}")
+
+    stopped_early = False
+    for epoch in range(start_epoch, tcfg.epochs):
+        model.train()
+        g = torch.Generator().manual_seed(tcfg.seed * 1000 + epoch)
+        perm = torch.randperm(len(xtr), generator=g)
+        t0 = time.time()
+        loss_sum, correct, seen = 0.0, 0, 0
+        for i in range(steps_per_epoch):
+            step = epoch * steps_per_epoch + i
+            lr = lr_at(step)
+            for gr in opt.param_groups:
+                gr["lr"] = lr * gr.get("lr_scale", 1.0)
+            idx = perm[i * bs:(i + 1) * bs]
+            xb = augment(xtr[idx], g, tcfg.translate, tcfg.flip)
+            xb = normalise(xb, mean, std).contiguous(memory_format=torch.channels_last)
+            yb = ytr[idx]
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=tcfg.bf16):
+                out = model(xb)
+                loss = crit(out["logits"].float(), yb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.rnn.parameters(), 5.0)
+            opt.step()
+            loss_sum += loss.item() * len(idx)
+            correct += (out["logits"].argmax(1) == yb).sum().item()
+            seen += len(idx)
+            if i % 50 == 0:
+                el = time.time() - t0
+                log(f"  epoch {epoch + 1} step {i}/{steps_per_epoch} loss {loss.item():.3f} "
+                    f"lr {lr:.4f} {seen / max(el, 1e-6):.0f} img/s")
+        ep_sec = time.time() - t0
+        train_seconds += ep_sec
+        va_logits = predict(model, xva, mean, std, bf16=tcfg.bf16)
+        va_acc = (va_logits.argmax(1) == yva).float().mean().item() if len(yva) else float("nan")
+        rec = {"epoch": epoch + 1, "train_loss": loss_sum / seen, "train_acc": correct / seen,
+               "val_acc": va_acc, "epoch_seconds": round(ep_sec, 1)}
+        history.append(rec)
+        log(f"epoch {epoch + 1}/{tcfg.epochs}: loss {rec['train_loss']:.4f} train_acc {rec['train_acc']:.4f} "
+            f"val_acc {va_acc:.4f} ({ep_sec:.0f}s, total {train_seconds / 60:.1f} min)")
+        state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch + 1,
+                 "history": history, "train_seconds": train_seconds, "classes": ds.classes,
+                 "dataset": ds.name, "model_config": dataclasses.asdict(mcfg),
+                 "train_config": dataclasses.asdict(tcfg), "command": command}
+        tmp = run_dir / "last.pt.tmp"
+        torch.save(state, tmp)
+        tmp.replace(ckpt_path)
+        if tcfg.max_minutes and train_seconds / 60 > tcfg.max_minutes and epoch + 1 < tcfg.epochs:
+            log(f"stopping: --max-minutes {tcfg.max_minutes} reached after epoch {epoch + 1}")
+            stopped_early = True
+            break
+
+    result = {"run_dir": str(run_dir), "checkpoint": str(ckpt_path), "history": history,
+              "train_minutes": round(train_seconds / 60, 1), "stopped_early": stopped_early}
+    if tcfg.tta and len(yva):
+        tta_logits = predict(model, xva, mean, std, bf16=False, tta=True)
+        result["val_acc_torch_tta"] = (tta_logits.argmax(1) == yva).float().mean().item()
+        log(f"pytorch val_acc with flip-TTA (not in the ONNX model): {result['val_acc_torch_tta']:.4f}")
+    if export:
+        from .export_cli import export_checkpoint
+        result["export"] = export_checkpoint(str(ckpt_path), export, log=log)
+    return result
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    m, t = resolve_configs(a)
+    cmd = "python3 -m training.train " + " ".join(argv if argv is not None else sys.argv[1:])
+    res = train(m, t, resume=a.resume, export=a.export, command=cmd.strip())
+    print(json.dumps({k: v for k, v in res.items() if k != "history"}, indent=1))
+
+
+if __name__ == "__main__":
+    sys.exit(run_cli(main))
