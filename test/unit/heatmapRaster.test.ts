@@ -31,4 +31,17 @@ describe('paintHeatmap', () => {
     expect(px(rgba, 6, 2, 0)).toEqual([0, 0, 0, 255]); // cell 0, no leak from cell 1
     expect(px(rgba, 6, 3, 0)).toEqual([10, 20, 30, 40]);
   });
+
+  it('hatches unread cells with diagonal lines so they never read as "low"', () => {
+    const wide = sampleAxis(1, 0, 16, 16);
+    const rgba = paintHeatmap({
+      grid: [0.5], cols: 1, xs: wide, ys, lut, opacity: 1, threshold: 0, visible: [0],
+      unreadVeil: [0, 0, 0, 100], unreadHatch: [255, 255, 255, 50],
+    });
+    // Row 0: x = 0, 1 (and 8, 9) are on a line; the rest is veil.
+    expect(px(rgba, 16, 0, 0)).toEqual([255, 255, 255, 50]);
+    expect(px(rgba, 16, 1, 0)).toEqual([255, 255, 255, 50]);
+    expect(px(rgba, 16, 2, 0)).toEqual([0, 0, 0, 100]);
+    expect(px(rgba, 16, 8, 0)).toEqual([255, 255, 255, 50]);
+  });
 });

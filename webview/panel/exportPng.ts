@@ -80,6 +80,7 @@ function composite(req: ExportRequest, image: HTMLImageElement | undefined): HTM
         opacity: req.frame.style.opacity,
         threshold: req.frame.style.threshold,
         unreadVeil: req.frame.unreadVeil,
+        unreadHatch: req.frame.unreadHatch,
       },
       pixels.data,
     );

@@ -22,6 +22,7 @@ export interface HeatmapFrame {
   visible?: Uint8Array;
   style: HeatmapStyle;
   unreadVeil?: Rgba;
+  unreadHatch?: Rgba;
 }
 
 export class HeatmapLayer {
@@ -31,15 +32,21 @@ export class HeatmapLayer {
   private image: ImageData | undefined;
   private scratch: Float32Array | undefined;
 
-  constructor(private readonly canvas: HTMLCanvasElement) {}
+  private readonly ctx: CanvasRenderingContext2D | null;
+
+  constructor(private readonly canvas: HTMLCanvasElement) {
+    // Every frame is a putImageData of CPU-computed pixels (and tests read them back), so a
+    // CPU-backed canvas is the right kind: no GPU upload/readback round trips.
+    this.ctx = canvas.getContext('2d', { willReadFrequently: true });
+  }
 
   clear(): void {
-    this.canvas.getContext('2d')?.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    this.ctx?.clearRect(0, 0, this.canvas.width, this.canvas.height);
   }
 
   /** Draws the frame with the crop at `crop` (canvas pixels). */
   draw(frame: HeatmapFrame, crop: Rect): void {
-    const ctx = this.canvas.getContext('2d');
+    const ctx = this.ctx;
     if (!ctx) return;
     const { width, height } = this.canvas;
     const key = `${width}x${height}|${crop.x},${crop.y},${crop.width},${crop.height}|${frame.rows}x${frame.cols}`;
@@ -61,6 +68,7 @@ export class HeatmapLayer {
         opacity: frame.style.opacity,
         threshold: frame.style.threshold,
         unreadVeil: frame.unreadVeil,
+        unreadHatch: frame.unreadHatch,
       },
       this.image.data,
       this.scratch,

@@ -36,8 +36,9 @@ import {
   type PanelUiState,
 } from './uiState';
 
-/** Cells the RNN has not read yet at the current step: darkened, so "unread" never looks like "low". */
-const UNREAD_VEIL = [0, 0, 0, 115] as const;
+/** Cells the RNN has not read yet at the current step: darkened and hatched, so "unread" never looks like "low". */
+const UNREAD_VEIL = [0, 0, 0, 100] as const;
+const UNREAD_HATCH = [255, 255, 255, 46] as const;
 /** How many classes the probability chart follows. */
 const CHART_CLASSES = 3;
 const STATUS_CLEAR_MS = 6000;
@@ -283,6 +284,7 @@ export class PanelController {
       visible: ui.timestep < model.steps ? readCellsMask(model.shape, ui.timestep - 1) : undefined,
       style: { colormap: ui.colormap, opacity: ui.opacity, threshold: ui.threshold },
       unreadVeil: UNREAD_VEIL,
+      unreadHatch: UNREAD_HATCH,
     };
   }
 

@@ -12,7 +12,7 @@ export interface ChartSeries {
 }
 
 const CSS_HEIGHT = 120;
-const PAD = { left: 30, right: 8, top: 8, bottom: 18 };
+const PAD = { left: 38, right: 8, top: 8, bottom: 18 };
 
 export class ProbabilityChart {
   private series: ChartSeries[] = [];

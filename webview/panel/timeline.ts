@@ -21,7 +21,11 @@ export class Timeline {
     keyTargets: readonly HTMLElement[],
     private readonly events: TimelineEvents,
   ) {
-    range.addEventListener('input', () => this.userStep(Number(range.value)));
+    // 'input' fires only for user changes: dragging or native arrow/Home/End keys, which take over from playback.
+    range.addEventListener('input', () => {
+      this.stop();
+      this.userStep(Number(range.value));
+    });
     range.addEventListener('keydown', (e) => {
       if (e.key === ' ') {
         e.preventDefault();
@@ -66,8 +70,8 @@ export class Timeline {
     // Playing from the end starts over, which is what a user pressing play there means.
     if (this.value >= this.steps) this.userStep(1);
     this.timer = window.setInterval(() => {
+      this.userStep(this.value + 1);
       if (this.value >= this.steps) this.stop();
-      else this.userStep(this.value + 1);
     }, this.intervalMs);
     this.renderButton();
   }

@@ -25,7 +25,16 @@ export interface HeatmapPaint {
   threshold: number;
   /** Colour laid over unread cells, so "not yet read" is distinguishable from "low". */
   unreadVeil?: Rgba;
+  /**
+   * Colour of diagonal hatch lines over unread cells. A dark veil alone can look like the
+   * dark end of a colormap (magma, inferno); a hatch cannot.
+   */
+  unreadHatch?: Rgba;
 }
+
+/** Hatch period in pixels, and how many pixels of each period are line. */
+export const HATCH_PERIOD = 8;
+const HATCH_WIDTH = 2;
 
 /** Fills `out` (width × height × 4, width = xs length) and returns it. Outside the crop stays transparent. */
 export function paintHeatmap(p: HeatmapPaint, out?: Uint8ClampedArray, scratch?: Float32Array): Uint8ClampedArray {
@@ -35,6 +44,7 @@ export function paintHeatmap(p: HeatmapPaint, out?: Uint8ClampedArray, scratch?:
   const values = upsampleBilinear(p.grid, p.cols, p.xs, p.ys, p.visible, scratch);
   const alpha = Math.round(Math.min(1, Math.max(0, p.opacity)) * 255);
   const veil = p.unreadVeil ?? [0, 0, 0, 0];
+  const hatch = p.unreadHatch ?? veil;
   for (let y = 0; y < height; y++) {
     const row = p.ys.cell[y];
     for (let x = 0; x < width; x++) {
@@ -46,10 +56,11 @@ export function paintHeatmap(p: HeatmapPaint, out?: Uint8ClampedArray, scratch?:
         continue;
       }
       if (p.visible && !p.visible[row * p.cols + col]) {
-        rgba[q] = veil[0];
-        rgba[q + 1] = veil[1];
-        rgba[q + 2] = veil[2];
-        rgba[q + 3] = veil[3];
+        const c = (x + y) % HATCH_PERIOD < HATCH_WIDTH ? hatch : veil;
+        rgba[q] = c[0];
+        rgba[q + 1] = c[1];
+        rgba[q + 2] = c[2];
+        rgba[q + 3] = c[3];
         continue;
       }
       const v = values[o];
