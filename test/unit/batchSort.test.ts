@@ -99,7 +99,12 @@ describe('sort into class folders', () => {
     // Simulate a crash: drop every line after the second move's intent (its done mark, the labels rewrite, complete).
     const journal = path.join(sortsDir(dir), readdirSync(sortsDir(dir))[0]);
     const lines = readFileSync(journal, 'utf8').trim().split('\n');
-    const lastIntent = lines.map((l) => JSON.parse(l)).findLastIndex((l: { kind: string; op?: string }) => l.kind === 'op' && l.op === 'move');
+    const parsed = lines.map((l) => JSON.parse(l) as { kind: string; op?: string });
+    let lastIntent = -1;
+    parsed.forEach((l, i) => {
+      if (l.kind === 'op' && l.op === 'move') lastIntent = i;
+    });
+    expect(lastIntent).toBeGreaterThan(0);
     writeFileSync(journal, lines.slice(0, lastIntent + 1).join('\n') + '\n{"kind":"do');
     // The labels file rewrite never happened in this story: put the original back.
     const recs = readRecords(labels).map((r) => ({ ...r, path: path.basename(r.path) }));

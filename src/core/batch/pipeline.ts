@@ -9,7 +9,7 @@
  * No vscode import: the extension and the CLI both drive this.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, realpath, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, realpath, rmdir, stat, unlink } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { entropy, topK } from '../math/softmax';
@@ -152,7 +152,18 @@ export async function readLabelsFile(file: string, format: LabelFormat): Promise
     throw err;
   }
   if (!looksLikeOurs(text.slice(0, 65536), format)) return [];
-  return parseLabelsText(text, format);
+  if (format === 'csv') return parseLabelsText(text, format);
+  // JSONL in slices, yielding between them, so a 100k-line file does not block the host.
+  const out: LabelRecord[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i += 2000) {
+    for (const line of lines.slice(i, i + 2000)) {
+      const r = line.trim() ? parseJsonLine(line) : undefined;
+      if (r) out.push(r);
+    }
+    await breathe();
+  }
+  return out;
 }
 
 export async function assertWritableOutputs(outputs: readonly OutputSpec[], force = false): Promise<void> {
@@ -236,11 +247,17 @@ export async function runLabelJob(
     const previous = new Map<string, string>();
     const journalFile = journalPath(primary.file);
     if (!options.full) {
-      for (const r of await readLabelsFile(primary.file, primary.format)) previous.set(r.path, toJsonLine(r));
+      let m = 0;
+      for (const r of await readLabelsFile(primary.file, primary.format)) {
+        if (++m % 2000 === 0) await breathe();
+        previous.set(r.path, toJsonLine(r));
+      }
       try {
         const text = await readFile(journalFile, 'utf8');
         let resumed = 0;
+        let m = 0;
         for (const line of text.split('\n')) {
+          if (++m % 2000 === 0) await breathe();
           const r = line ? parseJsonLine(line) : undefined; // a torn last line is skipped
           if (r) {
             previous.set(r.path, line);
@@ -305,7 +322,9 @@ export async function runLabelJob(
     const todo: ScanEntry[] = [];
     const retryCodes = new Set(['unreadable', 'not_found', 'crash', 'timeout']);
     let errorsTotal = 0;
+    let n = 0;
     for (const e of entries) {
+      if (++n % 2000 === 0) await breathe();
       const prevLine = previous.get(e.rel);
       const prev = prevLine ? parseJsonLine(prevLine) : undefined;
       const unchanged = prev && prev.size === e.size && prev.mtime === e.mtimeMs && !e.problem;
@@ -326,7 +345,9 @@ export async function runLabelJob(
     }
     // Human corrections survive relabeling as long as the file itself did not change.
     const keptReviews = new Map<string, LabelRecord['reviewed']>();
+    n = 0;
     for (const e of todo) {
+      if (++n % 2000 === 0) await breathe();
       const prev = previous.get(e.rel);
       const r = prev ? parseJsonLine(prev) : undefined;
       if (r?.reviewed && r.size === e.size && r.mtime === e.mtimeMs) keptReviews.set(e.rel, r.reviewed);
@@ -428,7 +449,9 @@ export async function runLabelJob(
 
     const classCounts: Record<string, number> = {};
     const errorCodes: Record<string, number> = {};
+    n = 0;
     for (const line of records.values()) {
+      if (++n % 2000 === 0) await breathe();
       const r = JSON.parse(line) as LabelRecord;
       if (r.error) errorCodes[r.error.code] = (errorCodes[r.error.code] ?? 0) + 1;
       else {
@@ -462,5 +485,13 @@ export async function runLabelJob(
     pool?.dispose();
     await journal?.close().catch(() => undefined);
     await lock.release();
+    // Leave no empty state folder behind in the user's folder.
+    await rmdir(path.join(folder, STATE_DIR)).catch(() => undefined);
+    await rmdir(path.dirname(journalPath(primary.file))).catch(() => undefined);
   }
+}
+
+/** Lets the event loop run (the extension host must stay responsive during long loops). */
+export function breathe(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
 }

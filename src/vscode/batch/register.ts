@@ -1,6 +1,336 @@
-import type * as vscode from 'vscode';
+/**
+ * VS Code face of batch labeling: Label Folder (progress notification with count, rate,
+ * ETA and Cancel; decoding and inference in worker processes, so the host stays
+ * responsive), Open Review, Sort Into Class Folders…, Undo Last Sort, and the review
+ * panel serializer.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { LockedError } from '../../core/batch/lock';
+import {
+  CancelledError,
+  ForeignOutputError,
+  type LabelProgress,
+  type OutputSpec,
+  assertWritableOutputs,
+  runLabelJob,
+} from '../../core/batch/pipeline';
+import { formatOf } from '../../core/batch/records';
+import { hasUndoableSort, sortIntoClassFolders, undoLastSort } from '../../core/batch/sort';
+import { REVIEW_VIEW_TYPE, type ReviewState } from '../../shared/reviewProtocol';
 import type { ExtensionServices } from '../services';
+import { ReviewPanel } from './reviewPanel';
 
-export function registerBatchFeatures(_context: vscode.ExtensionContext, _services: ExtensionServices): void {
-  // filled in below (issue 5)
+const LAST_RUN_KEY = 'rcnnLens.batch.lastRun';
+
+interface LastRun {
+  folder: string;
+  labelsFile: string;
+}
+
+function cfg(): vscode.WorkspaceConfiguration {
+  return vscode.workspace.getConfiguration('rcnnLens');
+}
+
+export function outputsFor(folder: string): OutputSpec[] {
+  const format = cfg().get<string>('label.outputFormat', 'jsonl');
+  const file = cfg().get<string>('label.outputFile', '').trim();
+  const base = file ? (path.isAbsolute(file) ? file : path.join(folder, file)) : path.join(folder, 'labels.jsonl');
+  const stem = base.replace(/\.(jsonl|csv|json)$/i, '');
+  if (format === 'csv') return [{ file: file && formatOf(base) === 'csv' ? base : `${stem}.csv`, format: 'csv' }];
+  if (format === 'both') return [{ file: `${stem}.jsonl`, format: 'jsonl' }, { file: `${stem}.csv`, format: 'csv' }];
+  return [{ file: file && formatOf(base) === 'jsonl' ? base : `${stem}.jsonl`, format: 'jsonl' }];
+}
+
+function formatEta(s: number | undefined): string {
+  if (s === undefined || !Number.isFinite(s)) return '';
+  if (s < 60) return `${Math.ceil(s)} s left`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m} min ${Math.round(s % 60)} s left` : `${Math.floor(m / 60)} h ${m % 60} min left`;
+}
+
+export function progressMessage(p: LabelProgress): string {
+  switch (p.phase) {
+    case 'starting':
+    case 'scanning':
+      return 'Scanning the folder…';
+    case 'writing':
+      return 'Writing the labels file…';
+    case 'done':
+      return 'Done';
+    default: {
+      const parts = [`${p.done.toLocaleString('en-US')} / ${p.total.toLocaleString('en-US')} images`];
+      if (p.rate > 0) parts.push(`${p.rate.toFixed(0)} img/s`);
+      const eta = formatEta(p.etaSeconds);
+      if (eta) parts.push(eta);
+      if (p.errors) parts.push(`${p.errors} error${p.errors === 1 ? '' : 's'}`);
+      if (p.reused) parts.push(`${p.reused.toLocaleString('en-US')} unchanged`);
+      return parts.join(' · ');
+    }
+  }
+}
+
+async function pickFolder(arg: unknown, title: string): Promise<string | undefined> {
+  if (arg instanceof vscode.Uri && arg.scheme === 'file') {
+    const st = await vscode.workspace.fs.stat(arg);
+    return st.type & vscode.FileType.Directory ? arg.fsPath : path.dirname(arg.fsPath);
+  }
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  const picked = await vscode.window.showOpenDialog({
+    canSelectFolders: true,
+    canSelectFiles: false,
+    canSelectMany: false,
+    defaultUri: folders[0]?.uri,
+    openLabel: title,
+  });
+  return picked?.[0]?.fsPath;
+}
+
+export function registerBatchFeatures(context: vscode.ExtensionContext, services: ExtensionServices): void {
+  const running = new Map<string, AbortController>();
+  const panels = new Map<string, ReviewPanel>();
+  const log = (line: string) => services.output.info(`label: ${line}`);
+
+  const openReview = async (state: ReviewState): Promise<void> => {
+    const existing = panels.get(state.labelsFile);
+    if (existing) {
+      existing.reveal();
+      await existing.refresh();
+      return;
+    }
+    const panel = ReviewPanel.create(services, state);
+    track(panel);
+  };
+  const track = (panel: ReviewPanel) => {
+    panels.set(panel.state.labelsFile, panel);
+    panel.onDispose.event(() => {
+      if (panels.get(panel.state.labelsFile) === panel) panels.delete(panel.state.labelsFile);
+    });
+  };
+
+  const labelFolder = async (arg?: unknown): Promise<void> => {
+    const folder = await pickFolder(arg, 'Label Folder');
+    if (!folder) return;
+    if (running.has(folder)) {
+      void vscode.window.showWarningMessage(`RCNN Lens is already labeling ${path.basename(folder)}. Cancel that run first or wait for it to finish.`);
+      return;
+    }
+    let outputs = outputsFor(folder);
+    let force = false;
+    try {
+      await assertWritableOutputs(outputs);
+    } catch (err) {
+      if (!(err instanceof ForeignOutputError)) throw err;
+      const choice = await vscode.window.showWarningMessage(
+        `${path.basename(err.file)} already exists in ${path.basename(folder)} and was not written by RCNN Lens.`,
+        { modal: true, detail: 'Overwrite it, or write the labels to another file?' },
+        'Overwrite',
+        'Save As…',
+      );
+      if (choice === 'Overwrite') force = true;
+      else if (choice === 'Save As…') {
+        const uri = await vscode.window.showSaveDialog({
+          defaultUri: vscode.Uri.file(path.join(folder, 'rcnn-labels.jsonl')),
+          filters: { 'JSON Lines': ['jsonl'], CSV: ['csv'] },
+        });
+        if (!uri) return;
+        outputs = [{ file: uri.fsPath, format: formatOf(uri.fsPath) }];
+        try {
+          await assertWritableOutputs(outputs);
+        } catch (e) {
+          if (e instanceof ForeignOutputError) {
+            void vscode.window.showErrorMessage(e.message);
+            return;
+          }
+          throw e;
+        }
+      } else return;
+    }
+
+    const model = services.currentModel();
+    const controller = new AbortController();
+    running.set(folder, controller);
+    const name = path.basename(folder);
+    log(`labeling ${folder} with ${model.modelPath} (${model.provider})`);
+    try {
+      const summary = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Labeling ${name}`, cancellable: true },
+        async (progress, token) => {
+          token.onCancellationRequested(() => controller.abort());
+          let lastPct = 0;
+          let lastReport = 0;
+          return runLabelJob(
+            {
+              folder,
+              outputs,
+              force,
+              modelPath: model.modelPath,
+              provider: model.provider,
+              batchSize: cfg().get<number>('label.batchSize', 0) || undefined,
+              include: cfg().get<string[]>('label.include', ['**/*']),
+              exclude: cfg().get<string[]>('label.exclude', ['**/node_modules/**', '**/.git/**']),
+              followSymlinks: cfg().get<boolean>('label.followSymlinks', false),
+              maxPixels: cfg().get<number>('image.maxPixels', 100_000_000),
+              topK: Math.max(1, Math.min(50, cfg().get<number>('topK', 5))),
+              workerScript: services.distPath('labelWorker.js'),
+            },
+            {
+              signal: controller.signal,
+              log,
+              onProgress: (p) => {
+                const now = Date.now();
+                if (now - lastReport < 250 && p.phase === 'labeling' && p.done < p.total) return;
+                lastReport = now;
+                const pct = p.phase === 'labeling' && p.total ? (100 * p.done) / p.total : p.phase === 'done' ? 100 : lastPct;
+                progress.report({ message: progressMessage(p), increment: Math.max(0, pct - lastPct) });
+                lastPct = Math.max(lastPct, pct);
+              },
+            },
+          );
+        },
+      );
+      const labelsFile = summary.outputs[0];
+      await context.workspaceState.update(LAST_RUN_KEY, { folder, labelsFile } satisfies LastRun);
+      const errs = Object.entries(summary.errorCodes).map(([c, n]) => `${n} ${c}`).join(', ');
+      log(
+        `done: ${summary.files} images, ${summary.labeled} labeled (${summary.imagesPerSecond.toFixed(0)} img/s), ${summary.reused} unchanged, ${summary.errors} errors${errs ? ` (${errs})` : ''}, ${summary.workerRestarts} worker restart(s)`,
+      );
+      for (const w of summary.warnings) services.output.warn(`label: ${w}`);
+      await openReview({ folder, labelsFile });
+      void vscode.window
+        .showInformationMessage(
+          `Labeled ${summary.files.toLocaleString('en-US')} images in ${name}${summary.errors ? ` (${summary.errors} could not be read${errs ? `: ${errs}` : ''})` : ''}. Wrote ${path.basename(labelsFile)}.`,
+          'Sort Into Class Folders…',
+          'Show Log',
+        )
+        .then((c) => {
+          if (c === 'Sort Into Class Folders…') void vscode.commands.executeCommand('rcnnLens.sortIntoClassFolders', vscode.Uri.file(folder));
+          if (c === 'Show Log') services.output.show(true);
+        });
+    } catch (err) {
+      if (err instanceof CancelledError) {
+        log(`cancelled: ${folder}`);
+        void vscode.window.showInformationMessage(`Labeling ${name} was cancelled. Run Label Folder again to resume where it stopped.`);
+      } else if (err instanceof LockedError) {
+        void vscode.window.showWarningMessage(err.message);
+      } else {
+        services.output.error(`label: ${(err as Error).stack ?? err}`);
+        void vscode.window.showErrorMessage(`Labeling ${name} failed: ${(err as Error).message}`, 'Show Log').then((c) => {
+          if (c) services.output.show(true);
+        });
+      }
+    } finally {
+      running.delete(folder);
+    }
+  };
+
+  const labelsFileFor = async (arg: unknown): Promise<ReviewState | undefined> => {
+    if (arg instanceof vscode.Uri && arg.scheme === 'file') {
+      const st = await vscode.workspace.fs.stat(arg);
+      if (!(st.type & vscode.FileType.Directory)) return { folder: path.dirname(arg.fsPath), labelsFile: arg.fsPath };
+      return { folder: arg.fsPath, labelsFile: outputsFor(arg.fsPath)[0].file };
+    }
+    const last = context.workspaceState.get<LastRun>(LAST_RUN_KEY);
+    if (last) return last;
+    const picked = await vscode.window.showOpenDialog({
+      canSelectFiles: true,
+      canSelectMany: false,
+      filters: { Labels: ['jsonl', 'csv'] },
+      openLabel: 'Open Review',
+    });
+    if (!picked?.[0]) return undefined;
+    return { folder: path.dirname(picked[0].fsPath), labelsFile: picked[0].fsPath };
+  };
+
+  const sortCommand = async (arg?: unknown): Promise<void> => {
+    const state = (arg instanceof vscode.Uri ? await labelsFileFor(arg) : undefined) ?? (await labelsFileFor(await pickFolder(undefined, 'Sort This Folder').then((f) => (f ? vscode.Uri.file(f) : undefined))));
+    if (!state) return;
+    const { folder, labelsFile } = state;
+    const mode = await vscode.window.showQuickPick(
+      [
+        { label: 'Move', description: `into ${path.basename(folder)}/<class>/`, value: 'move' as const },
+        { label: 'Copy', description: `into ${path.basename(folder)}-sorted/<class>/`, value: 'copy' as const },
+      ],
+      { title: 'Sort into class folders (ImageFolder layout); Undo Last Sort restores the layout', placeHolder: 'Move or copy the images?' },
+    );
+    if (!mode) return;
+    const threshold = cfg().get<number>('label.reviewThreshold', 0);
+    try {
+      const r = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Sorting ${path.basename(folder)}`, cancellable: true },
+        (progress, token) => {
+          const controller = new AbortController();
+          token.onCancellationRequested(() => controller.abort());
+          let last = 0;
+          return sortIntoClassFolders({
+            folder,
+            labelsFile,
+            mode: mode.value,
+            reviewThreshold: threshold,
+            signal: controller.signal,
+            onProgress: (done, total) => {
+              const pct = (100 * done) / Math.max(1, total);
+              if (pct - last >= 1) {
+                progress.report({ message: `${done} / ${total}`, increment: pct - last });
+                last = pct;
+              }
+            },
+          });
+        },
+      );
+      log(`sorted ${r.sorted} file(s) of ${folder} into ${r.dest} (${mode.value}); journal ${r.journal}`);
+      const c = await vscode.window.showInformationMessage(
+        `${mode.value === 'move' ? 'Moved' : 'Copied'} ${r.sorted} image(s) into class folders${threshold > 0 ? ` (under ${threshold}: _review)` : ''}.`,
+        'Undo',
+      );
+      if (c === 'Undo') await undoCommand(vscode.Uri.file(folder));
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Sorting failed: ${(err as Error).message}`);
+    }
+  };
+
+  const undoCommand = async (arg?: unknown): Promise<void> => {
+    let folder = arg instanceof vscode.Uri ? arg.fsPath : context.workspaceState.get<LastRun>(LAST_RUN_KEY)?.folder;
+    if (!folder || !(await hasUndoableSort(folder))) folder = await pickFolder(undefined, 'Undo Sort Here');
+    if (!folder) return;
+    try {
+      const r = await undoLastSort(folder);
+      if (!r.journal) {
+        void vscode.window.showInformationMessage(`There is no sort to undo in ${path.basename(folder)}.`);
+        return;
+      }
+      log(`undo: restored ${r.restored} file(s) in ${folder}${r.problems.length ? `; problems: ${r.problems.join('; ')}` : ''}`);
+      if (r.problems.length) void vscode.window.showWarningMessage(`Restored ${r.restored} file(s); ${r.problems.length} could not be restored (see the log).`);
+      else void vscode.window.showInformationMessage(`Restored the original layout of ${path.basename(folder)} (${r.restored} file(s)).`);
+      for (const p of panels.values()) if (p.state.folder === folder) await p.refresh();
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Undo failed: ${(err as Error).message}`);
+    }
+  };
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('rcnnLens.labelFolder', labelFolder),
+    vscode.commands.registerCommand('rcnnLens.openReview', async (arg?: unknown) => {
+      const state = await labelsFileFor(arg);
+      if (state) await openReview(state);
+    }),
+    vscode.commands.registerCommand('rcnnLens.sortIntoClassFolders', sortCommand),
+    vscode.commands.registerCommand('rcnnLens.undoLastSort', undoCommand),
+    vscode.window.registerWebviewPanelSerializer(REVIEW_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
+        const s = state as Partial<ReviewState> | undefined;
+        if (!s || typeof s.folder !== 'string' || typeof s.labelsFile !== 'string') {
+          panel.dispose();
+          return;
+        }
+        track(new ReviewPanel(panel, services, { folder: s.folder, labelsFile: s.labelsFile }));
+      },
+    }),
+    {
+      dispose: () => {
+        for (const c of running.values()) c.abort();
+        for (const p of [...panels.values()]) p.dispose();
+      },
+    },
+  );
 }

@@ -1,0 +1,50 @@
+/**
+ * Human corrections: written back into the labels file (atomically) as `reviewed`
+ * ({label, at}); the model's own `label`/`score` stay as they were. Reruns keep them
+ * (see pipeline.ts) as long as the file itself is unchanged.
+ */
+import { writeFileAtomic } from './fsutil';
+import { isLocked } from './lock';
+import { readLabelsFile } from './pipeline';
+import { CSV_HEADER, type LabelRecord, formatOf, toCsvLine, toJsonLine } from './records';
+
+export interface ReviewChange {
+  path: string;
+  /** The human's label; null removes the review. */
+  label: string | null;
+}
+
+export class ReviewWriteError extends Error {}
+
+/** Applies changes to `labelsFile`; returns how many records changed. */
+export async function applyReviews(
+  folder: string,
+  labelsFile: string,
+  changes: readonly ReviewChange[],
+  now: () => string = () => new Date().toISOString(),
+): Promise<number> {
+  const owner = await isLocked(folder);
+  if (owner) throw new ReviewWriteError(`a ${owner.purpose} run (process ${owner.pid}) is working on this folder; try again when it has finished`);
+  const format = formatOf(labelsFile);
+  const records = await readLabelsFile(labelsFile, format);
+  if (!records.length) throw new ReviewWriteError(`${labelsFile} has no RCNN Lens records`);
+  const byPath = new Map<string, LabelRecord>(records.map((r) => [r.path, r]));
+  let changed = 0;
+  for (const c of changes) {
+    const r = byPath.get(c.path);
+    if (!r) continue;
+    if (c.label === null) {
+      if (r.reviewed) {
+        delete r.reviewed;
+        changed++;
+      }
+    } else if (r.reviewed?.label !== c.label) {
+      r.reviewed = { label: c.label, at: now() };
+      changed++;
+    }
+  }
+  if (!changed) return 0;
+  const lines = records.map((r) => (format === 'csv' ? toCsvLine(r) : toJsonLine(r)) + '\n');
+  await writeFileAtomic(labelsFile, format === 'csv' ? [CSV_HEADER + '\n', ...lines] : lines);
+  return changed;
+}

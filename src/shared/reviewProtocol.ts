@@ -1,0 +1,85 @@
+/**
+ * Messages between the extension host and the review gallery webview (webview/review).
+ * Discriminated unions per direction; request/response pairs use src/shared/rpc.ts.
+ */
+import type { ReplyMessage } from './rpc';
+
+export const REVIEW_VIEW_TYPE = 'rcnnLens.reviewPanel';
+
+/** One labels-file record, compact for 10,000s of items. */
+export interface ReviewItem {
+  /** Relative path (forward slashes): the item's identity. */
+  path: string;
+  /** Predicted label; absent for error rows. */
+  label?: string;
+  score?: number;
+  entropy?: number;
+  margin?: number;
+  /** Second-best label (for a hint when relabeling). */
+  second?: string;
+  /** The human's label, once reviewed. */
+  reviewed?: string;
+  error?: { code: string; message: string };
+}
+
+export interface ReviewInit {
+  type: 'init';
+  folderName: string;
+  /** Absolute folder and labels file, kept by the webview for a reload. */
+  folder: string;
+  labelsFile: string;
+  /** Class names in model output order: key 1 is classes[0], …, key 0 is classes[9]. */
+  classes: string[];
+  /** Base webview URI of the folder; item image = base + '/' + encoded path segments. */
+  imageBase: string;
+  items: ReviewItem[];
+  model?: { name: string; hash: string };
+  /** Set when writing corrections is not possible (e.g. a run is in progress). */
+  readOnlyReason?: string;
+}
+
+export interface ReviewUpdated {
+  type: 'updated';
+  changes: Array<{ path: string; reviewed: string | null }>;
+}
+
+export interface ReviewNotice {
+  type: 'notice';
+  level: 'info' | 'error';
+  text: string;
+}
+
+export type HostToReview = ReviewInit | ReviewUpdated | ReviewNotice | ReplyMessage;
+
+export interface ReviewReady {
+  type: 'ready';
+}
+
+export interface ReviewOpen {
+  type: 'open';
+  path: string;
+}
+
+/** Accept (label = the prediction) or relabel; `label: null` clears a review. */
+export interface ReviewSetLabels {
+  type: 'setLabels';
+  requestId: number;
+  changes: Array<{ path: string; label: string | null }>;
+}
+
+export interface ReviewReload {
+  type: 'reload';
+}
+
+export type ReviewToHost = ReviewReady | ReviewOpen | ReviewSetLabels | ReviewReload;
+
+/** What the webview persists for a reload (WebviewPanelSerializer). */
+export interface ReviewState {
+  folder: string;
+  labelsFile: string;
+}
+
+/** The image URL of an item in the webview. */
+export function itemImageUrl(imageBase: string, relPath: string): string {
+  return `${imageBase.replace(/\/$/, '')}/${relPath.split('/').map(encodeURIComponent).join('/')}`;
+}

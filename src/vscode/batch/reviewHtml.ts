@@ -1,0 +1,85 @@
+/**
+ * The review gallery's HTML skeleton (filled in by webview/review/main.ts). Pure, no vscode
+ * import. Strict CSP with a per-render nonce; no inline styles or handlers; every
+ * interpolated value escaped.
+ */
+export interface ReviewHtmlOptions {
+  cspSource: string;
+  nonce: string;
+  scriptUri: string;
+  styleUri: string;
+  title: string;
+}
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+export function reviewCsp(cspSource: string, nonce: string): string {
+  return [`default-src 'none'`, `img-src ${cspSource} data:`, `style-src ${cspSource}`, `script-src 'nonce-${nonce}'`].join('; ') + ';';
+}
+
+export function renderReviewHtml(o: ReviewHtmlOptions): string {
+  const e = escapeHtml;
+  const csp = reviewCsp(o.cspSource, o.nonce).replace(/"/g, '&quot;');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${e(o.styleUri)}">
+<title>${e(o.title)}</title>
+</head>
+<body>
+<main class="review" data-testid="review-gallery" data-state="loading">
+  <header class="review-header">
+    <h1 data-testid="review-title">${e(o.title)}</h1>
+    <p class="review-status" data-testid="review-status" role="status" aria-live="polite">Loading labels…</p>
+  </header>
+  <section class="summary" data-testid="review-summary" aria-label="Summary">
+    <div class="summary-block">
+      <h2>Per class</h2>
+      <ul class="class-counts" data-testid="class-counts"></ul>
+    </div>
+    <div class="summary-block">
+      <h2>Score histogram</h2>
+      <div class="histogram" data-testid="score-histogram" role="img" aria-label="Histogram of top scores"></div>
+      <div class="histogram-axis"><span>0</span><span>0.5</span><span>1</span></div>
+    </div>
+    <div class="summary-block">
+      <details data-testid="error-list-box">
+        <summary data-testid="error-count">No errors</summary>
+        <ul class="error-list" data-testid="error-list"></ul>
+      </details>
+    </div>
+  </section>
+  <div class="toolbar" role="toolbar" aria-label="Sort and filter">
+    <label>Sort <select data-testid="sort">
+      <option value="score-asc">Score (lowest first)</option>
+      <option value="score-desc">Score (highest first)</option>
+      <option value="entropy-desc">Entropy (most uncertain first)</option>
+      <option value="margin-asc">Margin (closest calls first)</option>
+      <option value="path">Path</option>
+    </select></label>
+    <label>Label <select data-testid="filter-label"><option value="">All</option></select></label>
+    <label>Show <select data-testid="filter-status">
+      <option value="all">All</option>
+      <option value="unreviewed">Not reviewed</option>
+      <option value="reviewed">Reviewed</option>
+      <option value="errors">Errors</option>
+    </select></label>
+    <label>Score ≤ <input type="range" data-testid="threshold" min="0" max="1" step="0.01" value="1"> <output data-testid="threshold-value">1.00</output></label>
+    <label><input type="checkbox" data-testid="group" checked> Group by label</label>
+    <span class="hint" data-testid="keys-hint">j/k or arrows: next/previous · Enter: accept · 1–9, 0: relabel · o: open · u: undo review</span>
+  </div>
+  <div class="gallery" data-testid="review-scroller" tabindex="0" aria-label="Images; use j/k to move, Enter to accept, digits to relabel">
+    <div class="gallery-spacer" data-testid="review-spacer"></div>
+  </div>
+  <footer class="legend" data-testid="class-keys"></footer>
+</main>
+<script nonce="${e(o.nonce)}" src="${e(o.scriptUri)}"></script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,388 @@
+/**
+ * Entry point of the review gallery webview (bundled to dist/webview/review.js).
+ * A virtualised grid: only the rows in (or near) the viewport exist in the DOM, so tens of
+ * thousands of images scroll smoothly. Keyboard review: j/k or arrows move, Enter accepts,
+ * 1–9/0 relabel to a class, o opens the image in the classify panel, u clears a review.
+ */
+import { RequestTracker, type ReplyMessage } from '../../src/shared/rpc';
+import {
+  type HostToReview,
+  type ReviewInit,
+  type ReviewItem,
+  type ReviewState,
+  type ReviewToHost,
+  itemImageUrl,
+} from '../../src/shared/reviewProtocol';
+import { vscodeApi } from '../shared/vscodeApi';
+import {
+  ERROR_GROUP,
+  type Group,
+  type Layout,
+  type SortKey,
+  type StatusFilter,
+  type ViewOptions,
+  arrange,
+  classCounts,
+  classForKey,
+  effective,
+  histogram,
+  layout,
+  visibleRows,
+} from './model';
+
+const CELL = { w: 136, h: 168 };
+const vscode = vscodeApi<ReviewState>();
+const tracker = new RequestTracker();
+
+const $ = <T extends HTMLElement>(id: string): T => {
+  const el = document.querySelector<T>(`[data-testid="${id}"]`);
+  if (!el) throw new Error(`missing ${id}`);
+  return el;
+};
+const root = $('review-gallery');
+const statusEl = $('review-status');
+const scroller = $('review-scroller');
+const spacer = $('review-spacer');
+const sortEl = $<HTMLSelectElement>('sort');
+const labelEl = $<HTMLSelectElement>('filter-label');
+const statusFilterEl = $<HTMLSelectElement>('filter-status');
+const thresholdEl = $<HTMLInputElement>('threshold');
+const thresholdOut = $<HTMLOutputElement>('threshold-value');
+const groupEl = $<HTMLInputElement>('group');
+
+let data: ReviewInit | undefined;
+let items: ReviewItem[] = [];
+let groups: Group[] = [];
+let lay: Layout | undefined;
+let selected = -1; // index into lay.flat
+const rendered = new Map<number, HTMLElement>();
+let readOnlyReason: string | undefined;
+
+function post(msg: ReviewToHost): void {
+  vscode.postMessage(msg);
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function setStatus(text: string, error = false): void {
+  statusEl.textContent = text;
+  statusEl.classList.toggle('is-error', error);
+}
+
+function options(): ViewOptions {
+  return {
+    sort: sortEl.value as SortKey,
+    label: labelEl.value,
+    status: statusFilterEl.value as StatusFilter,
+    threshold: Number(thresholdEl.value),
+    group: groupEl.checked,
+  };
+}
+
+// ---- summary ----
+
+function renderSummary(): void {
+  const counts = $('class-counts');
+  counts.replaceChildren(
+    ...classCounts(items).map(([label, n]) => {
+      const li = el('li', 'class-count');
+      const b = el('button', 'chip', `${label} ${n}`);
+      b.type = 'button';
+      b.title = `Show only ${label}`;
+      b.addEventListener('click', () => {
+        labelEl.value = labelEl.value === label ? '' : label;
+        relayout(true);
+      });
+      li.append(b);
+      return li;
+    }),
+  );
+  const hist = histogram(items, 10);
+  const max = Math.max(1, ...hist);
+  const box = $('score-histogram');
+  box.replaceChildren(
+    ...hist.map((n, i) => {
+      const bar = el('div', 'bar');
+      bar.style.height = `${Math.round((100 * n) / max)}%`; // CSSOM: allowed by the CSP
+      bar.title = `${(i / 10).toFixed(1)}–${((i + 1) / 10).toFixed(1)}: ${n}`;
+      return bar;
+    }),
+  );
+  const errors = items.filter((i) => i.error);
+  $('error-count').textContent = errors.length ? `${errors.length} file(s) could not be labeled` : 'No errors';
+  $('error-list').replaceChildren(
+    ...errors.slice(0, 500).map((it) => {
+      const li = el('li');
+      li.append(el('code', undefined, it.path), document.createTextNode(` — ${it.error!.code}: ${it.error!.message}`));
+      return li;
+    }),
+    ...(errors.length > 500 ? [el('li', undefined, `… and ${errors.length - 500} more (filter Show: Errors)`)] : []),
+  );
+  const keys = $('class-keys');
+  keys.replaceChildren(
+    ...(data?.classes ?? []).slice(0, 10).map((c, i) => el('span', 'key', `${i === 9 ? 0 : i + 1}: ${c}`)),
+  );
+}
+
+function fillLabelFilter(): void {
+  const current = labelEl.value;
+  const labels = new Set<string>(data?.classes ?? []);
+  for (const it of items) labels.add(effective(it));
+  labelEl.replaceChildren(el('option', undefined, 'All'));
+  (labelEl.firstChild as HTMLOptionElement).value = '';
+  for (const l of [...labels].sort()) {
+    const o = el('option', undefined, l);
+    o.value = l;
+    labelEl.append(o);
+  }
+  labelEl.value = labels.has(current) ? current : '';
+}
+
+// ---- gallery ----
+
+function relayout(rearrange: boolean): void {
+  const keepPath = lay && selected >= 0 ? items[lay.flat[selected]]?.path : undefined;
+  if (rearrange || !groups.length) groups = arrange(items, options());
+  lay = layout(groups, Math.max(CELL.w, scroller.clientWidth - 16), CELL, options().group);
+  spacer.style.height = `${lay.height}px`;
+  for (const e of rendered.values()) e.remove();
+  rendered.clear();
+  selected = -1;
+  if (keepPath) {
+    const idx = lay.flat.findIndex((i) => items[i].path === keepPath);
+    if (idx >= 0) selected = idx;
+  }
+  if (selected < 0 && lay.flat.length) selected = 0;
+  const shown = lay.flat.length;
+  setStatus(
+    `${shown.toLocaleString('en-US')} of ${items.length.toLocaleString('en-US')} images` +
+      (readOnlyReason ? ` · read-only: ${readOnlyReason}` : ''),
+  );
+  root.dataset.state = 'ready';
+  renderVisible();
+}
+
+function renderItem(flatIndex: number): HTMLElement {
+  const it = items[lay!.flat[flatIndex]];
+  const cell = el('div', 'item');
+  cell.dataset.testid = 'review-item';
+  cell.dataset.path = it.path;
+  cell.dataset.flat = String(flatIndex);
+  cell.setAttribute('role', 'gridcell');
+  cell.title = it.path;
+  if (it.error) {
+    cell.classList.add('is-error');
+    cell.append(el('div', 'thumb thumb-error', it.error.code));
+  } else {
+    const img = el('img', 'thumb');
+    img.loading = 'lazy';
+    img.decoding = 'async';
+    img.alt = it.path;
+    img.src = itemImageUrl(data!.imageBase, it.path);
+    img.addEventListener('error', () => img.classList.add('broken'), { once: true });
+    cell.append(img);
+  }
+  const cap = el('div', 'caption');
+  if (it.error) {
+    cap.append(el('span', 'label', it.error.code));
+  } else {
+    const shown = it.reviewed ?? it.label ?? '';
+    const label = el('span', 'label', shown);
+    cap.append(label, el('span', 'score', `${((it.score ?? 0) * 100).toFixed(0)}%`));
+    if (it.reviewed) {
+      cell.classList.add('is-reviewed');
+      cap.append(el('span', 'badge', it.reviewed === it.label ? '✓' : `✎ was ${it.label}`));
+    }
+  }
+  cap.append(el('span', 'name', it.path.split('/').pop() ?? it.path));
+  cell.append(cap);
+  if (flatIndex === selected) {
+    cell.classList.add('selected');
+    cell.setAttribute('aria-selected', 'true');
+  }
+  return cell;
+}
+
+function renderRow(r: number): HTMLElement {
+  const row = lay!.rows[r];
+  const g = groups[row.group];
+  const e = el('div', row.kind === 'header' ? 'group-header' : 'row');
+  e.style.transform = `translateY(${row.top}px)`;
+  if (row.kind === 'header') {
+    e.textContent = `${g.label === ERROR_GROUP ? 'Errors' : g.label} · ${g.members.length}`;
+    e.setAttribute('role', 'heading');
+  } else {
+    e.setAttribute('role', 'row');
+    // flat index of the row's first item
+    let flatStart = 0;
+    for (let gi = 0; gi < row.group; gi++) flatStart += groups[gi].members.length;
+    flatStart += row.start;
+    for (let k = 0; k < row.end - row.start; k++) e.append(renderItem(flatStart + k));
+  }
+  return e;
+}
+
+function renderVisible(): void {
+  if (!lay) return;
+  const [first, last] = visibleRows(lay, scroller.scrollTop, scroller.clientHeight, CELL.h);
+  for (const [r, e] of rendered) {
+    if (r < first || r >= last) {
+      e.remove();
+      rendered.delete(r);
+    }
+  }
+  for (let r = first; r < last; r++) {
+    if (rendered.has(r)) continue;
+    const e = renderRow(r);
+    spacer.append(e);
+    rendered.set(r, e);
+  }
+}
+
+function rerenderRowOf(flatIndex: number): void {
+  if (!lay || flatIndex < 0) return;
+  const r = lay.rowOfFlat[flatIndex];
+  const old = rendered.get(r);
+  if (!old) return;
+  const fresh = renderRow(r);
+  old.replaceWith(fresh);
+  rendered.set(r, fresh);
+}
+
+function select(flatIndex: number): void {
+  if (!lay || !lay.flat.length) return;
+  const next = Math.max(0, Math.min(lay.flat.length - 1, flatIndex));
+  const prev = selected;
+  selected = next;
+  rerenderRowOf(prev);
+  rerenderRowOf(next);
+  // Keep the selection in view.
+  const row = lay.rows[lay.rowOfFlat[next]];
+  if (row.top < scroller.scrollTop) scroller.scrollTop = row.top - 8;
+  else if (row.top + CELL.h > scroller.scrollTop + scroller.clientHeight) scroller.scrollTop = row.top + CELL.h - scroller.clientHeight + 8;
+  renderVisible();
+  const it = items[lay.flat[next]];
+  setStatus(`${next + 1} / ${lay.flat.length}: ${it.path}${it.error ? ` — ${it.error.code}: ${it.error.message}` : ` — ${it.reviewed ?? it.label} ${((it.score ?? 0) * 100).toFixed(1)}%${it.second ? ` (next: ${it.second})` : ''}`}`);
+}
+
+async function setLabel(flatIndex: number, label: string | null): Promise<void> {
+  if (!lay || flatIndex < 0) return;
+  const it = items[lay.flat[flatIndex]];
+  if (it.error) return;
+  if (readOnlyReason) {
+    setStatus(`Not saved: ${readOnlyReason}`, true);
+    return;
+  }
+  const before = it.reviewed;
+  it.reviewed = label ?? undefined;
+  rerenderRowOf(flatIndex);
+  try {
+    await tracker.request<number>((m) => post(m as ReviewToHost), (requestId) => ({ type: 'setLabels', requestId, changes: [{ path: it.path, label }] }));
+  } catch (err) {
+    it.reviewed = before;
+    rerenderRowOf(flatIndex);
+    setStatus(`Not saved: ${(err as Error).message}`, true);
+    return;
+  }
+  renderSummary();
+}
+
+function onKey(e: KeyboardEvent): void {
+  const t = e.target as HTMLElement | null;
+  if (t && (t.tagName === 'SELECT' || t.tagName === 'INPUT')) return;
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  if (!lay || !lay.flat.length) return;
+  const cur = selected < 0 ? 0 : selected;
+  const k = e.key;
+  let handled = true;
+  if (k === 'j' || k === 'ArrowRight' || k === 'ArrowDown') select(cur + 1);
+  else if (k === 'k' || k === 'ArrowLeft' || k === 'ArrowUp') select(cur - 1);
+  else if (k === 'Home') select(0);
+  else if (k === 'End') select(lay.flat.length - 1);
+  else if (k === 'Enter') {
+    const it = items[lay.flat[cur]];
+    if (it.label) void setLabel(cur, it.label);
+    select(cur + 1);
+  } else if (k === 'o') post({ type: 'open', path: items[lay.flat[cur]].path });
+  else if (k === 'u') void setLabel(cur, null);
+  else {
+    const cls = classForKey(k, data?.classes ?? []);
+    if (cls) {
+      void setLabel(cur, cls);
+      select(cur + 1);
+    } else handled = false;
+  }
+  if (handled) e.preventDefault();
+}
+
+// ---- wiring ----
+
+function init(msg: ReviewInit): void {
+  data = msg;
+  items = msg.items;
+  readOnlyReason = msg.readOnlyReason;
+  vscode.setState({ folder: msg.folder, labelsFile: msg.labelsFile });
+  $('review-title').textContent = `Review: ${msg.folderName}`;
+  fillLabelFilter();
+  renderSummary();
+  relayout(true);
+  scroller.focus();
+}
+
+function handle(msg: HostToReview): void {
+  switch (msg.type) {
+    case 'init':
+      init(msg);
+      break;
+    case 'updated':
+      for (const c of msg.changes) {
+        const it = items.find((i) => i.path === c.path);
+        if (it) it.reviewed = c.reviewed ?? undefined;
+      }
+      relayout(false);
+      renderSummary();
+      break;
+    case 'notice':
+      setStatus(msg.text, msg.level === 'error');
+      break;
+    case 'reply':
+      tracker.settle(msg as ReplyMessage);
+      break;
+  }
+}
+
+window.addEventListener('message', (event: MessageEvent<HostToReview>) => {
+  const m = event.data;
+  if (m && typeof m === 'object' && typeof m.type === 'string') handle(m);
+});
+let frame = 0;
+scroller.addEventListener('scroll', () => {
+  if (frame) return;
+  frame = requestAnimationFrame(() => {
+    frame = 0;
+    renderVisible();
+  });
+});
+scroller.addEventListener('click', (e) => {
+  const cell = (e.target as HTMLElement).closest<HTMLElement>('[data-testid="review-item"]');
+  if (!cell) return;
+  const idx = Number(cell.dataset.flat);
+  select(idx);
+  post({ type: 'open', path: cell.dataset.path! });
+});
+document.addEventListener('keydown', onKey);
+for (const c of [sortEl, labelEl, statusFilterEl, groupEl]) c.addEventListener('change', () => relayout(true));
+thresholdEl.addEventListener('input', () => {
+  thresholdOut.textContent = Number(thresholdEl.value).toFixed(2);
+  relayout(true);
+});
+new ResizeObserver(() => {
+  if (data) relayout(false);
+}).observe(scroller);
+
+post({ type: 'ready' });

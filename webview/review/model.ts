@@ -1,0 +1,158 @@
+/**
+ * Pure logic of the review gallery (no DOM, unit-tested): which items show in which
+ * order, how they group, and how the virtualised layout maps scroll positions to rows.
+ */
+import type { ReviewItem } from '../../src/shared/reviewProtocol';
+
+export type SortKey = 'score-asc' | 'score-desc' | 'entropy-desc' | 'margin-asc' | 'path';
+export type StatusFilter = 'all' | 'unreviewed' | 'reviewed' | 'errors';
+
+export interface ViewOptions {
+  sort: SortKey;
+  /** '' = every label. Matches the effective label (the human's if reviewed). */
+  label: string;
+  status: StatusFilter;
+  /** Only items whose score is ≤ this (1 = all). Error rows are not filtered by it. */
+  threshold: number;
+  group: boolean;
+}
+
+export const ERROR_GROUP = '⚠ errors';
+
+export function effective(item: ReviewItem): string {
+  return item.error ? ERROR_GROUP : (item.reviewed ?? item.label ?? '');
+}
+
+export interface Group {
+  label: string;
+  /** Indices into the items array, in display order. */
+  members: number[];
+}
+
+function compare(items: readonly ReviewItem[], key: SortKey): (a: number, b: number) => number {
+  const num = (v: number | undefined, dflt: number) => (v === undefined || Number.isNaN(v) ? dflt : v);
+  const byPath = (a: number, b: number) => (items[a].path < items[b].path ? -1 : items[a].path > items[b].path ? 1 : 0);
+  switch (key) {
+    case 'score-asc':
+      return (a, b) => num(items[a].score, 2) - num(items[b].score, 2) || byPath(a, b);
+    case 'score-desc':
+      return (a, b) => num(items[b].score, -1) - num(items[a].score, -1) || byPath(a, b);
+    case 'entropy-desc':
+      return (a, b) => num(items[b].entropy, -1) - num(items[a].entropy, -1) || byPath(a, b);
+    case 'margin-asc':
+      return (a, b) => num(items[a].margin, 2) - num(items[b].margin, 2) || byPath(a, b);
+    default:
+      return byPath;
+  }
+}
+
+export function arrange(items: readonly ReviewItem[], o: ViewOptions): Group[] {
+  const keep: number[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i];
+    if (o.status === 'errors' && !it.error) continue;
+    if (o.status === 'reviewed' && !it.reviewed) continue;
+    if (o.status === 'unreviewed' && (it.reviewed || it.error)) continue;
+    if (o.label && effective(it) !== o.label) continue;
+    if (!it.error && o.threshold < 1 && (it.score ?? 0) > o.threshold) continue;
+    keep.push(i);
+  }
+  keep.sort(compare(items, o.sort));
+  if (!o.group) return [{ label: '', members: keep }];
+  const groups = new Map<string, number[]>();
+  for (const i of keep) {
+    const g = effective(items[i]);
+    let list = groups.get(g);
+    if (!list) groups.set(g, (list = []));
+    list.push(i);
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => (a === ERROR_GROUP ? 1 : b === ERROR_GROUP ? -1 : a < b ? -1 : a > b ? 1 : 0))
+    .map(([label, members]) => ({ label, members }));
+}
+
+export type Row =
+  | { kind: 'header'; top: number; group: number }
+  | { kind: 'items'; top: number; group: number; /** range in the group's members */ start: number; end: number };
+
+export interface Layout {
+  rows: Row[];
+  height: number;
+  columns: number;
+  /** Position of every displayed item in display order: flat index → (row, column). */
+  flat: number[];
+  rowOfFlat: number[];
+}
+
+export const HEADER_HEIGHT = 30;
+
+export function layout(groups: readonly Group[], width: number, cell: { w: number; h: number }, headers: boolean): Layout {
+  const columns = Math.max(1, Math.floor(width / cell.w));
+  const rows: Row[] = [];
+  const flat: number[] = [];
+  const rowOfFlat: number[] = [];
+  let top = 0;
+  groups.forEach((g, gi) => {
+    if (headers) {
+      rows.push({ kind: 'header', top, group: gi });
+      top += HEADER_HEIGHT;
+    }
+    for (let s = 0; s < g.members.length; s += columns) {
+      const end = Math.min(g.members.length, s + columns);
+      for (let k = s; k < end; k++) {
+        flat.push(g.members[k]);
+        rowOfFlat.push(rows.length);
+      }
+      rows.push({ kind: 'items', top, group: gi, start: s, end });
+      top += cell.h;
+    }
+  });
+  return { rows, height: top, columns, flat, rowOfFlat };
+}
+
+/** Index of the first row whose bottom is below `y` (binary search). */
+export function firstRowAt(rows: readonly Row[], y: number, rowHeight: (r: Row) => number): number {
+  let lo = 0;
+  let hi = rows.length - 1;
+  let ans = rows.length;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (rows[mid].top + rowHeight(rows[mid]) > y) {
+      ans = mid;
+      hi = mid - 1;
+    } else lo = mid + 1;
+  }
+  return ans;
+}
+
+/** Rows intersecting [scrollTop - overscan, scrollTop + viewport + overscan]. */
+export function visibleRows(l: Layout, scrollTop: number, viewport: number, cellH: number, overscan = 300): [number, number] {
+  const h = (r: Row) => (r.kind === 'header' ? HEADER_HEIGHT : cellH);
+  const first = firstRowAt(l.rows, Math.max(0, scrollTop - overscan), h);
+  let last = first;
+  const bottom = scrollTop + viewport + overscan;
+  while (last < l.rows.length && l.rows[last].top < bottom) last++;
+  return [first, last];
+}
+
+export function histogram(items: readonly ReviewItem[], bins = 10): number[] {
+  const out = new Array(bins).fill(0);
+  for (const it of items) {
+    if (it.error || it.score === undefined) continue;
+    out[Math.min(bins - 1, Math.max(0, Math.floor(it.score * bins)))]++;
+  }
+  return out;
+}
+
+export function classCounts(items: readonly ReviewItem[]): Array<[string, number]> {
+  const m = new Map<string, number>();
+  for (const it of items) if (!it.error) m.set(effective(it), (m.get(effective(it)) ?? 0) + 1);
+  return [...m.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+}
+
+/** Key → class: '1'…'9' are classes 0…8, '0' is class 9. */
+export function classForKey(key: string, classes: readonly string[]): string | undefined {
+  if (!/^[0-9]$/.test(key)) return undefined;
+  const idx = key === '0' ? 9 : Number(key) - 1;
+  return classes[idx];
+}
