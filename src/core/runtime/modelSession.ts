@@ -55,6 +55,10 @@ function signatures(meta: readonly ort.InferenceSession.ValueMetadata[]): Tensor
 
 const OPTIONAL_OUTPUTS = ['hidden', 'step_logits', 'attention'] as const;
 
+// onnxruntime prints a provider that fails to start (e.g. no CUDA libraries) as an error
+// on stderr; we try providers in turn and report failures ourselves, so keep it quiet.
+ort.env.logLevel = 'fatal';
+
 export class LoadedModel {
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -93,7 +97,7 @@ export class LoadedModel {
         graphOptimizationLevel: 'all',
         intraOpNumThreads: threads,
         interOpNumThreads: 1,
-        logSeverityLevel: 3,
+        logSeverityLevel: 4,
       });
       return session;
     });
