@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { codeServerBin, collectLogs, installExtension, startCodeServer, tmpBase } from './lib/code-server.mjs';
 import { cliPredictions, extractCifar, margin, syntheticImages, writeBadFiles } from './lib/fixtures.mjs';
-import { CHROMIUM_ARGS, Steps } from './lib/workbench.mjs';
+import { CHROMIUM_ARGS, Steps, toastTexts } from './lib/workbench.mjs';
 import { tests } from './tests.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -176,7 +176,11 @@ async function runTest(test, env) {
   } catch (e) {
     error = e;
     tlog(`  ✗ ${e.message.split('\n').slice(0, 6).join('\n    ')}`);
-    if (page && steps) await withTimeout(steps.shot('failure'), 20_000, 'failure screenshot').catch(() => {});
+    if (page && steps) {
+      await withTimeout(steps.shot('failure'), 20_000, 'failure screenshot').catch(() => {});
+      const toasts = await withTimeout(toastTexts(page), 5000, 'notifications').catch(() => []);
+      if (toasts.length) tlog(`  notifications on screen: ${toasts.map((t) => JSON.stringify(t.slice(0, 160))).join(' | ')}`);
+    }
   } finally {
     fs.writeFileSync(path.join(dir, 'browser-console.log'), consoleLines.join('\n'));
     if (browser) await withTimeout(browser.close(), 20_000, 'browser close').catch(() => {});

@@ -58,7 +58,10 @@ async function openClassifyPanel(page, fileName, steps, log) {
     const top = await frame.$('[data-testid=top-label]');
     const t = top ? (await top.textContent()).trim() : '';
     return t ? { top: t } : null;
-  }, { timeout: 90_000 });
+  }, { timeout: 90_000 }).catch(async (e) => {
+    const body = await frame.evaluate(() => document.body.innerText).catch(() => '(frame gone)');
+    throw new Error(`${e.message}; the panel shows: ${JSON.stringify(body.replace(/\s+/g, ' ').slice(0, 300))}`);
+  });
   if (state.error) {
     await steps.shot('panel-error');
     throw new Error(`the panel for ${fileName} shows an error: ${state.error}`);
@@ -205,8 +208,22 @@ export const tests = [
       await page.waitForTimeout(700);
       await steps.shot('progress');
 
-      await poll('batch/labels.jsonl', () => fs.existsSync(out), { timeout: 180_000 });
+      await poll('batch/labels.jsonl', async () => {
+        if (fs.existsSync(out)) return true;
+        if (Date.now() - t0 > 60_000 && !(await recordedToasts(page)).length) {
+          throw Object.assign(new Error('Label Folder showed no notification and wrote no labels.jsonl within 60 s'), { abort: true });
+        }
+        return false;
+      }, { timeout: 180_000 });
       log(`  labels.jsonl appeared after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      // complete when its size holds still for a second (it should appear whole: temp + rename)
+      let lastSize = -1;
+      await poll('labels.jsonl to stop growing', () => {
+        const size = fs.statSync(out).size;
+        const still = size === lastSize && size > 0;
+        lastSize = size;
+        return still;
+      }, { timeout: 60_000, interval: 1000 });
       const toasts = await recordedToasts(page);
       saveText(steps.dir, 'toasts.json', toasts);
       const prog = toasts.find((t) => t.progress);

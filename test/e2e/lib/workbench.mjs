@@ -14,6 +14,7 @@ export const CHROMIUM_ARGS = [
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// fn returns a truthy value when done; an error with .abort = true stops at once.
 export async function poll(what, fn, { timeout = 30_000, interval = 250 } = {}) {
   const until = Date.now() + timeout;
   let last;
@@ -22,6 +23,7 @@ export async function poll(what, fn, { timeout = 30_000, interval = 250 } = {}) 
       last = await fn();
       if (last) return last;
     } catch (e) {
+      if (e?.abort) throw e; // give up at once
       last = e;
     }
     if (Date.now() > until) {
