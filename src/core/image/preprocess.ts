@@ -4,7 +4,7 @@
  * sRGB (or grey), resize per the model's policy (libvips shrinks large JPEGs while
  * decoding), then (x/255 - mean) / std into CHW float32.
  */
-import { stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { ModelInfo } from '../model/contract';
 import { type CropRect, computeCrop } from './geometry';
@@ -75,12 +75,12 @@ export async function preprocessImage(
   const started = performance.now();
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   try {
-    const st = await stat(filePath);
-    if (st.isDirectory()) throw new ImageError('unreadable', filePath, 'it is a folder');
-    if (st.size === 0) throw new ImageError('empty', filePath, '0 bytes');
-
-    const opened = sharp(filePath, { limitInputPixels: maxPixels, failOn: 'error', sequentialRead: true, pages: 1 });
-    const meta = await opened.metadata();
+    // One read, two uses (header, then pixels): cheaper than letting libvips open the
+    // file twice, which dominates for small images.
+    const bytes = await readFile(filePath);
+    if (bytes.length === 0) throw new ImageError('empty', filePath, '0 bytes');
+    const sharpOptions = { limitInputPixels: maxPixels, failOn: 'error', pages: 1 } as const;
+    const meta = await sharp(bytes, sharpOptions).metadata();
     if (!meta.width || !meta.height) throw new ImageError('corrupt', filePath, 'no image size in the header');
     if (meta.width * meta.height > maxPixels) {
       throw new ImageError('too_large', filePath, `${meta.width}×${meta.height} exceeds ${maxPixels} pixels`);
@@ -93,7 +93,7 @@ export async function preprocessImage(
     const { resize, mean } = spec.preprocess;
     const fit = resize === 'center_crop' ? 'cover' : resize === 'stretch' ? 'fill' : 'contain';
     const padColour = mean.length === 3 ? mean : [mean[0], mean[0], mean[0]];
-    let pipeline = opened
+    let pipeline = sharp(bytes, sharpOptions)
       .rotate()
       .flatten({ background: { r: 255, g: 255, b: 255 } })
       .resize(outW, outH, {
