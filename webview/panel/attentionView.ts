@@ -5,7 +5,7 @@
  */
 import type { ColormapName } from '../../src/core/heatmap/colormaps';
 import { timestepsToGrid, topAttendedCells } from '../../src/core/heatmap/gridMapping';
-import { normalizeToUnit } from '../../src/core/heatmap/normalize';
+import { finiteRange, normalizeToUnit } from '../../src/core/heatmap/normalize';
 import { el, setShown } from '../shared/dom';
 import { formatPercent } from '../shared/format';
 import { HeatmapLayer } from './heatmapLayer';
@@ -16,6 +16,7 @@ const TOP_CELLS = 5;
 
 export interface AttentionElements {
   stageHost: HTMLElement;
+  range: HTMLElement;
   table: HTMLTableElement;
   unavailable: HTMLElement;
 }
@@ -41,6 +42,7 @@ export class AttentionView {
     const attention = model.outputs.attention ? model.result.attention : undefined;
     setShown(this.e.stageHost, !!attention);
     setShown(this.e.table, !!attention);
+    setShown(this.e.range, !!attention);
     setShown(this.e.unavailable, !attention);
     if (!attention) {
       this.grid = undefined;
@@ -52,6 +54,11 @@ export class AttentionView {
       return;
     }
     this.grid = timestepsToGrid(normalizeToUnit(attention), model.shape);
+    // Colours are min–max scaled, which makes near-uniform attention look decisive; the raw range keeps it honest.
+    const range = finiteRange(attention);
+    this.e.range.textContent = range
+      ? `Colours span α = ${formatPercent(range.min)} to ${formatPercent(range.max)} (uniform would be ${formatPercent(1 / model.steps)}).`
+      : '';
     const rows = topAttendedCells(attention, model.shape, TOP_CELLS).map((c) =>
       el(
         'tr',

@@ -56,6 +56,8 @@ export class ImageStage {
     this.image.style.width = `${(geometry.width / s.width) * 100}%`;
     this.image.style.height = `${(geometry.height / s.height) * 100}%`;
     this.image.classList.toggle('pixelated', Math.max(geometry.width, geometry.height) <= PIXELATED_MAX_SIDE);
+    // New geometry: the crop moves even if the canvas size does not, so always re-derive the metrics.
+    this.metricsCache = undefined;
     this.layout();
     return new Promise((resolve) => {
       if (!src) {

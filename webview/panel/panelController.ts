@@ -167,8 +167,8 @@ export class PanelController {
     this.controls.configure(model);
     this.timeline.configure(model.steps, settings.playIntervalMs, model.hasSequence);
     this.configureRunningPrediction(model);
-    this.attention.show(model, this.ui.colormap);
     this.setState('result');
+    this.attention.show(model, this.ui.colormap);
     this.showNoImageNote(result, true);
     void this.mainStage.show(result.geometry, result.imageSrc).then((shown) => {
       if (this.model === model) this.showNoImageNote(result, shown);
@@ -192,9 +192,16 @@ export class PanelController {
     setShown(this.dom.probChartLegend, !!probs);
     setShown(this.dom.runningUnavailable, !probs);
     if (!probs) {
+      setShown(this.dom.runningNote, false);
       this.dom.runningUnavailable.textContent = 'This model has no `step_logits` output, so there is no running prediction.';
       return;
     }
+    // With an attention head the final prediction pools every step, so it need not equal the last step's.
+    const attentionHead = model.result.model.head === 'attention';
+    setShown(this.dom.runningNote, attentionHead);
+    this.dom.runningNote.textContent = attentionHead
+      ? 'The classifier applied to the state after each step. The final prediction above pools all steps with attention, so it can differ from the last step.'
+      : '';
     const classes = model.result.top.slice(0, CHART_CLASSES);
     this.chart.setData(
       classes.map((p) => ({ label: p.label, values: classTrajectory(probs, model.steps, model.classes, p.index) })),

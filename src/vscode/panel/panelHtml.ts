@@ -166,6 +166,7 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
 
       <section class="card" data-testid="running-section" aria-labelledby="running-heading">
         <h2 id="running-heading">After step <span data-testid="running-step"></span></h2>
+        <p class="note" data-testid="running-note" hidden></p>
         <ol class="bars" data-testid="running-prediction" aria-label="Running prediction at the current step"></ol>
         <canvas class="chart" data-testid="prob-chart" role="img" aria-label="Probability of the top classes against the timestep"></canvas>
         <ul class="chart-legend" data-testid="prob-chart-legend"></ul>
@@ -180,6 +181,7 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
             <canvas class="stage-layer" data-testid="attention-canvas" aria-hidden="true"></canvas>
           </div>
         </div>
+        <p class="note" data-testid="attention-range"></p>
         <table class="top-cells" data-testid="attention-top">
           <caption>Most-attended cells</caption>
           <thead><tr><th scope="col">Row</th><th scope="col">Col</th><th scope="col">Step</th><th scope="col">Weight</th></tr></thead>

@@ -3,7 +3,11 @@
 // (src/vscode/panel/panelHtml.ts, same CSP) with a stub VS Code API, posts fake results
 // and drives the UI with Playwright, saving screenshots and reporting what it checked.
 //
-//   node scripts/build.mjs && node webview/panel/dev/harness.mjs [outDir]
+//   node scripts/build.mjs && node webview/panel/dev/harness.mjs [outDir] [--real]
+//
+// --real: the main result comes from the bundled model (media/models/rcnn-cifar10.onnx,
+// CPU) classifying the harness picture, through the same toResultView the host uses,
+// instead of synthetic data.
 //
 // Needs playwright-core and a Chromium at $CHROMIUM (default /usr/bin/chromium).
 // Dev-only: lives outside src/ and media/, so it is never bundled or packaged.
@@ -18,7 +22,9 @@ import { fakeResult } from './fakeResult.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
-const outDir = path.resolve(process.argv[2] ?? '/tmp/rcnn-harness');
+const argv = process.argv.slice(2);
+const useRealModel = argv.includes('--real');
+const outDir = path.resolve(argv.find((a) => !a.startsWith('--')) ?? '/tmp/rcnn-harness');
 fs.mkdirSync(outDir, { recursive: true });
 
 // The real panel HTML, transpiled on the fly.
@@ -38,6 +44,28 @@ for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
   raw[o + 2] = 150 * (1 - y / H) + 40;
 }
 fs.writeFileSync(path.join(outDir, 'cat.png'), await sharp(raw, { raw: { width: W, height: H, channels: 3 } }).png().toBuffer());
+
+// The result the host would post for the picture, computed with the real model and pipeline.
+async function realResult(imageFile, imageSrc) {
+  const entry = `
+    import { LoadedModel } from './src/core/runtime/modelSession';
+    import { classifyFile } from './src/core/classify';
+    import { toResultView } from './src/vscode/panel/resultView';
+    export async function run(modelPath, image, src) {
+      const model = await LoadedModel.load(modelPath, { provider: 'cpu' });
+      const detail = await classifyFile(model, image, { topK: 5, full: true });
+      const view = toResultView(detail, model.descriptor, src, detail.timing.totalMs, model.descriptor.loadMs);
+      await model.release();
+      return view;
+    }`;
+  const out = await esbuild.build({ stdin: { contents: entry, resolveDir: root, loader: 'ts' }, bundle: true, platform: 'node', format: 'esm', external: ['onnxruntime-node', 'sharp'], write: false });
+  // Inside node_modules so the external native modules resolve; .cache is ignored by git.
+  const file = path.join(root, 'node_modules/.cache/rcnn-harness/real-result.mjs');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, out.outputFiles[0].text);
+  const { run } = await import(pathToFileURL(file).href);
+  return run(path.join(root, 'media/models/rcnn-cifar10.onnx'), imageFile, imageSrc);
+}
 
 const nonce = 'harnessNonce0123456789';
 const server = http.createServer((req, res) => {
@@ -90,14 +118,17 @@ try {
   await page.screenshot({ path: path.join(outDir, '0-loading.png') });
   check('loading shows the file name', (await page.textContent('[data-testid=loading-text]')).includes('cat.png'));
 
-  await post({ type: 'result', result: fakeResult({ imageSrc: `${origin}/cat.png` }), settings });
+  const mainResult = useRealModel ? await realResult(path.join(outDir, 'cat.png'), `${origin}/cat.png`) : fakeResult({ imageSrc: `${origin}/cat.png` });
+  if (useRealModel) console.log(`real model: ${mainResult.model.name}, grid ${mainResult.model.grid}, ${mainResult.model.scanOrder}, ${mainResult.model.rnn.type}${mainResult.model.rnn.bidirectional ? ' bidirectional' : ''}, head ${mainResult.model.head}, outputs ${JSON.stringify(mainResult.model.outputs)}; top ${mainResult.top[0].label}`);
+  await post({ type: 'result', result: mainResult, settings });
   await page.waitForSelector('[data-testid=result]:not([hidden])');
   await page.waitForFunction(() => document.querySelector('[data-testid=image]').complete);
   await page.waitForTimeout(300);
   await page.screenshot({ path: path.join(outDir, '1-result.png'), fullPage: true });
 
-  check('top label is exactly the label', (await page.textContent('[data-testid=top-label]')) === 'cat');
-  check('timing text', (await page.textContent('[data-testid=timing]')).startsWith('12.3 ms (decode 2.1, model 3.4)'), await page.textContent('[data-testid=timing]'));
+  check('top label is exactly the label', (await page.textContent('[data-testid=top-label]')) === mainResult.top[0].label);
+  const timing = await page.textContent('[data-testid=timing]');
+  check('timing text', useRealModel ? /^[\d.]+ ms \(decode [\d.]+, model [\d.]+\)/.test(timing) : timing.startsWith('12.3 ms (decode 2.1, model 3.4)'), timing);
   check('provider text', (await page.textContent('[data-testid=provider]')).includes('cpu'));
   const nonBlank = (id) => page.evaluate((id) => {
     const c = document.querySelector(`canvas[data-testid=${id}]`);
@@ -120,11 +151,21 @@ try {
   check('attention lists 5 cells', (await page.locator('[data-testid=attention-top] tbody tr').count()) === 5);
   check('running prediction bars', (await page.locator('[data-testid=running-prediction] li').count()) === 5);
 
+  const pixelHash = (id) => page.evaluate((id) => {
+    const c = document.querySelector(`canvas[data-testid=${id}]`);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let h = 2166136261;
+    for (let i = 0; i < d.length; i++) h = Math.imul(h ^ d[i], 16777619) >>> 0;
+    return h;
+  }, id);
+  const hashAtEnd = await pixelHash('heatmap');
+
   // Scrub with the keyboard on the stage.
   await page.focus('[data-testid=stage]');
   await page.keyboard.press('Home');
   await page.waitForTimeout(100);
   check('Home goes to step 1', (await page.inputValue('[data-testid=timestep]')) === '1');
+  check('the heatmap changes with the step', (await pixelHash('heatmap')) !== hashAtEnd);
   for (let i = 0; i < 11; i++) await page.keyboard.press('ArrowRight');
   await page.waitForTimeout(100);
   check('ArrowRight steps', (await page.inputValue('[data-testid=timestep]')) === '12');
@@ -152,7 +193,8 @@ try {
   // Play runs to the end.
   await page.focus('[data-testid=timestep]');
   await page.keyboard.press('Space');
-  await page.waitForFunction(() => document.querySelector('[data-testid=timestep]').value === '64', null, { timeout: 10000 });
+  const L = String(mainResult.model.grid[0] * mainResult.model.grid[1]);
+  await page.waitForFunction((L) => document.querySelector('[data-testid=timestep]').value === L, L, { timeout: 20000 });
   check('Space plays to the end', true);
 
   // Persistence across a reload: state restored when the host re-sends the result.
@@ -160,10 +202,10 @@ try {
   for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
   await page.waitForTimeout(100);
   const savedState = await page.evaluate(() => JSON.parse(sessionStorage.getItem('rcnn-lens-harness-state')));
-  check('setState holds imagePath and ui', savedState?.imagePath === '/images/cat.png' && savedState.ui.timestep === 5 && savedState.ui.quantity === 'evidence', JSON.stringify(savedState));
+  check('setState holds imagePath and ui', savedState?.imagePath === mainResult.imagePath && savedState.ui.timestep === 5 && savedState.ui.quantity === 'evidence', JSON.stringify(savedState));
   await page.reload();
   await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'));
-  await post({ type: 'result', result: fakeResult({ imageSrc: `${origin}/cat.png` }), settings });
+  await post({ type: 'result', result: mainResult, settings });
   await page.waitForSelector('[data-testid=result]:not([hidden])');
   await page.waitForTimeout(200);
   const restored = await page.evaluate(() => ({
@@ -177,7 +219,7 @@ try {
   await page.click('[data-testid=copy-json]');
   await page.waitForFunction(() => document.querySelector('[data-testid=status]').textContent.includes('Copied'));
   const copied = await page.evaluate(() => window.__posted.find((m) => m.type === 'copyText')?.text);
-  check('Copy JSON sends the predictions', JSON.parse(copied).predictions[0].label === 'cat');
+  check('Copy JSON sends the predictions', JSON.parse(copied).predictions[0].label === mainResult.top[0].label);
   await page.click('[data-testid=save-png]');
   await page.waitForFunction(() => document.querySelector('[data-testid=status]').textContent.startsWith('Saved'), null, { timeout: 10000 });
   const status = await page.textContent('[data-testid=status]');
