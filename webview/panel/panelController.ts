@@ -5,11 +5,8 @@
 import type { ClassifyResultView, HostToPanel, PanelPersistedState, PanelSettingsView, PanelToHost } from '../../src/shared/protocol';
 import { RequestTracker } from '../../src/shared/rpc';
 import { readCellsMask } from '../../src/core/heatmap/gridMapping';
-import { classTrajectory } from '../../src/core/heatmap/stepPredictions';
-import { topK } from '../../src/core/math/softmax';
 import { cellAt } from '../../src/core/model/scanOrder';
 import { setShown } from '../shared/dom';
-import { renderBars } from '../shared/probabilityBars';
 import { themeColor } from '../shared/themeColors';
 import type { VsCodeApi } from '../shared/vscodeApi';
 import { AnnotationLayer, type AnnotationColors } from './annotationLayer';
@@ -22,9 +19,10 @@ import { ImageStage } from './imageStage';
 import { renderLegend } from './legend';
 import type { PanelDom } from './panelDom';
 import { predictionsJson, renderPredictions } from './predictionsView';
-import { ProbabilityChart } from './probChart';
 import { exportFileName, quantityCaption } from './quantityText';
 import { ResultModel } from './resultModel';
+import { RunningPredictionView } from './runningPredictionView';
+import { StatusLine } from './statusLine';
 import { Timeline } from './timeline';
 import {
   clampTimestep,
@@ -39,9 +37,6 @@ import {
 /** Cells the RNN has not read yet at the current step: darkened and hatched, so "unread" never looks like "low". */
 const UNREAD_VEIL = [0, 0, 0, 100] as const;
 const UNREAD_HATCH = [255, 255, 255, 46] as const;
-/** How many classes the probability chart follows. */
-const CHART_CLASSES = 3;
-const STATUS_CLEAR_MS = 6000;
 
 type PanelState = 'empty' | 'loading' | 'result' | 'error';
 
@@ -52,16 +47,15 @@ export class PanelController {
   private readonly annotations: AnnotationLayer;
   private readonly timeline: Timeline;
   private readonly controls: Controls;
-  private readonly chart: ProbabilityChart;
+  private readonly running: RunningPredictionView;
+  private readonly status: StatusLine;
   private readonly attention: AttentionView;
   private model: ResultModel | undefined;
-  private settings: PanelSettingsView | undefined;
   private ui: PanelUiState | undefined;
   private imagePath: string | undefined;
   /** What setState held when the page loaded: applied to the first result for the same image. */
   private restored: PanelPersistedState | undefined;
   private frameRequested = false;
-  private statusTimer: number | undefined;
 
   constructor(
     private readonly dom: PanelDom,
@@ -77,16 +71,23 @@ export class PanelController {
     this.attention = new AttentionView(dom.attention, attentionStage, dom.attention.canvas);
     this.timeline = new Timeline(dom.timestep, dom.play, dom.timestepLabel, [dom.stage], { onStep: (step) => this.update({ timestep: step }) });
     this.controls = new Controls(dom.controls, (patch) => this.update(patch));
-    this.chart = new ProbabilityChart(dom.probChart, dom.probChartLegend, (step) => {
-      this.timeline.stop();
-      this.update({ timestep: step });
-    });
+    this.running = new RunningPredictionView(
+      { step: dom.runningStep, note: dom.runningNote, bars: dom.runningPrediction, chart: dom.probChart, chartLegend: dom.probChartLegend, unavailable: dom.runningUnavailable },
+      (step) => {
+        this.timeline.stop();
+        this.update({ timestep: step });
+      },
+    );
+    this.status = new StatusLine(dom.status);
     dom.reclassify.addEventListener('click', () => this.post({ type: 'reclassify' }));
     dom.openSettings.addEventListener('click', () => this.post({ type: 'openSettings' }));
     dom.copyJson.addEventListener('click', () => void this.copyJson());
     dom.savePng.addEventListener('click', () => void this.savePng());
     // A theme change restyles the HTML by itself; canvases read theme colours when drawn.
-    new MutationObserver(() => this.requestFrame()).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+    new MutationObserver(() => {
+      this.running.redraw();
+      this.requestFrame();
+    }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
   }
 
   handle(message: HostToPanel): void {
@@ -150,7 +151,6 @@ export class PanelController {
     const previous = this.model;
     const model = new ResultModel(result);
     this.model = model;
-    this.settings = settings;
     const base = defaultUiState(model, settings);
     if (this.restored?.imagePath === result.imagePath) {
       this.ui = restoreUiState(base, this.restored.ui, model, true);
@@ -166,7 +166,7 @@ export class PanelController {
     renderPredictions(this.dom.predictions, this.dom.topLabel, result);
     this.controls.configure(model);
     this.timeline.configure(model.steps, settings.playIntervalMs, model.hasSequence);
-    this.configureRunningPrediction(model);
+    this.running.show(model, settings.topK);
     this.setState('result');
     this.attention.show(model, this.ui.colormap);
     this.showNoImageNote(result, true);
@@ -183,30 +183,6 @@ export class PanelController {
     this.dom.noImage.textContent = displayable
       ? ''
       : `The ${result.geometry.format.toUpperCase() || 'image'} format cannot be displayed here; the heatmap is drawn over a neutral background.`;
-  }
-
-  private configureRunningPrediction(model: ResultModel): void {
-    const probs = model.stepProbabilities();
-    setShown(this.dom.runningPrediction, !!probs);
-    setShown(this.dom.probChart, !!probs);
-    setShown(this.dom.probChartLegend, !!probs);
-    setShown(this.dom.runningUnavailable, !probs);
-    if (!probs) {
-      setShown(this.dom.runningNote, false);
-      this.dom.runningUnavailable.textContent = 'This model has no `step_logits` output, so there is no running prediction.';
-      return;
-    }
-    // With an attention head the final prediction pools every step, so it need not equal the last step's.
-    const attentionHead = model.result.model.head === 'attention';
-    setShown(this.dom.runningNote, attentionHead);
-    this.dom.runningNote.textContent = attentionHead
-      ? 'The classifier applied to the state after each step. The final prediction above pools all steps with attention, so it can differ from the last step.'
-      : '';
-    const classes = model.result.top.slice(0, CHART_CLASSES);
-    this.chart.setData(
-      classes.map((p) => ({ label: p.label, values: classTrajectory(probs, model.steps, model.classes, p.index) })),
-      model.steps,
-    );
   }
 
   private update(patch: Partial<PanelUiState>): void {
@@ -262,21 +238,7 @@ export class PanelController {
       quantity ? quantityCaption(ui, model) : 'This model returns no per-step outputs to map.',
     );
 
-    this.dom.runningStep.textContent = `${ui.timestep} of ${model.steps}`;
-    const probs = model.stepProbabilities();
-    if (probs) {
-      const row = probs.subarray(step * model.classes, (step + 1) * model.classes);
-      const finalTop = model.result.top[0]?.index;
-      renderBars(
-        this.dom.runningPrediction,
-        topK(row, model.result.model.labels, this.settings?.topK ?? 5).map((p) => ({
-          label: p.label,
-          probability: p.score,
-          highlight: p.index === finalTop,
-        })),
-      );
-      this.chart.setCursor(ui.timestep);
-    }
+    this.running.showStep(ui.timestep);
   }
 
   private heatmapFrame(): HeatmapFrame | undefined {
@@ -300,9 +262,9 @@ export class PanelController {
     const text = predictionsJson(this.model.result);
     try {
       await this.rpc.request(this.vscode.postMessage.bind(this.vscode), (requestId) => ({ type: 'copyText', requestId, text }) satisfies PanelToHost);
-      this.showStatus('Copied the predictions as JSON.');
+      this.status.show('Copied the predictions as JSON.');
     } catch (err) {
-      this.showStatus(`Could not copy: ${errorText(err)}`, true);
+      this.status.show(`Could not copy: ${errorText(err)}`, true);
     }
   }
 
@@ -327,18 +289,11 @@ export class PanelController {
         ({ type: 'savePng', requestId, dataUrl: png.dataUrl, suggestedName }) satisfies PanelToHost,
       );
       const saved = savedPath(reply);
-      if (saved === undefined) this.showStatus('Save cancelled.');
-      else this.showStatus(`Saved ${saved}${png.includesImage ? '' : ' (heatmap only: the image could not be drawn into the export)'}.`);
+      if (saved === undefined) this.status.show('Save cancelled.');
+      else this.status.show(`Saved ${saved}${png.includesImage ? '' : ' (heatmap only: the image could not be drawn into the export)'}.`);
     } catch (err) {
-      this.showStatus(`Could not save the PNG: ${errorText(err)}`, true);
+      this.status.show(`Could not save the PNG: ${errorText(err)}`, true);
     }
-  }
-
-  private showStatus(text: string, isError = false): void {
-    this.dom.status.textContent = text;
-    this.dom.status.classList.toggle('status-error', isError);
-    if (this.statusTimer !== undefined) window.clearTimeout(this.statusTimer);
-    this.statusTimer = window.setTimeout(() => (this.dom.status.textContent = ''), STATUS_CLEAR_MS);
   }
 }
 
