@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { colormapLut } from '../../src/core/heatmap/colormaps';
 import { paintHeatmap } from '../../src/core/heatmap/raster';
-import { sampleAxis } from '../../src/core/heatmap/upsample';
+import { sampleAxis, upsampleBilinear } from '../../src/core/heatmap/upsample';
+import { lutIndex } from '../../src/core/heatmap/colormaps';
 
 const px = (rgba: Uint8ClampedArray, width: number, x: number, y: number) => Array.from(rgba.slice((y * width + x) * 4, (y * width + x) * 4 + 4));
 
@@ -43,5 +44,29 @@ describe('paintHeatmap', () => {
     expect(px(rgba, 16, 1, 0)).toEqual([255, 255, 255, 50]);
     expect(px(rgba, 16, 2, 0)).toEqual([0, 0, 0, 100]);
     expect(px(rgba, 16, 8, 0)).toEqual([255, 255, 255, 50]);
+  });
+
+  it('matches the reference upsampler pixel for pixel, with and without a mask', () => {
+    // A pseudo-random 5×7 grid, an off-centre crop, odd canvas size.
+    const rows = 5, cols = 7, width = 53, height = 41;
+    let seed = 7;
+    const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const grid = Float32Array.from({ length: rows * cols }, rand);
+    const visible = Uint8Array.from({ length: rows * cols }, (_, i) => (i % 3 === 0 || i > 20 ? 1 : 0));
+    const xs2 = sampleAxis(cols, 4.5, 44, width);
+    const ys2 = sampleAxis(rows, 2, 37.5, height);
+    for (const mask of [undefined, visible]) {
+      const rgba = paintHeatmap({ grid, cols, xs: xs2, ys: ys2, lut, opacity: 1, threshold: 0.3, visible: mask, unreadVeil: [1, 2, 3, 4] });
+      const ref = upsampleBilinear(grid, cols, xs2, ys2, mask);
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          const inside = xs2.cell[x] >= 0 && ys2.cell[y] >= 0;
+          const unread = inside && mask && !mask[ys2.cell[y] * cols + xs2.cell[x]];
+          const v = ref[y * width + x];
+          const want = !inside ? [0, 0, 0, 0] : unread ? [1, 2, 3, 4] : v >= 0.3 ? [lutIndex(v), lutIndex(v), lutIndex(v), 255] : [0, 0, 0, 0];
+          expect(px(rgba, width, x, y), `(${x}, ${y}) ${mask ? 'masked' : 'full'}`).toEqual(want);
+        }
+      }
+    }
   });
 });

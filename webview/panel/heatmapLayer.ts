@@ -30,7 +30,6 @@ export class HeatmapLayer {
   private xs: AxisSampling | undefined;
   private ys: AxisSampling | undefined;
   private image: ImageData | undefined;
-  private scratch: Float32Array | undefined;
 
   private readonly ctx: CanvasRenderingContext2D | null;
 
@@ -55,7 +54,6 @@ export class HeatmapLayer {
       this.xs = sampleAxis(frame.cols, crop.x, crop.width, width);
       this.ys = sampleAxis(frame.rows, crop.y, crop.height, height);
       this.image = ctx.createImageData(width, height);
-      this.scratch = new Float32Array(width * height);
     }
     paintHeatmap(
       {
@@ -71,7 +69,6 @@ export class HeatmapLayer {
         unreadHatch: frame.unreadHatch,
       },
       this.image.data,
-      this.scratch,
     );
     ctx.putImageData(this.image, 0, 0);
   }
