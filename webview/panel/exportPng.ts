@@ -61,7 +61,12 @@ function composite(req: ExportRequest, image: HTMLImageElement | undefined): HTM
 
   ctx.fillStyle = req.colors.background;
   ctx.fillRect(0, 0, width, height);
-  if (image) ctx.drawImage(image, imageRect.x, imageRect.y, imageRect.width, imageRect.height);
+  if (image) {
+    // A tiny image blown up (32×32 → 512) keeps its hard pixels, as the panel shows it.
+    ctx.imageSmoothingEnabled = imageRect.width < 4 * req.geometry.width;
+    ctx.drawImage(image, imageRect.x, imageRect.y, imageRect.width, imageRect.height);
+    ctx.imageSmoothingEnabled = true;
+  }
   if (req.frame) {
     // putImageData ignores alpha compositing, so the heatmap goes through its own canvas.
     const layer = document.createElement('canvas');

@@ -178,7 +178,6 @@ export class PanelController {
 
   private showNoImageNote(result: ClassifyResultView, shown: boolean): void {
     const displayable = !!result.imageSrc && shown;
-    this.dom.stage.classList.toggle('no-image', !displayable);
     setShown(this.dom.noImage, !displayable);
     this.dom.noImage.textContent = displayable
       ? ''

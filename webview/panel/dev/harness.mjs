@@ -3,7 +3,7 @@
 // (src/vscode/panel/panelHtml.ts, same CSP) with a stub VS Code API, posts fake results
 // and drives the UI with Playwright, saving screenshots and reporting what it checked.
 //
-//   node scripts/build.mjs && node webview/panel/dev/harness.mjs [outDir] [--real]
+//   node scripts/build.mjs && node webview/panel/dev/harness.mjs [outDir] [--real] [--light]
 //
 // --real: the main result comes from the bundled model (media/models/rcnn-cifar10.onnx,
 // CPU) classifying the harness picture, through the same toResultView the host uses,
@@ -24,6 +24,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
 const argv = process.argv.slice(2);
 const useRealModel = argv.includes('--real');
+const theme = argv.includes('--light') ? 'theme-light.css' : 'theme-dark.css';
 const outDir = path.resolve(argv.find((a) => !a.startsWith('--')) ?? '/tmp/rcnn-harness');
 fs.mkdirSync(outDir, { recursive: true });
 
@@ -73,7 +74,7 @@ const server = http.createServer((req, res) => {
   const files = {
     '/panel.js': path.join(root, 'dist/webview/panel.js'),
     '/panel.css': path.join(root, 'media/panel.css'),
-    '/theme.css': path.join(here, 'theme-dark.css'),
+    '/theme.css': path.join(here, theme),
     '/stub.js': path.join(here, 'stub.js'),
     '/cat.png': path.join(outDir, 'cat.png'),
   };
@@ -159,6 +160,18 @@ try {
     return h;
   }, id);
   const hashAtEnd = await pixelHash('heatmap');
+
+  // Keyboard: Tab walks header → image → timeline → controls → side column.
+  await page.evaluate(() => document.activeElement?.blur());
+  const order = [];
+  for (let i = 0; i < 30; i++) {
+    await page.keyboard.press('Tab');
+    const id = await page.evaluate(() => document.activeElement?.closest('[data-testid]')?.getAttribute('data-testid') ?? document.activeElement?.tagName);
+    if (order[order.length - 1] !== id) order.push(id);
+  }
+  const expected = ['reclassify', 'open-settings', 'stage', 'play', 'timestep', 'quantity', 'direction', 'colormap', 'opacity', 'threshold', 'scan-order', 'save-png', 'copy-json'];
+  const positions = expected.map((id) => order.indexOf(id));
+  check('tab order reaches every control in reading order', positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1])), order.join(' → '));
 
   // Scrub with the keyboard on the stage.
   await page.focus('[data-testid=stage]');
