@@ -62,7 +62,7 @@ function takeRepeated(argv: readonly string[], names: readonly string[]): { rest
 export async function runLabelCommand(argv: readonly string[], defaultModel: string): Promise<number> {
   const { rest, values: repeated } = takeRepeated(argv, ['include', 'exclude']);
   const args = parseArgs(rest, {
-    values: ['out', 'format', 'model', 'provider', 'batch', 'workers', 'shard', 'sort', 'sort-dest', 'review-threshold', 'threads', 'top'],
+    values: ['out', 'format', 'model', 'provider', 'batch', 'workers', 'shard', 'sort', 'sort-dest', 'review-threshold', 'threads', 'top', 'decode-concurrency'],
     flags: ['follow-symlinks', 'full', 'force', 'json', 'undo-sort', 'quiet'],
   });
   if (args.positionals.length !== 1) throw new UsageError('give exactly one folder');
@@ -88,6 +88,7 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
   const workers = intOpt('workers');
   const threads = intOpt('threads');
   const top = intOpt('top');
+  const decodeConcurrency = intOpt('decode-concurrency');
   let shard;
   if (args.values.has('shard')) {
     try {
@@ -132,6 +133,7 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
         batchSize: batch,
         workers,
         intraOpThreads: threads,
+        decodeConcurrency,
         topK: top,
         include: repeated.get('include')!.length ? repeated.get('include') : undefined,
         exclude: repeated.get('exclude')!.length ? repeated.get('exclude') : ['**/node_modules/**', '**/.git/**'],

@@ -7,7 +7,7 @@
  * one by one in a fresh worker, so at most the guilty file is lost.
  */
 import sharp from 'sharp';
-import { preprocessImage } from '../core/image/preprocess';
+import { decodeInto } from '../core/batch/decode';
 import { ImageError } from '../core/image/imageErrors';
 import { softmax } from '../core/math/softmax';
 import { LoadedModel } from '../core/runtime/modelSession';
@@ -66,7 +66,7 @@ async function handleBatch(msg: BatchMessage): Promise<void> {
       await acquire();
       try {
         if (crashOn && p.includes(crashOn)) process.kill(process.pid, 'SIGKILL');
-        await preprocessImage(p, m.info, { maxPixels: init!.maxPixels, target: tensor, offset: i * plane });
+        await decodeInto(p, m.info, init!.maxPixels, tensor, i * plane);
       } catch (err) {
         errors[i] =
           err instanceof ImageError

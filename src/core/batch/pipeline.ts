@@ -93,7 +93,12 @@ export interface LabelSummary {
   errorCodes: Record<string, number>;
   classCounts: Record<string, number>;
   seconds: number;
+  /** Over the whole run, start-up included. */
   imagesPerSecond: number;
+  /** Where the time went (ms): scan, model start, labeling (first batch to last), final write; decode/run are summed over workers. */
+  timing: { scanMs: number; modelMs: number; labelMs: number; writeMs: number; decodeMs: number; runMs: number };
+  /** Over the labeling phase only (steady state). */
+  labelImagesPerSecond: number;
   workerRestarts: number;
   warnings: string[];
   batchSize: number;
@@ -271,6 +276,8 @@ export async function runLabelJob(
     }
 
     // Scan.
+    const timing = { scanMs: 0, modelMs: 0, labelMs: 0, writeMs: 0, decodeMs: 0, runMs: 0 };
+    let t0 = performance.now();
     progress.phase = 'scanning';
     emit();
     const skipFiles = new Set<string>();
@@ -293,6 +300,7 @@ export async function runLabelJob(
     ).filter((e) => inShard(e.rel, options.shard));
     checkCancel();
 
+    timing.scanMs = performance.now() - t0;
     // Model: its hash decides what is unchanged; the workers only start if there is work.
     const modelHash = await hashModelFile(options.modelPath);
     const cpuCount = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
@@ -312,7 +320,11 @@ export async function runLabelJob(
     const startedPool = pool;
     let model: ModelSummary | undefined;
     const startModel = async (): Promise<ModelSummary> => {
-      model ??= await startedPool.start();
+      if (!model) {
+        const t = performance.now();
+        model = await startedPool.start();
+        timing.modelMs = performance.now() - t;
+      }
       checkCancel();
       return model;
     };
@@ -362,6 +374,7 @@ export async function runLabelJob(
     const batchSize = options.batchSize && options.batchSize > 0 ? options.batchSize : defaultBatchSize(summaryModel.provider);
     const k = Math.min(options.topK ?? 5, K);
 
+    t0 = performance.now();
     progress.phase = 'labeling';
     progress.total = todo.length;
     emit();
@@ -385,6 +398,8 @@ export async function runLabelJob(
 
     const handle = async (batch: ScanEntry[]) => {
       const out = await pool!.process(batch.map((e) => e.abs));
+      timing.decodeMs += out.decodeMs;
+      timing.runMs += out.runMs;
       let lines = '';
       batch.forEach((e, i) => {
         const err = out.errors[i];
@@ -437,6 +452,8 @@ export async function runLabelJob(
     if (signal?.aborted) throw new CancelledError();
     if (failure) throw failure;
 
+    timing.labelMs = performance.now() - t0;
+    t0 = performance.now();
     progress.phase = 'writing';
     emit();
     await journal.close();
@@ -459,6 +476,7 @@ export async function runLabelJob(
         classCounts[l] = (classCounts[l] ?? 0) + 1;
       }
     }
+    timing.writeMs = performance.now() - t0;
     progress.phase = 'done';
     emit();
     const seconds = (performance.now() - started) / 1000;
@@ -475,6 +493,8 @@ export async function runLabelJob(
       classCounts,
       seconds,
       imagesPerSecond: progress.done / Math.max(1e-9, seconds),
+      labelImagesPerSecond: progress.done / Math.max(1e-9, timing.labelMs / 1000),
+      timing,
       workerRestarts: pool.restarts,
       warnings,
       batchSize,

@@ -1,0 +1,333 @@
+#!/usr/bin/env node
+// Benchmark of batch labeling (issue 5), side by side in one run on this machine:
+//   (a) 10,000 CIFAR-10 JPEGs (32×32) and (b) 1,000 photo-sized JPEGs (1024×768, made with sharp),
+//   - ours: `node dist/cli.js label` (the whole run: scan, worker start, model load, labeling, write),
+//   - the Python baseline (scripts/bench_label_baseline.py: Pillow + numpy + onnxruntime, batch 64),
+//   - the decode-only bound (sharp decoding the same files to the model's input size, several in flight),
+//   - the model-only bound (onnxruntime-node on pre-made tensors at the best batch size / thread split),
+//   - peak RSS of all processes of each run (the process and its descendants, sampled every 50 ms),
+//   - 10k vs 100k files (100k = hard links to the 10k, in 10 sub-folders) for flat memory.
+// Needs `node scripts/build.mjs` first. Usage:
+//   node scripts/bench-label.mjs [--work /tmp/rl-bench] [--repeat 2] [--skip-100k] [--model PATH]
+// The machine's load (load average) is printed: on a shared machine every number fluctuates, so each
+// contender runs --repeat times, interleaved, and the table shows the best and the median.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const WORK = path.resolve(opt('work', '/tmp/rl-bench'));
+const REPEAT = Number(opt('repeat', '2'));
+const MODEL = path.resolve(opt('model', path.join(ROOT, 'media/models/rcnn-cifar10.onnx')));
+const DATASET = opt('dataset', '/work/shared/datasets/cifar10-train-jpeg.tar.gz');
+const SKIP_100K = args.includes('--skip-100k');
+const CLI = path.join(ROOT, 'dist/cli.js');
+const require = (await import('node:module')).createRequire(path.join(ROOT, 'package.json'));
+const sharp = require('sharp');
+
+const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
+const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+
+if (!existsSync(CLI) || !existsSync(path.join(ROOT, 'dist/labelWorker.js'))) {
+  console.error('dist/cli.js or dist/labelWorker.js missing: run `node scripts/build.mjs` first');
+  process.exit(2);
+}
+
+// ---------- process-tree RSS ----------
+function treeRssKb(rootPid) {
+  const parent = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const s = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(d), Number(rest[1]));
+    } catch {
+      /* gone */
+    }
+  }
+  const pids = [rootPid];
+  for (let i = 0; i < pids.length; i++) for (const [p, pp] of parent) if (pp === pids[i]) pids.push(p);
+  let kb = 0;
+  for (const p of pids) {
+    try {
+      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (m) kb += Number(m[1]);
+    } catch {
+      /* gone */
+    }
+  }
+  return kb;
+}
+
+/** Runs a command, sampling its process tree's RSS; resolves with stdout, wall seconds, peak RSS (MB). */
+function measure(cmd, argv, { env } = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let peak = 0;
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err = (err + c).slice(-4000)));
+    const timer = setInterval(() => {
+      peak = Math.max(peak, treeRssKb(child.pid));
+    }, 50);
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      const wall = (performance.now() - t0) / 1000;
+      if (code !== 0) reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}: ${err}`));
+      else resolve({ out, wall, peakMb: peak / 1024 });
+    });
+  });
+}
+
+// ---------- datasets ----------
+function listImages(dir) {
+  const out = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.jpe?g$/i.test(e.name)) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+async function prepare() {
+  mkdirSync(WORK, { recursive: true });
+  const cifar = path.join(WORK, 'cifar');
+  if (!existsSync(path.join(cifar, 'train'))) {
+    log(`extracting ${DATASET}`);
+    mkdirSync(cifar, { recursive: true });
+    execFileSync('tar', ['-xzf', DATASET, '-C', cifar]);
+  }
+  const classes = readdirSync(path.join(cifar, 'train')).sort();
+  const a10k = path.join(WORK, 'a10k');
+  if (!existsSync(path.join(a10k, '.complete'))) {
+    log('making a10k (10,000 CIFAR JPEGs, hard links)');
+    rmSync(a10k, { recursive: true, force: true });
+    for (const c of classes) {
+      mkdirSync(path.join(a10k, c), { recursive: true });
+      for (const f of readdirSync(path.join(cifar, 'train', c)).sort().slice(0, 1000)) linkSync(path.join(cifar, 'train', c, f), path.join(a10k, c, f));
+    }
+    writeFileSync(path.join(a10k, '.complete'), '');
+  }
+  const b1k = path.join(WORK, 'b1k');
+  if (!existsSync(path.join(b1k, '.complete'))) {
+    log('making b1k (1,000 photo-sized 1024×768 JPEGs: CIFAR images upscaled, with grain so they compress like photos)');
+    rmSync(b1k, { recursive: true, force: true });
+    const noise = Buffer.alloc(1024 * 768 * 3);
+    for (let i = 0; i < noise.length; i++) noise[i] = 96 + Math.floor(Math.random() * 64);
+    const jobs = [];
+    for (const c of classes) {
+      mkdirSync(path.join(b1k, c), { recursive: true });
+      for (const f of readdirSync(path.join(cifar, 'train', c)).sort().slice(0, 100)) jobs.push([path.join(cifar, 'train', c, f), path.join(b1k, c, f)]);
+    }
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < jobs.length) {
+          const [src, dst] = jobs[next++];
+          await sharp(src)
+            .resize(1024, 768, { kernel: 'cubic', fit: 'fill' })
+            .composite([{ input: noise, raw: { width: 1024, height: 768, channels: 3 }, blend: 'overlay' }])
+            .jpeg({ quality: 90 })
+            .toFile(dst);
+        }
+      }),
+    );
+    writeFileSync(path.join(b1k, '.complete'), '');
+  }
+  const a100k = path.join(WORK, 'a100k');
+  if (!SKIP_100K && !existsSync(path.join(a100k, '.complete'))) {
+    log('making a100k (100,000 files: hard links to a10k in 10 sub-folders)');
+    rmSync(a100k, { recursive: true, force: true });
+    const files = listImages(a10k);
+    for (let k = 0; k < 10; k++) {
+      for (const f of files) {
+        const rel = path.relative(a10k, f);
+        const dst = path.join(a100k, `copy${k}`, rel);
+        mkdirSync(path.dirname(dst), { recursive: true });
+        linkSync(f, dst);
+      }
+    }
+    writeFileSync(path.join(a100k, '.complete'), '');
+  }
+  return { a10k, b1k, a100k };
+}
+
+// ---------- contenders ----------
+async function ours(dir, name) {
+  const out = path.join(WORK, 'out', `ours-${name}.jsonl`);
+  mkdirSync(path.dirname(out), { recursive: true });
+  const r = await measure(process.execPath, [CLI, 'label', dir, '--out', out, '--full', '--force', '--json', '--provider', 'cpu', '--model', MODEL]);
+  const s = JSON.parse(r.out);
+  return { ips: s.files / r.wall, labelIps: s.labelImagesPerSecond, wall: r.wall, peakMb: r.peakMb, files: s.files, errors: s.errors, timing: s.timing };
+}
+
+async function python(dir) {
+  const r = await measure('python3', [path.join(ROOT, 'scripts/bench_label_baseline.py'), dir, '--model', MODEL, '--batch', '64', '--out', path.join(WORK, 'out', 'python.jsonl')]);
+  const s = JSON.parse(r.out.trim().split('\n').pop());
+  return { ips: s.images / r.wall, labelIps: s.label_images_per_second, wall: r.wall, peakMb: r.peakMb, files: s.images };
+}
+
+const DECODE_SCRIPT = `
+const sharp = require(process.env.SHARP);
+const fs = require('fs');
+sharp.concurrency(Number(process.env.VIPS_THREADS)); sharp.cache(false);
+const files = JSON.parse(fs.readFileSync(process.env.LIST, 'utf8'));
+const inflight = Number(process.env.INFLIGHT);
+let next = 0, n = 0;
+(async () => {
+  const t = performance.now();
+  await Promise.all(Array.from({ length: inflight }, async () => {
+    while (next < files.length) {
+      const f = files[next++];
+      const buf = fs.readFileSync(f);
+      await sharp(buf, { failOn: 'error', pages: 1, limitInputPixels: 1e8 }).rotate().flatten({ background: { r: 255, g: 255, b: 255 } })
+        .resize(32, 32, { fit: 'cover', position: 'centre' }).toColourspace('srgb').removeAlpha().raw({ depth: 'uchar' }).toBuffer();
+      n++;
+    }
+  }));
+  process.stdout.write(JSON.stringify({ n, seconds: (performance.now() - t) / 1000 }));
+})();`;
+
+/** Decode-only bound: best of 1 process × 8 in flight and 2 processes × 4 in flight (same pipeline as the workers). */
+async function decodeBound(dir) {
+  const files = listImages(dir);
+  const script = path.join(WORK, 'decode-bound.cjs');
+  writeFileSync(script, DECODE_SCRIPT);
+  const best = [];
+  for (const [procs, inflight, threads] of [[1, 8, 0], [2, 4, 1]]) {
+    const lists = Array.from({ length: procs }, (_, p) => {
+      const l = path.join(WORK, `list-${p}.json`);
+      writeFileSync(l, JSON.stringify(files.filter((_, i) => i % procs === p)));
+      return l;
+    });
+    const t0 = performance.now();
+    await Promise.all(lists.map((l) => measure(process.execPath, [script], { env: { SHARP: require.resolve('sharp'), LIST: l, INFLIGHT: String(inflight), VIPS_THREADS: String(threads) } })));
+    const wall = (performance.now() - t0) / 1000;
+    best.push({ config: `${procs} proc × ${inflight} in flight`, ips: files.length / wall });
+  }
+  best.sort((a, b) => b.ips - a.ips);
+  return best[0];
+}
+
+const MODEL_SCRIPT = `
+const ort = require(process.env.ORT);
+(async () => {
+  const s = await ort.InferenceSession.create(process.env.MODEL, { executionProviders: ['cpu'], intraOpNumThreads: Number(process.env.THREADS), interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const b = Number(process.env.BATCH);
+  const x = new ort.Tensor('float32', Float32Array.from({ length: b * 3 * 32 * 32 }, () => Math.random() * 2 - 1), [b, 3, 32, 32]);
+  await s.run({ [s.inputNames[0]]: x }, ['logits']);
+  let n = 0; const t = performance.now();
+  while (performance.now() - t < Number(process.env.MS)) { await s.run({ [s.inputNames[0]]: x }, ['logits']); n += b; }
+  process.stdout.write(JSON.stringify({ n, seconds: (performance.now() - t) / 1000 }));
+})();`;
+
+/** Model-only bound: the best of batch sizes × (1 process, all threads | 2 processes, 1 thread each). */
+async function modelBound() {
+  const script = path.join(WORK, 'model-bound.cjs');
+  writeFileSync(script, MODEL_SCRIPT);
+  const results = [];
+  for (const batch of [16, 64, 256]) {
+    for (const [procs, threads] of [[1, 0], [2, 1]]) {
+      const runs = await Promise.all(
+        Array.from({ length: procs }, () =>
+          measure(process.execPath, [script], { env: { ORT: require.resolve('onnxruntime-node'), MODEL, THREADS: String(threads), BATCH: String(batch), MS: '2500' } }),
+        ),
+      );
+      const ips = runs.reduce((a, r) => {
+        const s = JSON.parse(r.out);
+        return a + s.n / s.seconds;
+      }, 0);
+      results.push({ config: `batch ${batch}, ${procs} proc × ${threads || 'all'} thread(s)`, ips });
+    }
+  }
+  results.sort((a, b) => b.ips - a.ips);
+  return { best: results[0], all: results };
+}
+
+// ---------- main ----------
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const f0 = (x) => (x === undefined ? '—' : Math.round(x).toLocaleString('en-US'));
+
+log(`bench-label on ${os.cpus().length} cores (${os.cpus()[0]?.model}), load average at start: ${loadavg()}`);
+const ds = await prepare();
+const results = { machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, loadStart: loadavg() }, datasets: {} };
+
+for (const [name, dir] of [['a: 10,000 × 32×32 JPEG', ds.a10k], ['b: 1,000 × 1024×768 JPEG', ds.b1k]]) {
+  log(`== ${name}`);
+  const oursRuns = [];
+  const pyRuns = [];
+  for (let r = 0; r < REPEAT; r++) {
+    const o = await ours(dir, path.basename(dir));
+    log(`ours:   ${f0(o.ips)} img/s end-to-end (${f0(o.labelIps)} in the labeling phase), ${o.wall.toFixed(1)} s, peak RSS ${f0(o.peakMb)} MB, timing ${JSON.stringify(Object.fromEntries(Object.entries(o.timing).map(([k, v]) => [k, Math.round(v)])))}`);
+    oursRuns.push(o);
+    const p = await python(dir);
+    log(`python: ${f0(p.ips)} img/s end-to-end (${f0(p.labelIps)} in its loop), ${p.wall.toFixed(1)} s, peak RSS ${f0(p.peakMb)} MB`);
+    pyRuns.push(p);
+  }
+  const dec = await decodeBound(dir);
+  log(`decode-only bound: ${f0(dec.ips)} img/s (${dec.config})`);
+  const mod = await modelBound();
+  log(`model-only bound: ${f0(mod.best.ips)} img/s (${mod.best.config}); all: ${mod.all.map((m) => `${m.config}: ${f0(m.ips)}`).join('; ')}`);
+  const combined = 1 / (1 / dec.ips + 1 / mod.best.ips);
+  results.datasets[name] = {
+    ours: { best: Math.max(...oursRuns.map((o) => o.ips)), median: median(oursRuns.map((o) => o.ips)), bestLabel: Math.max(...oursRuns.map((o) => o.labelIps)), peakMb: Math.max(...oursRuns.map((o) => o.peakMb)) },
+    python: { best: Math.max(...pyRuns.map((o) => o.ips)), median: median(pyRuns.map((o) => o.ips)), bestLabel: Math.max(...pyRuns.map((o) => o.labelIps)), peakMb: Math.max(...pyRuns.map((o) => o.peakMb)) },
+    decodeBound: dec,
+    modelBound: mod.best,
+    combinedBound: combined,
+  };
+}
+
+if (!SKIP_100K) {
+  log('== flat memory: 10k vs 100k files');
+  const small = await ours(ds.a10k, 'a10k-mem');
+  log(`10k:  ${f0(small.ips)} img/s, peak RSS ${f0(small.peakMb)} MB`);
+  const big = await ours(ds.a100k, 'a100k');
+  log(`100k: ${f0(big.ips)} img/s, peak RSS ${f0(big.peakMb)} MB, ${big.files} files`);
+  results.memory = { '10k': { ips: small.ips, peakMb: small.peakMb }, '100k': { ips: big.ips, peakMb: big.peakMb, files: big.files } };
+}
+results.machine.loadEnd = loadavg();
+
+// ---------- table ----------
+const lines = [];
+lines.push(`Batch labeling benchmark — ${new Date().toISOString()} — ${results.machine.cores} cores (${results.machine.cpu}); load average ${results.machine.loadStart} at start, ${results.machine.loadEnd} at end.`);
+lines.push('The machine is shared (a training job and builds run beside it): throughputs fluctuate between runs; best and median of ' + REPEAT + ' interleaved runs.');
+lines.push('img/s are end-to-end (process start to exit: scan, model load, labeling, output write) unless marked "loop".');
+lines.push('');
+lines.push('| dataset | ours img/s best (median) | ours loop img/s | Python baseline img/s best (median) | speed-up | decode-only bound | model-only bound | combined bound | ours / bound | peak RSS ours | peak RSS Python |');
+lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
+for (const [name, d] of Object.entries(results.datasets)) {
+  lines.push(
+    `| ${name} | ${f0(d.ours.best)} (${f0(d.ours.median)}) | ${f0(d.ours.bestLabel)} | ${f0(d.python.best)} (${f0(d.python.median)}) | ${(d.ours.best / d.python.best).toFixed(2)}× | ${f0(d.decodeBound.ips)} | ${f0(d.modelBound.ips)} | ${f0(d.combinedBound)} | ${((100 * d.ours.bestLabel) / d.combinedBound).toFixed(0)}% | ${f0(d.ours.peakMb)} MB | ${f0(d.python.peakMb)} MB |`,
+  );
+}
+if (results.memory) {
+  lines.push('');
+  lines.push(`| files | ours img/s | peak RSS (all processes) |`);
+  lines.push('|---|---|---|');
+  lines.push(`| 10,000 | ${f0(results.memory['10k'].ips)} | ${f0(results.memory['10k'].peakMb)} MB |`);
+  lines.push(`| 100,000 (hard links) | ${f0(results.memory['100k'].ips)} | ${f0(results.memory['100k'].peakMb)} MB |`);
+}
+lines.push('');
+lines.push('combined bound = 1 / (1/decode + 1/model): decoding and the model share the same cores.');
+console.log(lines.join('\n'));
+writeFileSync(path.join(WORK, 'results.json'), JSON.stringify(results, null, 2));
+writeFileSync(path.join(WORK, 'results.md'), lines.join('\n') + '\n');
+log(`wrote ${path.join(WORK, 'results.md')} and results.json`);

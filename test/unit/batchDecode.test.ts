@@ -1,0 +1,62 @@
+import { readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { decodeInto } from '../../src/core/batch/decode';
+import { preprocessImage } from '../../src/core/image/preprocess';
+import type { ModelInfo } from '../../src/core/model/contract';
+import { makeHostileFolder, solidImage, tmpDir } from '../fixtures/hostile/helpers';
+
+const spec = (resize: 'center_crop' | 'stretch' | 'letterbox', color: 'rgb' | 'grey' = 'rgb'): Pick<ModelInfo, 'input' | 'preprocess'> => ({
+  input: { name: 'image', channels: color === 'rgb' ? 3 : 1, height: 32, width: 32, color },
+  preprocess: { resize, mean: color === 'rgb' ? [0.49, 0.48, 0.45] : [0.5], std: color === 'rgb' ? [0.25, 0.24, 0.26] : [0.25] },
+});
+
+describe('the labeling decoder', () => {
+  it('produces exactly the tensor of the single-image path, for every resize policy and odd input', async () => {
+    const dir = tmpDir();
+    const files: string[] = [];
+    // A gradient photo with an EXIF rotation, an alpha PNG, a 16-bit grey, a wide strip, a GIF.
+    const w = 97, h = 61;
+    const px = Buffer.alloc(w * h * 3);
+    for (let i = 0; i < w * h; i++) {
+      px[i * 3] = (i * 7) % 256;
+      px[i * 3 + 1] = Math.floor(i / w) * 4;
+      px[i * 3 + 2] = (i % w) * 2;
+    }
+    const rotated = path.join(dir, 'rotated.jpg');
+    await sharp(px, { raw: { width: w, height: h, channels: 3 } }).withMetadata({ orientation: 6 }).jpeg().toFile(rotated);
+    files.push(rotated);
+    const alpha = path.join(dir, 'alpha.png');
+    await sharp({ create: { width: 40, height: 50, channels: 4, background: { r: 200, g: 10, b: 10, alpha: 0.3 } } }).png().toFile(alpha);
+    files.push(alpha);
+    const grey = path.join(dir, 'grey16.png');
+    await sharp(px, { raw: { width: w, height: h, channels: 3 } }).toColourspace('grey16').png().toFile(grey);
+    files.push(grey);
+    for (const [name, fmt, ww, hh] of [['strip.jpg', 'jpeg', 500, 3], ['a.gif', 'gif', 20, 20], ['b.webp', 'webp', 64, 48]] as const) {
+      await solidImage(path.join(dir, name), { r: 30, g: 140, b: 220 }, fmt, ww, hh);
+      files.push(path.join(dir, name));
+    }
+    for (const s of [spec('center_crop'), spec('stretch'), spec('letterbox'), spec('center_crop', 'grey')]) {
+      for (const f of files) {
+        const size = s.input.channels * 32 * 32;
+        const a = new Float32Array(size + 5);
+        await decodeInto(f, s, 1e8, a, 5);
+        const b = await preprocessImage(f, s);
+        expect(Array.from(a.subarray(5)), `${path.basename(f)} ${s.preprocess.resize} ${s.input.color}`).toEqual(Array.from(b.tensor));
+      }
+    }
+  });
+
+  it('fails hostile files with the same reason as the single-image path', async () => {
+    const h = await makeHostileFolder();
+    const bad = path.join(h.dir, 'bad');
+    for (const name of readdirSync(bad)) {
+      const f = path.join(bad, name);
+      const a = await decodeInto(f, spec('center_crop'), 1e8, new Float32Array(3 * 32 * 32), 0).then(() => 'ok', (e) => e.code);
+      const b = await preprocessImage(f, spec('center_crop')).then(() => 'ok', (e) => e.code);
+      expect(a, name).toBe(b);
+      expect(a, name).not.toBe('ok');
+    }
+  });
+});
