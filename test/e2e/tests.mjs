@@ -30,12 +30,37 @@ async function frameVisible(frame) {
   return true;
 }
 
-// The visible webview frame that has `selector`.
-async function visibleFrameWith(page, selector, timeout = 90_000) {
-  return poll(`a visible webview frame with ${selector}`, async () => {
+// The editor area (x, y, width, height) of the group whose active tab starts with `tabLabel`.
+async function editorAreaOfTab(page, tabLabel) {
+  return page.evaluate((label) => {
+    for (const g of document.querySelectorAll('.editor-group-container')) {
+      const tab = g.querySelector('.tab.active');
+      if (!tab || !(tab.getAttribute('aria-label') || '').startsWith(label)) continue;
+      const r = (g.querySelector('.editor-container') || g).getBoundingClientRect();
+      return { x: r.x, y: r.y, width: r.width, height: r.height };
+    }
+    return null;
+  }, tabLabel);
+}
+
+// The visible webview frame that has `selector`; with `tabLabel`, the one shown in
+// that tab's editor group (several panels can be visible side by side, and the
+// webview iframes are not inside the group's DOM: match them by position).
+async function visibleFrameWith(page, selector, { tabLabel = null, timeout = 90_000 } = {}) {
+  return poll(`a visible webview frame with ${selector}${tabLabel ? ` in the editor of "${tabLabel}"` : ''}`, async () => {
+    const area = tabLabel ? await editorAreaOfTab(page, tabLabel) : null;
+    if (tabLabel && !area) return null;
     for (const f of page.frames()) {
       try {
-        if ((await f.$(selector)) && (await frameVisible(f))) return f;
+        if (!(await f.$(selector)) || !(await frameVisible(f))) continue;
+        if (area) {
+          let top = f;
+          while (top.parentFrame() && top.parentFrame() !== page.mainFrame()) top = top.parentFrame();
+          const box = await (await top.frameElement()).boundingBox();
+          const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+          if (cx < area.x || cx > area.x + area.width || cy < area.y || cy > area.y + area.height) continue;
+        }
+        return f;
       } catch {
         /* detached */
       }
@@ -48,7 +73,7 @@ async function visibleFrameWith(page, selector, timeout = 90_000) {
 async function openClassifyPanel(page, fileName, steps, log) {
   const tab = await waitForTab(page, `RCNN: ${fileName}`, 60_000);
   log(`  panel tab: "${tab}"`);
-  const frame = await visibleFrameWith(page, '[data-testid=top-label], [data-testid=error]');
+  const frame = await visibleFrameWith(page, '[data-testid=top-label], [data-testid=error]', { tabLabel: `RCNN: ${fileName}` });
   const state = await poll('the panel to show a top label or an error', async () => {
     const err = await frame.$('[data-testid=error]');
     if (err && (await err.isVisible())) {
@@ -85,6 +110,14 @@ async function checkTopLabel(frame, top, expected, fileName, log) {
   check(preds.toLowerCase().includes(want.label.toLowerCase()), `predictions list lacks "${want.label}": ${preds}`);
   check(showsScore(preds, want.score), `predictions show no score close to the CLI's ${want.score.toFixed(4)} for ${want.label}: ${preds}`);
 }
+
+// `error` in a labels record: a string or { code, message }.
+const errorText = (e) => (typeof e === 'string' ? e : e ? [e.code, e.message].filter(Boolean).join(': ') : '');
+const BAD_REASON = {
+  'corrupt.jpg': /truncat|corrupt|premature/i,
+  'empty.png': /empty|0 bytes|zero/i,
+  'notes.jpg': /unsupported|not an image|unknown|unrecogni[sz]ed|format/i,
+};
 
 // ---------------------------------------------------------------- tests
 export const tests = [
@@ -229,6 +262,7 @@ export const tests = [
       const prog = toasts.find((t) => t.progress);
       log(`  notifications seen: ${toasts.map((t) => `${t.progress ? '[progress] ' : ''}${t.texts[t.texts.length - 1].slice(0, 80)}`).join(' | ') || '(none)'}`);
       check(prog, 'no progress notification was shown while labeling');
+      check(prog.texts.some((t) => /label|batch/i.test(t)), `the progress notification does not say what it does: ${prog.texts.join(' / ')}`);
 
       // labels.jsonl: one record per file, error rows for the bad ones, labels as the CLI's
       const text = fs.readFileSync(out, 'utf8');
@@ -254,7 +288,9 @@ export const tests = [
       let agree = 0, nearTies = 0;
       for (const [p, r] of byName) {
         if (badNames.has(p)) {
-          check(typeof r.error === 'string' && r.error.length > 0, `bad file ${p} has no error reason: ${JSON.stringify(r)}`);
+          const reason = errorText(r.error);
+          check(reason.length > 0, `bad file ${p} has no error reason: ${JSON.stringify(r)}`);
+          check(BAD_REASON[p].test(reason), `the error row for ${p} does not say why (${BAD_REASON[p]}): ${reason}`);
           check(r.label === undefined || r.label === null, `bad file ${p} got a label: ${JSON.stringify(r)}`);
           continue;
         }
@@ -276,7 +312,7 @@ export const tests = [
           throw new Error(`${p}: labeled ${r.label} ${r.score}, the CLI says ${want.label} ${want.score}`);
         }
       }
-      log(`  ${recs.length} records for ${files.length} files: ${files.length - badNames.size} labeled (${agree} as the CLI, ${nearTies} near-ties), ${badNames.size} error rows: ${[...badNames].map((b) => `${b}: ${byName.get(b).error}`).join('; ')}`);
+      log(`  ${recs.length} records for ${files.length} files: ${files.length - badNames.size} labeled (${agree} as the CLI, ${nearTies} near-ties), ${badNames.size} error rows: ${[...badNames].map((b) => `${b}: ${errorText(byName.get(b).error)}`).join('; ')}`);
       const counts = {};
       for (const r of recs) if (r.label) counts[r.label] = (counts[r.label] || 0) + 1;
       log(`  per label: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
@@ -284,7 +320,7 @@ export const tests = [
       // the review view
       const tab = await waitForTab(page, 'Review: batch', 60_000);
       log(`  review tab: "${tab}"`);
-      const frame = await visibleFrameWith(page, '[data-testid=review-gallery]');
+      const frame = await visibleFrameWith(page, '[data-testid=review-gallery]', { tabLabel: 'Review: batch' });
       const n = await poll('review items', async () => {
         const c = await frame.locator('[data-testid=review-item]').count();
         return c > 0 ? c : null;

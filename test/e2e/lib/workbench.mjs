@@ -86,14 +86,26 @@ export async function contextMenu(page, rowName, item, steps) {
     const entry = page.getByRole('menuitem', { name: item, exact: true });
     try {
       await entry.waitFor({ timeout: 3000 });
-      if (steps) await steps.shot(`context-menu-${rowName.replace(/[^\w.-]/g, '_')}`);
-      await entry.click();
-      return;
     } catch {
       seen = (await page.getByRole('menuitem').allTextContents()).map((s) => s.trim()).filter(Boolean);
       await page.keyboard.press('Escape');
       await sleep(2000);
+      continue;
     }
+    if (steps) await steps.shot(`context-menu-${rowName.replace(/[^\w.-]/g, '_')}`);
+    // A click right after the menu opens can be swallowed (the menu ignores a
+    // mouse-up too close to its opening): click, and again if it stays open.
+    await sleep(300);
+    for (let i = 0; i < 3; i++) {
+      await entry.click().catch(() => {});
+      try {
+        await entry.waitFor({ state: 'detached', timeout: 2000 });
+        return;
+      } catch {
+        /* still open */
+      }
+    }
+    throw new Error(`clicking "${item}" in the context menu of ${rowName} did not close the menu`);
   }
   throw new Error(`no "${item}" in the Explorer context menu of ${rowName}; the menu had: ${seen.join(' | ')}`);
 }
@@ -161,7 +173,8 @@ export async function recordToasts(page) {
     const seen = (window.__rcnnToasts = []);
     const note = (el) => {
       const text = (el.innerText || '').replace(/\s+/g, ' ').trim();
-      const progress = !!el.querySelector('.monaco-progress-container:not(.done), .progress-bit');
+      const pc = el.querySelector('.monaco-progress-container.active');
+      const progress = !!pc && getComputedStyle(pc).display !== 'none';
       const prev = seen.find((s) => s.el === el);
       if (prev) {
         prev.texts.add(text);
