@@ -62,6 +62,16 @@ describe('computeQuantity', () => {
     expect(Array.from(computeQuantity({ ...spec, kind: 'evidence' }, data)!)).toEqual([1, 2, 3]);
   });
 
+  it('passes attention through and slices the forward half', () => {
+    const withAttention = { ...data, attention: [0.2, 0.5, 0.3] };
+    expect(Array.from(computeQuantity({ ...spec, kind: 'attention' }, withAttention)!)).toEqual([0.2, 0.5, 0.3].map(Math.fround));
+    expect(Array.from(computeQuantity({ ...spec, kind: 'norm', direction: 'forward' }, data)!)).toEqual([5, 5, 0]);
+    expect(Array.from(computeQuantity({ ...spec, kind: 'change', direction: 'forward' }, data)!)).toEqual([5, 0, 5]);
+    // Without bidirectionality the direction is ignored: the whole state.
+    const uni = { ...data, bidirectional: false };
+    expect(Array.from(computeQuantity({ ...spec, kind: 'norm', direction: 'backward' }, uni)!)).toEqual([Math.sqrt(26), Math.sqrt(29), 0].map(Math.fround));
+  });
+
   it('returns undefined when the model lacks the output', () => {
     expect(computeQuantity({ ...spec, kind: 'attention' }, data)).toBeUndefined();
     expect(isQuantityAvailable('attention', { hidden: true, stepLogits: true, attention: false })).toBe(false);
