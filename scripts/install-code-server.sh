@@ -17,7 +17,7 @@
 set -euo pipefail
 
 VERSION="${CODE_SERVER_VERSION:-4.100.3}"
-E2E_HOME="${RCNN_LENS_E2E_HOME:-$HOME/.cache/rcnn-lens-e2e}"
+E2E_HOME="${RCNN_LENS_E2E_HOME:-${HOME:-/root}/.cache/rcnn-lens-e2e}"
 PREFIX="$E2E_HOME/code-server"
 BIN="$PREFIX/node_modules/.bin/code-server"
 
