@@ -28,7 +28,7 @@ const REPEAT = Number(opt('repeat', '2'));
 const MODEL = path.resolve(opt('model', path.join(ROOT, 'media/models/rcnn-cifar10.onnx')));
 const DATASET = opt('dataset', '/work/shared/datasets/cifar10-train-jpeg.tar.gz');
 const SKIP_100K = args.includes('--skip-100k');
-const CLI = path.join(ROOT, 'dist/cli.js');
+let CLI = path.join(ROOT, 'dist/cli.js');
 const require = (await import('node:module')).createRequire(path.join(ROOT, 'package.json'));
 const sharp = require('sharp');
 
@@ -38,6 +38,15 @@ const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 if (!existsSync(CLI) || !existsSync(path.join(ROOT, 'dist/labelWorker.js'))) {
   console.error('dist/cli.js or dist/labelWorker.js missing: run `node scripts/build.mjs` first');
   process.exit(2);
+}
+
+// Run a private copy of the bundles: a concurrent `npm run build` empties dist/ while it works.
+{
+  const own = path.join(WORK, 'dist');
+  mkdirSync(own, { recursive: true });
+  for (const f of ['cli.js', 'labelWorker.js']) writeFileSync(path.join(own, f), readFileSync(path.join(ROOT, 'dist', f)));
+  CLI = path.join(own, 'cli.js');
+  process.env.NODE_PATH = path.join(ROOT, 'node_modules');
 }
 
 // ---------- process-tree RSS ----------

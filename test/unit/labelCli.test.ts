@@ -1,0 +1,94 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { acquireLock } from '../../src/core/batch/lock';
+import { CSV_HEADER } from '../../src/core/batch/records';
+import { BUNDLE_ENV, TINY_MODEL, buildBundles, snapshotTree, solidImage, tmpDir } from '../fixtures/hostile/helpers';
+
+let cli = '';
+beforeAll(() => {
+  cli = path.join(buildBundles(), 'cli.js');
+});
+
+function run(args: string[]) {
+  const r = spawnSync(process.execPath, [cli, 'label', ...args, '--model', TINY_MODEL, '--provider', 'cpu', '--workers', '1'], {
+    encoding: 'utf8',
+    env: { ...process.env, ...BUNDLE_ENV },
+    timeout: 60_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+async function folder(n: number, bad = true): Promise<string> {
+  const dir = tmpDir('rl-cli-');
+  for (let i = 0; i < n; i++) await solidImage(path.join(dir, `s${i % 2}`, `${i}.jpg`), { r: i * 20, g: 100, b: 200 - i * 10 });
+  if (bad) writeFileSync(path.join(dir, 'broken.jpg'), 'not a jpeg');
+  return dir;
+}
+
+describe('rcnn-lens label', () => {
+  it('exits 0 with error rows and prints a JSON summary when stdout is not a TTY', async () => {
+    const dir = await folder(4);
+    const r = run([dir]);
+    expect(r.code, r.err).toBe(0);
+    const s = JSON.parse(r.out);
+    expect(s.status).toBe('completed');
+    expect(s.files).toBe(5);
+    expect(s.errors).toBe(1);
+    expect(s.errorCodes).toEqual({ unsupported: 1 });
+    const lines = readFileSync(path.join(dir, 'labels.jsonl'), 'utf8').trim().split('\n');
+    expect(lines.length).toBe(5);
+  });
+
+  it('writes CSV with --format csv, both with --format both, and only its shard with --shard', async () => {
+    const dir = await folder(6, false);
+    expect(run([dir, '--format', 'csv']).code).toBe(0);
+    expect(readFileSync(path.join(dir, 'labels.csv'), 'utf8').split('\n')[0]).toBe(CSV_HEADER);
+    const out = path.join(tmpDir(), 'x.jsonl');
+    expect(run([dir, '--format', 'both', '--out', out]).code).toBe(0);
+    expect(existsSync(out) && existsSync(out.replace(/\.jsonl$/, '.csv'))).toBe(true);
+    let total = 0;
+    for (const k of [1, 2]) {
+      const o = path.join(dir, `shard${k}.jsonl`);
+      const r = run([dir, '--shard', `${k}/2`, '--out', o]);
+      expect(r.code, r.err).toBe(0);
+      total += readFileSync(o, 'utf8').trim().split('\n').filter(Boolean).length;
+    }
+    expect(total).toBe(6);
+  });
+
+  it('refuses a locked folder and a foreign output file with exit 2 and a clear message', async () => {
+    const dir = await folder(2);
+    const lock = await acquireLock(dir, 'labeling');
+    const r = run([dir]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/already working on/);
+    await lock.release();
+    writeFileSync(path.join(dir, 'labels.jsonl'), 'user notes\n');
+    const r2 = run([dir]);
+    expect(r2.code).toBe(2);
+    expect(r2.err).toMatch(/not written by RCNN Lens/);
+    expect(readFileSync(path.join(dir, 'labels.jsonl'), 'utf8')).toBe('user notes\n');
+  });
+
+  it('usage errors exit 2', () => {
+    expect(run([]).code).toBe(2);
+    expect(run(['/tmp', '--shard', '3/2']).code).toBe(2);
+    expect(run(['/tmp', '--sort', 'sideways']).code).toBe(2);
+    expect(run(['/does/not/exist']).code).not.toBe(0);
+  });
+
+  it('--sort move then --undo-sort restores the folder', async () => {
+    const dir = await folder(4, false);
+    const before = snapshotTree(dir);
+    const r = run([dir, '--sort', 'move']);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).sort.sorted).toBeGreaterThan(0);
+    const u = spawnSync(process.execPath, [cli, 'label', '--undo-sort', dir, '--json'], { encoding: 'utf8', env: { ...process.env, ...BUNDLE_ENV } });
+    expect(u.status, u.stderr).toBe(0);
+    const after = snapshotTree(dir);
+    delete after['labels.jsonl'];
+    expect(after).toEqual(before);
+  });
+});
