@@ -22,7 +22,7 @@ export function describeCode(code: ImageErrorCode): string {
     case 'unreadable':
       return 'file cannot be read';
     case 'empty':
-      return 'file is empty (0 bytes)';
+      return 'file is empty';
     case 'unsupported':
       return 'not an image format RCNN Lens can decode';
     case 'truncated':

@@ -48,9 +48,15 @@ export class ClassifierBackend extends Disposable {
 
   async classify(imagePath: string, options: Omit<ClassifyRequestOptions, 'maxPixels'>): Promise<BackendResult> {
     this.refreshModelChoice();
+    // Load first, on its own, so the model is recorded even if this image then fails, and
+    // so the time spent loading (worker start included) is measured here, on the host.
+    const loadStarted = performance.now();
+    const loaded = await this.service.ensureModel();
+    const loadedNow = this.noteModel(loaded);
+    const modelLoadMs = loadedNow ? performance.now() - loadStarted : undefined;
     const { detail, model } = await this.service.classify(imagePath, { ...options, maxPixels: maxPixelsSetting() });
-    const loadedNow = this.noteModel(model);
-    return { detail, model, modelLoadMs: loadedNow ? model.loadMs : undefined };
+    if (model !== loaded) this.noteModel(model);
+    return { detail, model, modelLoadMs };
   }
 
   /** Records a model that came back from the worker; true when it is a fresh load. */

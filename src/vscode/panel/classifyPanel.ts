@@ -31,11 +31,16 @@ export class ClassifyPanel extends Disposable {
   private readonly onDisposeEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidDispose = this.onDisposeEmitter.event;
 
-  static create(services: ExtensionServices, backend: ClassifierBackend, image: vscode.Uri): ClassifyPanel {
+  static create(
+    services: ExtensionServices,
+    backend: ClassifierBackend,
+    image: vscode.Uri,
+    viewColumn: vscode.ViewColumn,
+  ): ClassifyPanel {
     const panel = vscode.window.createWebviewPanel(
       CLASSIFY_PANEL_VIEW_TYPE,
       panelTitle(image.fsPath),
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+      { viewColumn, preserveFocus: false },
       ClassifyPanel.webviewOptions(services, image),
     );
     return new ClassifyPanel(panel, services, backend, image);

@@ -26,7 +26,7 @@ export class PanelManager extends Disposable implements vscode.WebviewPanelSeria
     const key = image.toString();
     let panel = this.panels.get(key);
     if (panel) panel.reveal();
-    else panel = this.track(ClassifyPanel.create(this.services, this.backend, image));
+    else panel = this.track(ClassifyPanel.create(this.services, this.backend, image, this.columnForNewPanel()));
     return panel.classify(startedAt);
   }
 
@@ -44,6 +44,12 @@ export class PanelManager extends Disposable implements vscode.WebviewPanelSeria
     }
     const panel = this.track(new ClassifyPanel(webviewPanel, this.services, this.backend, image));
     await panel.classify();
+  }
+
+  /** New panels join the group that already holds RCNN panels (as tabs), else open beside the editor. */
+  private columnForNewPanel(): vscode.ViewColumn {
+    for (const p of this.panels.values()) if (p.panel.viewColumn !== undefined) return p.panel.viewColumn;
+    return vscode.ViewColumn.Beside;
   }
 
   private track(panel: ClassifyPanel): ClassifyPanel {
