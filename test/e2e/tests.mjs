@@ -240,8 +240,12 @@ export const tests = [
       await recordToasts(page);
       const t0 = Date.now();
       await contextMenu(page, 'batch', 'Label Folder', steps);
-      await page.waitForTimeout(700);
-      await steps.shot('progress');
+      // screenshot the progress notification while it is up (best effort: a fast run may end first)
+      const progressUp = await poll('a progress notification', async () => {
+        if (await page.locator('.notification-toast .monaco-progress-container.active').first().isVisible().catch(() => false)) return 'up';
+        return fs.existsSync(out) ? 'done' : null;
+      }, { timeout: 60_000, interval: 100 }).catch(() => 'none');
+      if (progressUp === 'up') await steps.shot('progress');
 
       await poll('batch/labels.jsonl', async () => {
         if (fs.existsSync(out)) return true;
