@@ -3,6 +3,7 @@
  * images; answers requests from the parent over the IPC channel.
  */
 import { classifyFile } from '../core/classify';
+import { renderPreview } from '../core/image/preview';
 import { LoadedModel } from '../core/runtime/modelSession';
 import {
   type WorkerEnvelope,
@@ -27,6 +28,8 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       await previous?.release();
       return next.descriptor;
     }
+    case 'preview':
+      return renderPreview(request.path, request.maxSide, request.maxPixels);
     case 'classify':
       if (!model) throw new Error('no model is loaded in the worker');
       return classifyFile(model, request.path, { topK: request.topK, full: request.full, maxPixels: request.maxPixels });

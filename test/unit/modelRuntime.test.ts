@@ -32,10 +32,10 @@ beforeAll(async () => {
 
 describe('bundled model through the worker process', () => {
   const service = new InferenceService(WORKER);
+  service.setModel({ modelPath: BUNDLED, provider: 'cpu' });
   afterAll(() => service.dispose());
 
   it('loads on CPU, validates, and returns every per-timestep output with the right shapes', async () => {
-    service.setModel({ modelPath: BUNDLED, provider: 'cpu' });
     const { detail, model } = await service.classify(photo, { topK: 3, full: true });
     const { info } = model;
     expect(model.provider).toBe('cpu');
@@ -71,6 +71,20 @@ describe('bundled model through the worker process', () => {
     const ok = await service.classify(photo, { topK: 1, full: false });
     expect(ok.detail.top).toHaveLength(1);
     expect(service.workerPid).toBe(pidBefore);
+  });
+
+  it('classifies a TIFF and renders a PNG preview the webview can show, oriented like the model input', async () => {
+    const tiff = path.join(dir, 'scan.tiff');
+    await sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 200, g: 200, b: 20 } } })
+      .tiff()
+      .toFile(tiff);
+    const { detail } = await service.classify(tiff, { topK: 1, full: false });
+    expect(detail.geometry).toMatchObject({ width: 300, height: 200, format: 'tiff' });
+    const preview = await service.preview(tiff, 150);
+    expect([preview.width, preview.height]).toEqual([150, 100]);
+    const meta = await sharp(Buffer.from(preview.png)).metadata();
+    expect(meta.format).toBe('png');
+    await expect(service.preview(path.join(dir, 'nope.tiff'), 100)).rejects.toMatchObject({ name: 'ImageError', code: 'not_found' });
   });
 
   it('gives the same answer in-process and through the worker', async () => {

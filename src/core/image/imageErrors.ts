@@ -44,6 +44,7 @@ export function classifyDecodeError(filePath: string, err: unknown): ImageError 
     return new ImageError('unreadable', filePath, message);
   }
   const firstLine = message.split('\n')[0].trim();
+  if (/input file is missing/i.test(message)) return new ImageError('not_found', filePath, firstLine);
   if (/exceeds pixel limit/i.test(message)) return new ImageError('too_large', filePath, firstLine);
   if (/unsupported image format/i.test(message)) return new ImageError('unsupported', filePath, firstLine);
   if (/premature end|truncat|unexpected end|end of (file|stream)|out of data|read error|not enough data/i.test(message)) {

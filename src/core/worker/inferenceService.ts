@@ -67,6 +67,11 @@ export class InferenceService {
     return { detail, model };
   }
 
+  /** A PNG of an image for display where the webview cannot decode the format itself. */
+  preview(path: string, maxSide: number, maxPixels?: number): Promise<{ png: Uint8Array; width: number; height: number }> {
+    return this.client.request({ kind: 'preview', path, maxSide, maxPixels });
+  }
+
   dispose(): void {
     this.client.dispose();
   }

@@ -24,15 +24,24 @@ export interface ClassifyRequest {
   maxPixels?: number;
 }
 
+/** A PNG rendering of an image the browser cannot display itself (TIFF), oriented like the model saw it. */
+export interface PreviewRequest {
+  kind: 'preview';
+  path: string;
+  maxSide: number;
+  maxPixels?: number;
+}
+
 export interface PingRequest {
   kind: 'ping';
 }
 
-export type WorkerRequest = LoadRequest | ClassifyRequest | PingRequest;
+export type WorkerRequest = LoadRequest | ClassifyRequest | PreviewRequest | PingRequest;
 
 export interface WorkerResponses {
   load: ModelDescriptor;
   classify: ClassifyDetail;
+  preview: { png: Uint8Array; width: number; height: number };
   ping: { pid: number };
 }
 

@@ -14,6 +14,9 @@ import { maxPixelsSetting } from '../settings';
 import { Disposable } from '../util/disposable';
 import { ProviderStatusBar } from './providerStatusBar';
 
+/** Long side of previews for formats the webview cannot decode: enough for a panel, cheap to send. */
+const PREVIEW_MAX_SIDE = 1280;
+
 export interface BackendResult {
   detail: ClassifyDetail;
   model: ModelDescriptor;
@@ -70,6 +73,12 @@ export class ClassifierBackend extends Disposable {
     for (const a of model.attempts) out.warn(`execution provider ${a.provider} failed, falling back: ${a.error}`);
     this.statusBar.show(model, describeFallback(model.attempts, model.provider));
     return true;
+  }
+
+  /** A data: URL with a PNG rendering of the image, for formats the webview cannot show. */
+  async previewDataUrl(imagePath: string): Promise<string> {
+    const { png } = await this.service.preview(imagePath, PREVIEW_MAX_SIDE, maxPixelsSetting());
+    return `data:image/png;base64,${Buffer.from(png).toString('base64')}`;
   }
 
   reportError(error: UserFacingError): void {

@@ -111,8 +111,9 @@ export class ClassifyPanel extends Disposable {
     try {
       const { detail, model, modelLoadMs } = await this.backend.classify(imagePath, { topK: topKSetting(), full: true });
       if (seq !== this.runSeq || this.isDisposed) return false;
-      const imageSrc = this.panel.webview.asWebviewUri(this.image).toString();
-      const result = toResultView(detail, model, imageSrc, 0, modelLoadMs);
+      const result = toResultView(detail, model, this.panel.webview.asWebviewUri(this.image).toString(), 0, modelLoadMs);
+      if (!result.imageSrc) result.imageSrc = await this.previewOrUndefined(imagePath);
+      if (seq !== this.runSeq || this.isDisposed) return false;
       result.timing.totalMs = performance.now() - startedAt - (modelLoadMs ?? 0);
       const hm = heatmapSettings();
       this.post({ type: 'result', result, settings: { topK: topKSetting(), threshold: 0, ...hm } });
@@ -128,6 +129,16 @@ export class ClassifyPanel extends Disposable {
       this.post({ type: 'error', imagePath, fileName, message: described.message, detail: described.detail });
       this.backend.reportError(described);
       return false;
+    }
+  }
+
+  /** The result stays useful without a picture, so a failed preview only costs the picture. */
+  private async previewOrUndefined(imagePath: string): Promise<string | undefined> {
+    try {
+      return await this.backend.previewDataUrl(imagePath);
+    } catch (err) {
+      this.services.output.warn(`no preview for ${imagePath}: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
     }
   }
 
