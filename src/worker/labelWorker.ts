@@ -7,7 +7,7 @@
  * one by one in a fresh worker, so at most the guilty file is lost.
  */
 import sharp from 'sharp';
-import { decodeInto } from '../core/batch/decode';
+import { decodeBatchInto, decodeInto } from '../core/batch/decode';
 import { ImageError } from '../core/image/imageErrors';
 import { softmax } from '../core/math/softmax';
 import { LoadedModel } from '../core/runtime/modelSession';
@@ -61,22 +61,20 @@ async function handleBatch(msg: BatchMessage): Promise<void> {
   const tensor = new Float32Array(n * plane);
   const errors: Array<ItemError | null> = new Array(n).fill(null);
   const decodeStart = performance.now();
-  await Promise.all(
-    msg.paths.map(async (p, i) => {
-      await acquire();
-      try {
-        if (crashOn && p.includes(crashOn)) process.kill(process.pid, 'SIGKILL');
-        await decodeInto(p, m.info, init!.maxPixels, tensor, i * plane);
-      } catch (err) {
-        errors[i] =
-          err instanceof ImageError
-            ? { code: err.code, message: `${describe(err)}` }
-            : { code: 'corrupt', message: err instanceof Error ? err.message : String(err) };
-      } finally {
-        releaseSlot();
-      }
-    }),
-  );
+  const decodeErrors = await decodeBatchInto(msg.paths, m.info, init!.maxPixels, tensor, async (i, contents) => {
+    await acquire();
+    try {
+      const p = msg.paths[i];
+      if (crashOn && p.includes(crashOn)) process.kill(process.pid, 'SIGKILL');
+      await decodeInto(p, m.info, init!.maxPixels, tensor, i * plane, contents);
+    } finally {
+      releaseSlot();
+    }
+  });
+  decodeErrors.forEach((err, i) => {
+    if (err) errors[i] = { code: err.code, message: describe(err) };
+  });
+  if (crashOn && msg.paths.some((p) => p.includes(crashOn))) process.kill(process.pid, 'SIGKILL');
   const decodeMs = performance.now() - decodeStart;
   // Compact the decoded rows so the model never runs on failed slots.
   const ok: number[] = [];

@@ -2,7 +2,8 @@ import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeInto } from '../../src/core/batch/decode';
+import { decodeBatchInto, decodeInto, readJpegHeader } from '../../src/core/batch/decode';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { preprocessImage } from '../../src/core/image/preprocess';
 import type { ModelInfo } from '../../src/core/model/contract';
 import { makeHostileFolder, solidImage, tmpDir } from '../fixtures/hostile/helpers';
@@ -58,5 +59,52 @@ describe('the labeling decoder', () => {
       expect(a, name).toBe(b);
       expect(a, name).not.toBe('ok');
     }
+  });
+
+  it('decodes input-sized JPEGs of a batch together with exactly the same pixels, and isolates a bad one', async () => {
+    const dir = tmpDir();
+    const paths: string[] = [];
+    for (let k = 0; k < 6; k++) {
+      const px = Buffer.alloc(32 * 32 * 3);
+      for (let i = 0; i < px.length; i++) px[i] = (i * (k + 3) * 2654435761) >>> 24;
+      const f = path.join(dir, `t${k}.jpg`);
+      await sharp(px, { raw: { width: 32, height: 32, channels: 3 } }).jpeg({ quality: 85 }).toFile(f);
+      paths.push(f);
+    }
+    const rotated = path.join(dir, 'rot.jpg');
+    await sharp(readFileSync(paths[0])).withMetadata({ orientation: 3 }).jpeg().toFile(rotated);
+    paths.push(rotated);
+    const big = path.join(dir, 'big.jpg');
+    await solidImage(big, { r: 9, g: 99, b: 199 }, 'jpeg', 64, 40);
+    paths.push(big);
+    const truncated = path.join(dir, 'trunc.jpg');
+    writeFileSync(truncated, readFileSync(paths[1]).subarray(0, 300));
+    paths.push(truncated);
+    expect(readJpegHeader(readFileSync(paths[0]))).toMatchObject({ width: 32, height: 32, components: 3, exif: false });
+    expect(readJpegHeader(readFileSync(rotated))?.exif).toBe(true);
+
+    const s = spec('center_crop');
+    const plane = 3 * 32 * 32;
+    const target = new Float32Array(paths.length * plane);
+    const singles: number[] = [];
+    const errors = await decodeBatchInto(paths, s, 1e8, target, async (i, contents) => {
+      singles.push(i);
+      await decodeInto(paths[i], s, 1e8, target, i * plane, contents);
+    });
+    // the six plain ones were joined; the others went alone (the truncated one spoiled the join)
+    expect(errors.map((e) => e?.code ?? null)).toEqual([null, null, null, null, null, null, null, null, 'truncated']);
+    for (let i = 0; i < paths.length - 1; i++) {
+      const ref = await preprocessImage(paths[i], s);
+      expect(Array.from(target.subarray(i * plane, (i + 1) * plane)), path.basename(paths[i])).toEqual(Array.from(ref.tensor));
+    }
+    // Without the bad file, the join is used (the six never reach the one-by-one path).
+    singles.length = 0;
+    const t2 = new Float32Array(8 * plane);
+    await decodeBatchInto(paths.slice(0, 8), s, 1e8, t2, async (i, contents) => {
+      singles.push(i);
+      await decodeInto(paths[i], s, 1e8, t2, i * plane, contents);
+    });
+    expect(singles.sort()).toEqual([6, 7]);
+    expect(Array.from(t2.subarray(0, 6 * plane))).toEqual(Array.from(target.subarray(0, 6 * plane)));
   });
 });
