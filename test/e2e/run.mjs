@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // End-to-end tests: the packaged .vsix installed into a real VS Code (code-server
 // 4.100.3 = VS Code 1.100.3), driven through Debian's Chromium with playwright-core.
+// It builds nothing itself but calls `npm run package` (production build + .vsix).
 //
-//   npm run test:e2e                       # package, then run every test
+//   npm run test:e2e                       # npm run package, then run every test
 //   node test/e2e/run.mjs --only classify-image,label-folder
 //   node test/e2e/run.mjs --no-package     # reuse the existing .vsix
 //   node test/e2e/run.mjs --keep           # keep the temp workspaces and profiles
 //
-// Needs: `npm run build` done (dist/), code-server (scripts/install-code-server.sh),
+// Needs: code-server (scripts/install-code-server.sh), with --no-package a built dist/,
 // /usr/bin/chromium. Env: RCNN_LENS_DATASET (CIFAR-10 JPEG archive, default
 // ../shared/datasets/cifar10-train-jpeg.tar.gz), RCNN_LENS_VSIX (test this file,
 // no packaging), CODE_SERVER_BIN, CHROMIUM_PATH, RCNN_LENS_E2E_TIMEOUT_S (per test,
@@ -205,7 +206,6 @@ async function main() {
   if (!fs.existsSync(chromiumPath)) fail(`${chromiumPath} missing: apt-get install chromium (or set CHROMIUM_PATH)`);
   const codeServer = codeServerBin(root);
   if (!codeServer || !fs.existsSync(codeServer)) fail(`code-server not installed (${codeServer}): run scripts/install-code-server.sh`);
-  if (!fs.existsSync(path.join(root, 'dist', 'extension.js'))) fail('dist/extension.js missing: run `npm run build` first');
 
   fs.mkdirSync(artifacts, { recursive: true });
   const tmp = tmpBase();
@@ -215,14 +215,16 @@ async function main() {
   let vsix = process.env.RCNN_LENS_VSIX ? path.resolve(process.env.RCNN_LENS_VSIX) : findVsix();
   if (o.package) {
     const t0 = Date.now();
-    log('e2e: packaging (node scripts/package.mjs)');
-    const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'package.mjs')], { cwd: root, encoding: 'utf8' });
+    // `npm run package` = the production build + scripts/package.mjs: the file users get
+    log('e2e: packaging (npm run package)');
+    const r = spawnSync('npm', ['run', 'package', '--silent'], { cwd: root, encoding: 'utf8' });
     fs.writeFileSync(path.join(artifacts, 'package.log'), `${r.stdout}\n${r.stderr}`);
     if (r.status !== 0) fail(`packaging failed:\n${(r.stdout + r.stderr).split('\n').filter((l) => /ERROR|error/i.test(l)).slice(-10).join('\n')}\n(see artifacts/e2e/package.log)`);
     for (const l of r.stdout.split('\n').filter((l) => /MiB|runtime modules|check:/.test(l))) log(`  ${l}`);
     log(`  packaged in ${elapsed(t0)}`);
   }
   if (!fs.existsSync(vsix)) fail(`${vsix} missing`);
+  if (!fs.existsSync(path.join(root, 'dist', 'cli.js'))) fail('dist/cli.js missing (the expected answers come from it): run `npm run build`');
 
   const results = [];
   try {
