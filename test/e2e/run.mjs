@@ -158,7 +158,9 @@ async function runTest(test, env) {
   log(`\n▶ ${test.name}: ${test.title}`);
   try {
     await withTimeout((async () => {
+      if (test.prepare) await test.prepare({ ws: fx.workspace, fx });
       server = await startCodeServer({
+        workspaceTrust: !!test.workspaceTrust,
         bin: env.codeServer,
         workspace: fx.workspace,
         userDataDir,

@@ -123,6 +123,15 @@ const BAD_REASON = {
   'notes.jpg': /unsupported|not an image|unknown|unrecogni[sz]ed|format/i,
 };
 
+// A workspace setting that points rcnnLens.model.path at a file that is no model.
+function writeWorkspaceModelPath(ws) {
+  const evil = path.join(ws, 'models', 'evil.onnx');
+  fs.mkdirSync(path.dirname(evil), { recursive: true });
+  fs.writeFileSync(evil, 'this is not an ONNX model\n'.repeat(20));
+  fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
+  fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'rcnnLens.model.path': evil }, null, 2));
+}
+
 // ---------------------------------------------------------------- tests
 export const tests = [
   {
@@ -225,6 +234,48 @@ export const tests = [
       const { frame, top } = await openClassifyPanel(page, img.name, steps, log);
       await checkTopLabel(frame, top, img.expected, img.name, log);
       await steps.shot('good-after-bad');
+    },
+  },
+  {
+    name: 'workspace-model',
+    title: 'trusted workspace: its rcnnLens.model.path is used (a file that is no model → clear error naming it)',
+    prepare: ({ ws }) => writeWorkspaceModelPath(ws),
+    async run({ page, steps, fx, log }) {
+      await waitForWorkbench(page);
+      await expandFolder(page, 'images');
+      const img = fx.known;
+      await contextMenu(page, img.name, 'Classify Image');
+      // the error may show in the panel, in a notification, or both
+      const where = await poll('an error naming evil.onnx (panel or notification)', async () => {
+        const toast = (await toastTexts(page)).find((t) => t.includes('evil.onnx'));
+        if (toast) return `notification: ${toast}`;
+        for (const f of page.frames()) {
+          const t = await f.$eval('[data-testid=error]', (e) => e.innerText).catch(() => '');
+          if (t.includes('evil.onnx')) return `panel: ${t}`;
+          const top = await f.$eval('[data-testid=top-label]', (e) => e.innerText).catch(() => '');
+          if (top) throw Object.assign(new Error(`the panel classified ${img.name} ("${top}") instead of failing on the workspace's model evil.onnx`), { abort: true });
+        }
+        return null;
+      }, { timeout: 90_000 });
+      log(`  ${where.replace(/\s+/g, ' ').slice(0, 240)}`);
+      await steps.shot('workspace-model-error');
+    },
+  },
+  {
+    name: 'restricted-mode',
+    title: 'Restricted Mode: the workspace model path is ignored, the bundled model classifies',
+    workspaceTrust: true,
+    prepare: ({ ws }) => writeWorkspaceModelPath(ws),
+    async run({ page, steps, fx, log }) {
+      await waitForWorkbench(page);
+      await poll('the Restricted Mode indicator', () => page.getByText('Restricted Mode').first().isVisible(), { timeout: 30_000 });
+      log('  workspace opened in Restricted Mode');
+      await expandFolder(page, 'images');
+      const img = fx.known;
+      await contextMenu(page, img.name, 'Classify Image');
+      const { frame, top } = await openClassifyPanel(page, img.name, steps, log);
+      await checkTopLabel(frame, top, img.expected, img.name, log);
+      await steps.shot('restricted-classified');
     },
   },
   {

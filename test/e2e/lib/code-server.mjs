@@ -52,7 +52,9 @@ export function installExtension(bin, vsix, extensionsDir, userDataDir, logFile)
   return installed;
 }
 
-export async function startCodeServer({ bin, workspace, userDataDir, extensionsDir, logFile, settings = {} }) {
+// workspaceTrust: false (default) = --disable-workspace-trust, every folder trusted;
+// true = trust enabled and never prompted for, so the folder opens in Restricted Mode.
+export async function startCodeServer({ bin, workspace, userDataDir, extensionsDir, logFile, settings = {}, workspaceTrust = false }) {
   const port = await freePort();
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.writeFileSync(
@@ -64,7 +66,8 @@ export async function startCodeServer({ bin, workspace, userDataDir, extensionsD
         'workbench.enableExperiments': false,
         'workbench.colorTheme': 'Default Dark Modern',
         'workbench.welcomePage.walkthroughs.openOnInstall': false,
-        'security.workspace.trust.enabled': false,
+        'security.workspace.trust.enabled': workspaceTrust,
+        ...(workspaceTrust ? { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'always' } : {}),
         'extensions.ignoreRecommendations': true,
         'extensions.autoCheckUpdates': false,
         'extensions.autoUpdate': false,
@@ -85,7 +88,7 @@ export async function startCodeServer({ bin, workspace, userDataDir, extensionsD
     '--bind-addr', `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--user-data-dir', userDataDir,
     '--extensions-dir', extensionsDir,
