@@ -123,6 +123,11 @@ const BAD_REASON = {
   'notes.jpg': /unsupported|not an image|unknown|unrecogni[sz]ed|format/i,
 };
 
+async function explorerRowClick(page, name) {
+  const row = page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${name}"]`);
+  await row.click();
+}
+
 // A workspace setting that points rcnnLens.model.path at a file that is no model.
 function writeWorkspaceModelPath(ws) {
   const evil = path.join(ws, 'models', 'evil.onnx');
@@ -201,6 +206,21 @@ export const tests = [
       const provider = ((await frame.locator('[data-testid=provider]').textContent({ timeout: 5000 })) || '').trim();
       log(`  provider: "${provider}"`);
       check(/cpu|cuda|webgpu|dml|directml|coreml/i.test(provider), `the provider element names no execution provider: "${provider}"`);
+
+      // the editor title entry: open another image, classify it from its editor's title bar
+      const img2 = fx.second;
+      await explorerRowClick(page, img2.name);
+      await waitForTab(page, img2.name, 30_000);
+      const action = page.locator('.editor-actions [aria-label^="Classify Image"]').first();
+      await action.waitFor({ timeout: 15_000 }).catch(async () => {
+        const labels = await page.$$eval('.editor-actions [aria-label]', (els) => els.map((e) => e.getAttribute('aria-label')));
+        throw new Error(`no "Classify Image" in the editor title of ${img2.name}; it has: ${labels.join(' | ')}`);
+      });
+      await steps.shot('editor-title');
+      await action.click();
+      const second = await openClassifyPanel(page, img2.name, steps, log);
+      await checkTopLabel(second.frame, second.top, img2.expected, img2.name, log);
+      await steps.shot('editor-title-panel');
     },
   },
   {
