@@ -405,6 +405,16 @@ export const tests = [
       log(`  review gallery shows ${n} items`);
       await page.waitForTimeout(1000); // thumbnails
       await steps.shot('review');
+
+      // clicking a review item opens that image in the classify panel
+      const item = frame.locator('[data-testid=review-item]').first();
+      const itemPath = (await item.getAttribute('data-path')) || '';
+      const name = path.basename(itemPath);
+      check(files.includes(name), `the first review item's data-path "${itemPath}" is not a file of the folder`);
+      await item.click();
+      const opened = await openClassifyPanel(page, name, steps, log);
+      await checkTopLabel(opened.frame, opened.top, { top: fx.expected[path.join(fx.batchDir, name)].top }, name, log);
+      await steps.shot('review-opened');
     },
   },
 ];
