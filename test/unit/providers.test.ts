@@ -36,6 +36,21 @@ describe('createWithFallback', () => {
     expect(outcome.provider).toBe('webgpu');
     expect(describeFallback(outcome.attempts, outcome.provider)).toBeUndefined();
   });
+  it('stops at once on a fatal error (a broken model fails everywhere)', async () => {
+    const tried: string[] = [];
+    const fatal = new Error('contract');
+    await expect(
+      createWithFallback(
+        ['cuda', 'webgpu', 'cpu'],
+        async (p) => {
+          tried.push(p);
+          throw p === 'cuda' ? new Error('no cuda') : fatal;
+        },
+        (e) => e === fatal,
+      ),
+    ).rejects.toBe(fatal);
+    expect(tried).toEqual(['cuda', 'webgpu']);
+  });
   it('reports every failure when none works', async () => {
     await expect(
       createWithFallback(['cuda', 'cpu'], async (p) => {

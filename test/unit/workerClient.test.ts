@@ -46,6 +46,21 @@ describe('WorkerClient', () => {
     expect(client.generation).toBe(2);
     expect(lines.some((l) => l.includes('stopped (signal SIGKILL)'))).toBe(true);
   });
+
+  it('kills a worker that does not answer in time, blaming the request only when it was alone', async () => {
+    const client = new WorkerClient(FAKE);
+    disposables.push(client);
+    const alone = await client.request({ kind: 'classify', path: '/x/hang.jpg', topK: 1, full: false }, 300).catch((e) => e);
+    expect(alone).toBeInstanceOf(WorkerCrashError);
+    expect(alone.message).toBe('the worker process stopped (it did not answer within 300 ms) while decoding or classifying /x/hang.jpg');
+    const [hung, bystander] = await Promise.all([
+      client.request({ kind: 'classify', path: '/x/hang.jpg', topK: 1, full: false }, 300).catch((e) => e),
+      client.request({ kind: 'classify', path: '/x/hang-too.jpg', topK: 1, full: false }, 5000).catch((e) => e),
+    ]);
+    expect(hung.message).toContain('while 2 requests were in progress, /x/hang.jpg among them');
+    expect(bystander.message).toContain('/x/hang-too.jpg among them');
+    expect((await client.request({ kind: 'ping' })).pid).toBeGreaterThan(0);
+  });
 });
 
 describe('InferenceService', () => {

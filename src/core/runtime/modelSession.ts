@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import { type ModelInfo, type TensorSignature, validateContract } from '../model/contract';
+import { META_PREFIX, ModelContractError, type ModelInfo, type TensorSignature, validateContract } from '../model/contract';
 import { OnnxFormatError, readOnnxHeader } from '../model/onnxProto';
 import {
   type ProviderAttempt,
@@ -60,6 +60,10 @@ const OPTIONAL_OUTPUTS = ['hidden', 'step_logits', 'attention'] as const;
 ort.env.logLevel = 'fatal';
 
 export class LoadedModel {
+  private inFlight = 0;
+  private idle: Array<() => void> = [];
+  private released = false;
+
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly descriptor: ModelDescriptor,
@@ -89,38 +93,40 @@ export class LoadedModel {
     }
     const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 
+    if (!Object.keys(header.metadata).some((k) => k.startsWith(META_PREFIX))) {
+      // Fail before starting any session: no provider can make this an RCNN Lens model.
+      validateContract(path, header.metadata, [], []);
+    }
+
     const threads = options.intraOpThreads ?? 0;
     const candidates = providerCandidates(options.provider ?? 'auto', process.platform);
-    const outcome = await createWithFallback(candidates, async (provider) => {
-      const session = await ort.InferenceSession.create(bytes, {
-        executionProviders: [provider],
-        graphOptimizationLevel: 'all',
-        intraOpNumThreads: threads,
-        interOpNumThreads: 1,
-        logSeverityLevel: 4,
-      });
-      return session;
-    });
-    const session = outcome.value;
-
-    let info: ModelInfo;
-    try {
-      info = validateContract(path, header.metadata, signatures(session.inputMetadata), signatures(session.outputMetadata));
-    } catch (err) {
-      await session.release();
-      throw err;
-    }
-    const model = new LoadedModel(session, {
-      path,
-      hash,
-      info,
-      provider: outcome.provider,
-      attempts: outcome.attempts,
-      loadMs: 0,
-    });
-    // A warm-up run: onnxruntime finishes some allocation lazily, and a GPU provider that
-    // loads but cannot execute should fail here rather than on the user's first image.
-    await model.run(new Float32Array(info.input.channels * info.input.height * info.input.width), 1);
+    const outcome = await createWithFallback(
+      candidates,
+      async (provider) => {
+        const session = await ort.InferenceSession.create(bytes, {
+          executionProviders: [provider],
+          graphOptimizationLevel: 'all',
+          intraOpNumThreads: threads,
+          interOpNumThreads: 1,
+          logSeverityLevel: 4,
+        });
+        try {
+          const info = validateContract(path, header.metadata, signatures(session.inputMetadata), signatures(session.outputMetadata));
+          const model = new LoadedModel(session, { path, hash, info, provider, attempts: [], loadMs: 0 });
+          // A warm-up run: onnxruntime finishes some allocation lazily, and a GPU provider
+          // that creates a session but cannot execute it must fall back here, not on the
+          // user's first image.
+          await model.run(new Float32Array(info.input.channels * info.input.height * info.input.width), 1);
+          return model;
+        } catch (err) {
+          await session.release();
+          throw err;
+        }
+      },
+      (err) => err instanceof ModelContractError,
+    );
+    const model = outcome.value;
+    model.descriptor.attempts = outcome.attempts;
     model.descriptor.loadMs = performance.now() - started;
     return model;
   }
@@ -137,7 +143,14 @@ export class LoadedModel {
     if (full) {
       for (const o of OPTIONAL_OUTPUTS) if (this.session.outputNames.includes(o)) fetches.push(o);
     }
-    const result = await this.session.run({ [name]: tensor }, fetches);
+    if (this.released) throw new Error('the model has been unloaded');
+    this.inFlight++;
+    let result: ort.InferenceSession.ReturnType;
+    try {
+      result = await this.session.run({ [name]: tensor }, fetches);
+    } finally {
+      if (--this.inFlight === 0) this.idle.splice(0).forEach((resolve) => resolve());
+    }
     const get = (k: string): Float32Array | undefined => (result[k] ? (result[k].data as Float32Array) : undefined);
     return {
       batch,
@@ -148,7 +161,11 @@ export class LoadedModel {
     };
   }
 
+  /** Frees the session once no run is using it (a model swap must not pull it from under a run). */
   async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
     await this.session.release();
   }
 }

@@ -42,10 +42,14 @@ export interface ProviderOutcome<T> {
   attempts: ProviderAttempt[];
 }
 
-/** Tries `create` with each candidate until one succeeds. */
+/**
+ * Tries `create` with each candidate until one succeeds. Errors for which `isFatal`
+ * is true (a broken model fails on every provider) stop the search at once.
+ */
 export async function createWithFallback<T>(
   candidates: readonly ProviderName[],
   create: (provider: ProviderName) => Promise<T>,
+  isFatal: (err: unknown) => boolean = () => false,
 ): Promise<ProviderOutcome<T>> {
   const attempts: ProviderAttempt[] = [];
   for (const provider of candidates) {
@@ -53,6 +57,7 @@ export async function createWithFallback<T>(
       const value = await create(provider);
       return { provider, value, attempts };
     } catch (err) {
+      if (isFatal(err)) throw err;
       attempts.push({ provider, error: err instanceof Error ? err.message : String(err) });
     }
   }

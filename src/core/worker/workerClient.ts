@@ -13,6 +13,16 @@ import {
   type WorkerResponses,
 } from './workerProtocol';
 
+/** Long enough for a 100-megapixel TIFF on a slow disk; short enough that a hang is not forever. */
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+/** Names the file only when it was the one request in flight; otherwise the crash may not be its fault. */
+function blame(request: WorkerRequest, inFlight: number): string {
+  const file = request.kind === 'classify' || request.kind === 'preview' ? request.path : undefined;
+  if (!file) return '';
+  return inFlight === 1 ? ` while decoding or classifying ${file}` : ` while ${inFlight} requests were in progress, ${file} among them`;
+}
+
 export class WorkerCrashError extends Error {
   constructor(message: string) {
     super(message);
@@ -38,6 +48,8 @@ export class WorkerClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private disposed = false;
+  /** Why we killed the worker ourselves, for the error message of the requests it fails. */
+  private stuckReason: string | undefined;
   /** Increments each time a new worker process starts, so callers can tell a restart happened. */
   generation = 0;
 
@@ -50,12 +62,30 @@ export class WorkerClient {
     return this.child?.pid;
   }
 
-  request<K extends WorkerRequest['kind']>(request: Extract<WorkerRequest, { kind: K }>): Promise<WorkerResponses[K]> {
+  /**
+   * Sends a request. If no answer comes within `timeoutMs`, the worker is presumed stuck
+   * (a decoder in an endless loop on a hostile file) and is killed, which fails every
+   * pending request; the next request starts a fresh worker.
+   */
+  request<K extends WorkerRequest['kind']>(
+    request: Extract<WorkerRequest, { kind: K }>,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<WorkerResponses[K]> {
     if (this.disposed) return Promise.reject(new Error('the worker client has been disposed'));
     const child = this.ensureChild();
     const id = this.nextId++;
     return new Promise<WorkerResponses[K]>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, request });
+      const timer = setTimeout(() => {
+        if (!this.pending.has(id)) return;
+        this.stuckReason = `it did not answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`;
+        child.kill('SIGKILL');
+      }, timeoutMs);
+      timer.unref?.();
+      const settle = <T>(fn: (v: T) => void) => (v: T) => {
+        clearTimeout(timer);
+        fn(v);
+      };
+      this.pending.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(reject), request });
       const envelope: WorkerEnvelope = { id, request };
       child.send(envelope, (err) => {
         if (err && this.pending.delete(id)) reject(new WorkerCrashError(`could not reach the worker process: ${err.message}`));
@@ -79,16 +109,15 @@ export class WorkerClient {
     child.on('message', (reply: WorkerReply) => this.onReply(reply));
     child.on('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
-      const how = signal ? `signal ${signal}` : `exit code ${code}`;
+      const how = this.stuckReason ?? (signal ? `signal ${signal}` : `exit code ${code}`);
+      this.stuckReason = undefined;
       if (this.pending.size) {
         const lastErr = stderrTail.trim().split('\n').slice(-1)[0];
         this.options.log?.(`worker process ${child.pid} stopped (${how})${lastErr ? `: ${lastErr}` : ''}`);
       }
-      for (const [id, p] of this.pending) {
-        this.pending.delete(id);
-        const what = p.request.kind === 'classify' ? ` while decoding or classifying ${p.request.path}` : '';
-        p.reject(new WorkerCrashError(`the worker process stopped unexpectedly (${how})${what}`));
-      }
+      const inProgress = [...this.pending.values()];
+      this.pending.clear();
+      for (const p of inProgress) p.reject(new WorkerCrashError(`the worker process stopped (${how})${blame(p.request, inProgress.length)}`));
     });
     child.on('error', (err) => this.options.log?.(`worker process error: ${err.message}`));
     this.child = child;
