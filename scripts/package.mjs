@@ -222,7 +222,7 @@ function stageNodeModules(stage, externals, t) {
       die(`${parent} needs ${name}, which is not installed (run npm ci)`);
     }
     // where it lives in the stage: same node_modules path as in the repo; fetched ones at top level
-    const rel = srcDir.startsWith(root + path.sep) ? path.relative(root, srcDir) : path.join('node_modules', name);
+    const rel = dir && srcDir.startsWith(root + path.sep) ? path.relative(root, srcDir) : path.join('node_modules', name);
     if (staged.has(rel)) continue;
     const pj = readJson(path.join(srcDir, 'package.json'));
     if (optional && !pkgFitsTarget(pj, t)) continue;
@@ -402,6 +402,14 @@ function main() {
     if (bad.length) die(`sources or tests ended up in the vsix: ${bad.slice(0, 10).join(', ')}`);
     const nm = entries.filter((e) => e.startsWith('extension/node_modules/'));
     const nmSize = nm.length;
+    // every staged runtime file must be in the vsix (vsce collects node_modules through npm)
+    const inVsix = new Set(nm.map((e) => e.slice('extension/'.length)));
+    const lost = walk(path.join(stage, 'node_modules')).map((f) => `node_modules/${f}`).filter((f) => !inVsix.has(f));
+    if (lost.length) die(`${lost.length} staged runtime file(s) are missing from the vsix, e.g. ${lost.slice(0, 5).join(', ')}`);
+    const natives = nm.filter((e) => /\.node$/.test(e)).map((e) => e.replace(/^extension\/node_modules\//, ''));
+    log(`  native addons: ${natives.join(', ')}`);
+    if (externals.includes('sharp') && !natives.some((n) => /sharp-.*\.node$/.test(n))) die('no sharp binary in the vsix');
+    if (externals.includes('onnxruntime-node') && !natives.some((n) => /onnxruntime_binding\.node$/.test(n))) die('no onnxruntime binary in the vsix');
     log(`  ${entries.filter((e) => e.startsWith('extension/dist/')).length} in dist/, ${entries.filter((e) => e.startsWith('extension/media/')).length} in media/, ${nmSize} in node_modules/`);
   } finally {
     if (o.keepStage) log(`stage kept at ${stage}`);
