@@ -43,14 +43,14 @@ export function activate(context: vscode.ExtensionContext): void {
   };
 
   const backend = new ClassifierBackend(services);
-  panels = new PanelManager(services, backend);
+  panels = new PanelManager(services, backend, context.workspaceState);
   context.subscriptions.push(backend, panels);
 
   context.subscriptions.push(
     vscode.commands.registerCommand('rcnnLens.classifyImage', async (arg?: unknown, multi?: unknown) => {
-      const startedAt = performance.now();
       const targets = await resolveImageTargets(arg, multi);
-      for (const uri of targets.slice(0, MAX_PANELS_PER_COMMAND)) await panels!.open(uri, startedAt);
+      // Each panel's time starts when its own work starts (not in the file picker, not behind earlier panels).
+      await Promise.all(targets.slice(0, MAX_PANELS_PER_COMMAND).map((uri) => panels!.open(uri, performance.now())));
       if (targets.length > MAX_PANELS_PER_COMMAND) {
         void vscode.window.showWarningMessage(
           `RCNN Lens opened ${MAX_PANELS_PER_COMMAND} of ${targets.length} images. Use Label Folder for many images.`,

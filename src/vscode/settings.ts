@@ -16,19 +16,36 @@ export interface ModelPathSetting {
   ignoredUntrusted?: string;
 }
 
+interface ScopedValue {
+  target: vscode.ConfigurationTarget;
+  /** The raw value at that scope; undefined = not set there. */
+  value: string | undefined;
+}
+
 /**
- * The user's model path. In a restricted workspace only the user (global) value counts:
- * a repository must not be able to make the extension load a model file of its choosing.
+ * Which scope decides the model path now. In a restricted workspace only the user
+ * (global) value counts: a repository must not make the extension load a model file of
+ * its choosing. An empty string set at a scope means "the bundled model" there.
  */
+function effectiveModelPathScope(): ScopedValue & { ignoredUntrusted?: string } {
+  const i = config().inspect<string>('model.path');
+  const global: ScopedValue = { target: vscode.ConfigurationTarget.Global, value: i?.globalValue };
+  if (!vscode.workspace.isTrusted) {
+    const ignored = i?.workspaceFolderValue ?? i?.workspaceValue;
+    return { ...global, ignoredUntrusted: ignored || undefined };
+  }
+  if (i?.workspaceFolderValue !== undefined) return { target: vscode.ConfigurationTarget.WorkspaceFolder, value: i.workspaceFolderValue };
+  if (i?.workspaceValue !== undefined) return { target: vscode.ConfigurationTarget.Workspace, value: i.workspaceValue };
+  return global;
+}
+
 export function modelPathSetting(): ModelPathSetting {
-  const inspected = config().inspect<string>('model.path');
-  const workspaceValue = inspected?.workspaceFolderValue || inspected?.workspaceValue;
-  const trusted = vscode.workspace.isTrusted;
-  const raw = (trusted ? workspaceValue || inspected?.globalValue : inspected?.globalValue) || '';
+  const scope = effectiveModelPathScope();
   const result: ModelPathSetting = {};
-  if (!trusted && workspaceValue) result.ignoredUntrusted = workspaceValue;
-  if (!raw.trim()) return result;
-  let p = raw.trim().replace(/^~(?=$|[\\/])/, process.env.HOME ?? '~');
+  if (scope.ignoredUntrusted) result.ignoredUntrusted = scope.ignoredUntrusted;
+  const raw = scope.value?.trim();
+  if (!raw) return result;
+  let p = raw.replace(/^~(?=$|[\\/])/, process.env.HOME ?? '~');
   if (!path.isAbsolute(p)) {
     const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     if (root) p = path.join(root, p);
@@ -59,11 +76,14 @@ export function heatmapSettings(): { colormap: string; opacity: number; playInte
   };
 }
 
-export async function setModelPath(value: string): Promise<void> {
-  const target = vscode.workspace.workspaceFolders?.length
-    ? vscode.ConfigurationTarget.Workspace
-    : vscode.ConfigurationTarget.Global;
+/**
+ * Sets the model path at the scope that decides it now (the user's settings unless the
+ * workspace sets it), and returns a function that puts the previous value back exactly.
+ */
+export async function setModelPath(value: string): Promise<() => Promise<void>> {
+  const { target, value: previous } = effectiveModelPathScope();
   await config().update('model.path', value, target);
+  return () => Promise.resolve(config().update('model.path', previous, target));
 }
 
 export function affectsModel(e: vscode.ConfigurationChangeEvent): boolean {

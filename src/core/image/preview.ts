@@ -15,6 +15,7 @@ export async function renderPreview(
   try {
     const { data, info } = await sharp(filePath, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
       .rotate()
+      .flatten({ background: { r: 255, g: 255, b: 255 } })
       .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true })
       .toColourspace('srgb')
       .png({ compressionLevel: 3 })

@@ -20,7 +20,8 @@ function uriOfActiveTab(): vscode.Uri | undefined {
  */
 export async function resolveImageTargets(arg?: unknown, multi?: unknown): Promise<vscode.Uri[]> {
   if (Array.isArray(multi) && multi.length > 1 && multi.every((u) => u instanceof vscode.Uri)) {
-    return (multi as vscode.Uri[]).filter((u) => u.scheme === 'file');
+    // A multi-selection may hold folders and other files: keep the images.
+    return (multi as vscode.Uri[]).filter((u) => u.scheme === 'file' && looksLikeImage(u));
   }
   if (arg instanceof vscode.Uri) return [arg];
   const active = uriOfActiveTab();

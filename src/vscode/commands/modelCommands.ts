@@ -1,4 +1,5 @@
 /** "Select Model…" and "Use Bundled Model": a model is validated before it is saved as the setting. */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeError } from '../errors';
 import type { ClassifierBackend } from '../panel/classifierBackend';
@@ -14,16 +15,21 @@ export async function selectModel(services: ExtensionServices, backend: Classifi
     defaultUri: current ? vscode.Uri.file(current) : undefined,
   });
   if (!picked?.[0]) return;
-  const previous = modelPathSetting().path ?? '';
-  await setModelPath(picked[0].fsPath);
+  const restore = await setModelPath(picked[0].fsPath);
   try {
     const model = await backend.loadModel();
+    if (path.resolve(model.path) !== path.resolve(picked[0].fsPath)) {
+      void vscode.window.showWarningMessage(
+        `RCNN Lens: ${picked[0].fsPath} was saved, but ${model.path} is still in use (a restricted workspace uses only user settings).`,
+      );
+      return;
+    }
     void vscode.window.showInformationMessage(
       `RCNN Lens: using ${model.info.name} (${model.info.labels.length} classes, ${model.info.timesteps} timesteps) on ${model.provider}.`,
     );
   } catch (err) {
     // Keep the previous, working setting: a bad file must not leave the extension without a model.
-    await setModelPath(previous);
+    await restore();
     backend.refreshModelChoice();
     const d = describeError(err);
     services.output.error(`${picked[0].fsPath}: ${d.message}${d.detail ? `\n${d.detail}` : ''}`);

@@ -10,12 +10,17 @@ import { Disposable } from '../util/disposable';
 import type { ClassifierBackend } from './classifierBackend';
 import { ClassifyPanel } from './classifyPanel';
 
+/** workspaceState key: images this workspace opened panels for (the host's own record). */
+const OPENED_IMAGES_KEY = 'rcnnLens.openedPanelImages';
+const OPENED_IMAGES_MAX = 200;
+
 export class PanelManager extends Disposable implements vscode.WebviewPanelSerializer<PanelPersistedState> {
   private readonly panels = new Map<string, ClassifyPanel>();
 
   constructor(
     private readonly services: ExtensionServices,
     private readonly backend: ClassifierBackend,
+    private readonly workspaceState: vscode.Memento,
   ) {
     super();
     this._register(vscode.window.registerWebviewPanelSerializer(CLASSIFY_PANEL_VIEW_TYPE, this));
@@ -24,6 +29,7 @@ export class PanelManager extends Disposable implements vscode.WebviewPanelSeria
   /** Opens or reveals the panel for `image` and classifies it. Resolves true on success. */
   async open(image: vscode.Uri, startedAt = performance.now()): Promise<boolean> {
     const key = image.toString();
+    await this.rememberOpened(image.fsPath);
     let panel = this.panels.get(key);
     if (panel) panel.reveal();
     else panel = this.track(ClassifyPanel.create(this.services, this.backend, image, this.columnForNewPanel()));
@@ -31,7 +37,9 @@ export class PanelManager extends Disposable implements vscode.WebviewPanelSeria
   }
 
   async deserializeWebviewPanel(webviewPanel: vscode.WebviewPanel, state: PanelPersistedState | undefined): Promise<void> {
-    if (!state?.imagePath) {
+    // The state comes from the webview; only reopen images the host itself opened a panel
+    // for, so a compromised webview cannot widen its resource roots or pick files to decode.
+    if (!state?.imagePath || !this.openedImages().includes(state.imagePath)) {
       webviewPanel.dispose();
       return;
     }
@@ -44,6 +52,15 @@ export class PanelManager extends Disposable implements vscode.WebviewPanelSeria
     }
     const panel = this.track(new ClassifyPanel(webviewPanel, this.services, this.backend, image));
     await panel.classify();
+  }
+
+  private openedImages(): string[] {
+    return this.workspaceState.get<string[]>(OPENED_IMAGES_KEY, []);
+  }
+
+  private async rememberOpened(imagePath: string): Promise<void> {
+    const list = [imagePath, ...this.openedImages().filter((p) => p !== imagePath)].slice(0, OPENED_IMAGES_MAX);
+    await this.workspaceState.update(OPENED_IMAGES_KEY, list);
   }
 
   /** New panels join the group that already holds RCNN panels (as tabs), else open beside the editor. */
