@@ -316,7 +316,10 @@ export const tests = [
         if (await page.locator('.notification-toast .monaco-progress-container.active').first().isVisible().catch(() => false)) return 'up';
         return fs.existsSync(out) ? 'done' : null;
       }, { timeout: 60_000, interval: 100 }).catch(() => 'none');
-      if (progressUp === 'up') await steps.shot('progress');
+      if (progressUp === 'up') {
+        await page.waitForTimeout(400); // the toast slides in
+        await steps.shot('progress');
+      }
 
       await poll('batch/labels.jsonl', async () => {
         if (fs.existsSync(out)) return true;
