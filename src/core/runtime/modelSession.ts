@@ -28,6 +28,11 @@ export interface LoadOptions {
   provider?: ProviderSetting;
   /** Threads for one operator; 0 lets onnxruntime choose (all cores). */
   intraOpThreads?: number;
+  /**
+   * onnxruntime's CPU memory arena keeps the peak of every batch size it has seen;
+   * long labeling runs turn it off to keep their memory flat.
+   */
+  cpuMemArena?: boolean;
 }
 
 export interface ModelDescriptor {
@@ -108,6 +113,7 @@ export class LoadedModel {
           graphOptimizationLevel: 'all',
           intraOpNumThreads: threads,
           interOpNumThreads: 1,
+          enableCpuMemArena: options.cpuMemArena ?? true,
           logSeverityLevel: 4,
         });
         try {
