@@ -8,7 +8,7 @@
 //   - peak RSS of all processes of each run (the process and its descendants, sampled every 50 ms),
 //   - 10k vs 100k files (100k = hard links to the 10k, in 10 sub-folders) for flat memory.
 // Needs `node scripts/build.mjs` first. Usage:
-//   node scripts/bench-label.mjs [--work /tmp/rl-bench] [--repeat 2] [--skip-100k] [--model PATH]
+//   node scripts/bench-label.mjs [--work /tmp/rl-bench] [--repeat 2] [--skip-100k] [--model PATH] [--ours-args "--workers 1"]
 // The machine's load (load average) is printed: on a shared machine every number fluctuates, so each
 // contender runs --repeat times, interleaved, and the table shows the best and the median.
 import { execFileSync, spawn } from 'node:child_process';
@@ -28,6 +28,8 @@ const REPEAT = Number(opt('repeat', '2'));
 const MODEL = path.resolve(opt('model', path.join(ROOT, 'media/models/rcnn-cifar10.onnx')));
 const DATASET = opt('dataset', '/work/shared/datasets/cifar10-train-jpeg.tar.gz');
 const SKIP_100K = args.includes('--skip-100k');
+/** Extra options for our CLI, e.g. --ours-args "--workers 1 --batch 16". */
+const OURS_ARGS = (opt('ours-args', '') || '').split(' ').filter(Boolean);
 let CLI = path.join(ROOT, 'dist/cli.js');
 const require = (await import('node:module')).createRequire(path.join(ROOT, 'package.json'));
 const sharp = require('sharp');
@@ -179,7 +181,7 @@ async function prepare() {
 async function ours(dir, name) {
   const out = path.join(WORK, 'out', `ours-${name}.jsonl`);
   mkdirSync(path.dirname(out), { recursive: true });
-  const r = await measure(process.execPath, [CLI, 'label', dir, '--out', out, '--full', '--force', '--json', '--provider', 'cpu', '--model', MODEL]);
+  const r = await measure(process.execPath, [CLI, 'label', dir, '--out', out, '--full', '--force', '--json', '--provider', 'cpu', '--model', MODEL, ...OURS_ARGS]);
   const s = JSON.parse(r.out);
   return { ips: s.files / r.wall, labelIps: s.labelImagesPerSecond, wall: r.wall, peakMb: r.peakMb, files: s.files, errors: s.errors, timing: s.timing };
 }

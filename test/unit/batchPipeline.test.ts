@@ -229,3 +229,39 @@ describe('outputs, locks and shards', () => {
     expect(new Set(all).size).toBe(30);
   });
 });
+
+describe('host responsiveness and permissions', () => {
+  it('keeps the event loop of the calling process responsive during a run (p99 lag < 50 ms)', async () => {
+    const { linkSync, mkdirSync } = await import('node:fs');
+    const { monitorEventLoopDelay } = await import('node:perf_hooks');
+    const dir = tmpDir('rl-lag-');
+    const seeds: string[] = [];
+    for (let k = 0; k < 10; k++) {
+      const f = path.join(dir, 'seed', `s${k}.png`);
+      await solidImage(f, { r: k * 25, g: 50, b: 100 }, 'png');
+      seeds.push(f);
+    }
+    for (let i = 0; i < 3000; i++) {
+      const d = path.join(dir, `d${i % 30}`);
+      mkdirSync(d, { recursive: true });
+      linkSync(seeds[i % 10], path.join(d, `${i}.png`));
+    }
+    const h = monitorEventLoopDelay({ resolution: 5 });
+    h.enable();
+    const s = await runLabelJob(opts(dir));
+    h.disable();
+    expect(s.files).toBe(3010);
+    const p99 = h.percentile(99) / 1e6;
+    expect(p99, `p99 event-loop delay ${p99.toFixed(1)} ms (max ${(h.max / 1e6).toFixed(1)} ms)`).toBeLessThan(50);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('an unreadable file is an error row, not a crash (not testable as root)', async () => {
+    const { chmodSync } = await import('node:fs');
+    const dir = await makePlainFolder(2);
+    const f = path.join(dir, 'c0', 'img000.jpg');
+    chmodSync(f, 0o000);
+    await runLabelJob(opts(dir));
+    const r = readRecords(path.join(dir, 'labels.jsonl')).find((x) => x.path === 'c0/img000.jpg');
+    expect(r?.error?.code).toBe('unreadable');
+  });
+});

@@ -92,3 +92,45 @@ describe('rcnn-lens label', () => {
     expect(after).toEqual(before);
   });
 });
+
+describe('rcnn-lens label, killed mid-run', () => {
+  it('SIGKILL leaves the old labels file whole; the rerun resumes from the journal', async () => {
+    const { spawn } = await import('node:child_process');
+    const { linkSync, mkdirSync, readdirSync } = await import('node:fs');
+    const dir = tmpDir('rl-kill-');
+    const seeds: string[] = [];
+    for (let k = 0; k < 10; k++) {
+      const f = path.join(dir, 'seed', `s${k}.jpg`);
+      await solidImage(f, { r: k * 25, g: 50, b: 100 });
+      seeds.push(f);
+    }
+    mkdirSync(path.join(dir, 'many'));
+    for (let i = 0; i < 400; i++) linkSync(seeds[i % 10], path.join(dir, 'many', `${String(i).padStart(4, '0')}.jpg`));
+    const out = path.join(dir, 'labels.jsonl');
+    writeFileSync(out, ''); // an old (empty) labels file of ours
+    const journal = path.join(dir, '.rcnn-lens', 'labels.jsonl.partial.jsonl');
+    const child = spawn(process.execPath, [cli, 'label', dir, '--model', TINY_MODEL, '--provider', 'cpu', '--workers', '1', '--batch', '4'], {
+      env: { ...process.env, ...BUNDLE_ENV },
+      stdio: 'ignore',
+    });
+    const started = Date.now();
+    while (Date.now() - started < 30_000) {
+      await new Promise((r) => setTimeout(r, 20));
+      if (existsSync(journal) && readFileSync(journal, 'utf8').split('\n').length > 40) break;
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    const done = readFileSync(journal, 'utf8').split('\n').filter((l) => l.trim()).length;
+    expect(done).toBeGreaterThan(0);
+    expect(done).toBeLessThan(410);
+    expect(readFileSync(out, 'utf8')).toBe('');
+    // The dead run's lock is stale and its journal is reused.
+    const r = run([dir]);
+    expect(r.code, r.err).toBe(0);
+    const s = JSON.parse(r.out);
+    expect(s.reused).toBeGreaterThanOrEqual(done - 1); // a torn last line may be redone
+    expect(s.labeled + s.reused).toBe(410);
+    expect(readFileSync(out, 'utf8').trim().split('\n').length).toBe(410);
+    expect(readdirSync(dir).filter((n) => n.includes('rcnn-tmp'))).toEqual([]);
+  });
+});

@@ -16,7 +16,6 @@ import { hasImageExtension, hasNonImageExtension, sniffFile } from './sniff';
 export interface ScanEntry {
   /** Relative to the scanned folder, forward slashes. */
   rel: string;
-  abs: string;
   size: number;
   mtimeMs: number;
   /** Set when the file could not be examined; the run records it as an error row. */
@@ -47,6 +46,11 @@ function isTempOfOurs(name: string): boolean {
   return /\.rcnn-tmp-\d+-\d+$/.test(name);
 }
 
+/** The absolute path of an entry (not stored: 100k entries × a long prefix add up). */
+export function entryPath(root: string, e: ScanEntry): string {
+  return path.join(root, ...e.rel.split('/'));
+}
+
 /** Scans `root`, returning image files sorted depth-first by name. */
 export async function scanFolder(root: string, options: ScanOptions = {}): Promise<ScanEntry[]> {
   const include = options.include?.length ? options.include : ['**/*'];
@@ -66,7 +70,7 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
     if (exclude.length && matchesAny(rel, exclude)) return;
     if (problem) {
       // Only account for it if it claims to be an image: a broken link named notes.txt is not ours to report.
-      if (hasImageExtension(name)) out.push({ rel, abs, size: 0, mtimeMs: 0, problem });
+      if (hasImageExtension(name)) out.push({ rel, size: 0, mtimeMs: 0, problem });
       return;
     }
     if (!st) return;
@@ -79,7 +83,7 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
         isImage = false;
       }
     }
-    if (isImage) out.push({ rel, abs, size: st.size, mtimeMs: Math.floor(st.mtimeMs) });
+    if (isImage) out.push({ rel, size: st.size, mtimeMs: Math.floor(st.mtimeMs) });
   }
 
   async function walk(dirAbs: string, dirRel: string): Promise<void> {
