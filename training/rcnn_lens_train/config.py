@@ -79,7 +79,7 @@ class TrainConfig:
     data_kind: str = "auto"  # auto | archive | folder | fashion-mnist
     name: str = "rcnn-cifar10"
     out_dir: str = "training/runs"
-    epochs: int = 16
+    epochs: int = 16  # upper bound; with time_budget_minutes the run may anneal and stop earlier
     batch_size: int = 256
     lr: float = 0.2  # Nesterov SGD, per 256 images (scaled linearly with batch size)
     momentum: float = 0.9
@@ -94,6 +94,7 @@ class TrainConfig:
     threads: int = 2
     bf16: bool = True
     tta: bool = True
+    time_budget_minutes: float = 50.0  # 0 = pure epoch schedule; else the LR schedule also follows training time
     max_minutes: float = 0.0  # 0 = no limit; otherwise stop the run gracefully at this wall-clock budget
     limit_train: int = 0  # 0 = all; for smoke tests
 

@@ -6,6 +6,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .config import ModelConfig
+from .fast_rnn import fast_rnn_forward
 
 SCAN_ORDERS = ("row_major", "column_major", "snake")
 
@@ -103,6 +104,7 @@ class RCNN(nn.Module):
         self.rnn = rnn_cls(c, cfg.hidden_size, num_layers=cfg.rnn_layers, batch_first=True,
                            bidirectional=cfg.bidirectional)
         d = cfg.hidden_size * (2 if cfg.bidirectional else 1)
+        self.fast_rnn = True  # training-time forward with the same weights (fast_rnn.py)
         self.dropout = nn.Dropout(cfg.dropout)
         self.classifier = nn.Linear(d, cfg.num_classes)
         if cfg.head == "attention":
@@ -119,7 +121,10 @@ class RCNN(nn.Module):
 
     def forward(self, x: torch.Tensor):
         seq = self.sequence(x)
-        hidden, _ = self.rnn(seq)  # B L D
+        if self.training and self.fast_rnn:
+            hidden = fast_rnn_forward(self.rnn, seq)
+        else:
+            hidden, _ = self.rnn(seq)  # B L D
         hidden = hidden.float()
         h = self.dropout(hidden)
         step_logits = self.classifier(h)

@@ -87,6 +87,9 @@ def parse_args(argv):
     p.add_argument("--threads", type=int)
     p.add_argument("--no-bf16", dest="bf16", action="store_false", default=None)
     p.add_argument("--max-minutes", type=float, help="stop gracefully after this many minutes of training")
+    p.add_argument("--time-budget", dest="time_budget_minutes", type=float,
+                   help="minutes of training: the LR schedule progresses by max(step/total, time/budget) and the run "
+                        "ends, fully annealed, when either reaches 1 (0 = epochs only; default 50)")
     p.add_argument("--limit-train", type=int, help="use only the first N training images (smoke tests)")
     p.add_argument("--resume", action="store_true", help="continue from <out-dir>/<name>/last.pt")
     p.add_argument("--export", metavar="ONNX", help="after training, export to this .onnx, evaluate it with "
@@ -101,7 +104,8 @@ def resolve_configs(a) -> tuple[ModelConfig, TrainConfig]:
         mv, tv = load_config_file(a.config)
     mv = {**mv, **model_overrides(a)}
     for k in ("data", "data_kind", "name", "out_dir", "epochs", "batch_size", "lr", "weight_decay",
-              "label_smoothing", "val_images", "seed", "threads", "bf16", "max_minutes", "limit_train"):
+              "label_smoothing", "val_images", "seed", "threads", "bf16", "max_minutes", "limit_train",
+              "time_budget_minutes"):
         v = getattr(a, k, None)
         if v is not None:
             tv[k] = v
@@ -224,12 +228,19 @@ def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False, export: st
     opt = torch.optim.SGD(groups, lr=base_lr, momentum=tcfg.momentum, nesterov=True)
     steps_per_epoch = max(1, len(xtr) // bs)
     total = steps_per_epoch * tcfg.epochs
-    warm = max(1, int(tcfg.warmup_epochs * steps_per_epoch))
+    warm_frac = min(0.5, tcfg.warmup_epochs / tcfg.epochs)
+    budget_s = tcfg.time_budget_minutes * 60.0
 
-    def lr_at(step):
-        if step < warm:
-            return base_lr * (step + 1) / warm
-        return base_lr * max(0.0, (total - step) / max(1, total - warm))
+    def progress_at(step, seconds):
+        p = step / total
+        if budget_s > 0:
+            p = max(p, seconds / budget_s)
+        return min(1.0, p)
+
+    def lr_at(p):
+        if p < warm_frac:
+            return base_lr * max(p / warm_frac, 1.0 / (warm_frac * total))
+        return base_lr * max(0.0, (1.0 - p) / (1.0 - warm_frac))
 
     start_epoch, history, train_seconds = 0, [], 0.0
     if ckpt is not None:
@@ -244,7 +255,10 @@ def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False, export: st
     log(f"train: {tcfg.epochs} epochs x {steps_per_epoch} steps, batch {bs}, lr {base_lr:.3f}, bf16={tcfg.bf16}")
 
     stopped_early = False
+    finished = bool(history) and history[-1].get("progress", 0) >= 1.0
     for epoch in range(start_epoch, tcfg.epochs):
+        if finished:
+            break
         model.train()
         g = torch.Generator().manual_seed(tcfg.seed * 1000 + epoch)
         perm = torch.randperm(len(xtr), generator=g)
@@ -252,7 +266,11 @@ def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False, export: st
         loss_sum, correct, seen = 0.0, 0, 0
         for i in range(steps_per_epoch):
             step = epoch * steps_per_epoch + i
-            lr = lr_at(step)
+            prog = progress_at(step, train_seconds + time.time() - t0)
+            if prog >= 1.0:
+                finished = True
+                break
+            lr = lr_at(prog)
             for gr in opt.param_groups:
                 gr["lr"] = lr * gr.get("lr_scale", 1.0)
             idx = perm[i * bs:(i + 1) * bs]
@@ -277,10 +295,12 @@ def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False, export: st
         train_seconds += ep_sec
         va_logits = predict(model, xva, mean, std, bf16=tcfg.bf16)
         va_acc = (va_logits.argmax(1) == yva).float().mean().item() if len(yva) else float("nan")
-        rec = {"epoch": epoch + 1, "train_loss": loss_sum / seen, "train_acc": correct / seen,
-               "val_acc": va_acc, "epoch_seconds": round(ep_sec, 1)}
+        prog = 1.0 if finished else progress_at((epoch + 1) * steps_per_epoch, train_seconds)
+        rec = {"epoch": epoch + 1, "steps": i + (0 if finished else 1), "train_loss": loss_sum / max(1, seen),
+               "train_acc": correct / max(1, seen), "val_acc": va_acc, "epoch_seconds": round(ep_sec, 1),
+               "progress": round(prog, 4)}
         history.append(rec)
-        log(f"epoch {epoch + 1}/{tcfg.epochs}: loss {rec['train_loss']:.4f} train_acc {rec['train_acc']:.4f} "
+        log(f"epoch {epoch + 1}/{tcfg.epochs} (schedule {prog:.0%}): loss {rec['train_loss']:.4f} train_acc {rec['train_acc']:.4f} "
             f"val_acc {va_acc:.4f} ({ep_sec:.0f}s, total {train_seconds / 60:.1f} min)")
         state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch + 1,
                  "history": history, "train_seconds": train_seconds, "classes": ds.classes,

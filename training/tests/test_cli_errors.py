@@ -1,0 +1,90 @@
+"""Bad input to the training CLI gives a clear error message (exit code 2), not a bare stack trace."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from helpers import make_synthetic_folder, run_cli
+
+TRAIN = ["-m", "training.train", "--epochs", "1", "--time-budget", "0", "--val-images", "8", "--size", "16",
+         "--widths", "4,8", "--pools", "1,1", "--hidden-size", "4"]
+
+
+@pytest.fixture()
+def env(tmp_path):
+    return {"RCNN_LENS_CACHE": str(tmp_path / "cache")}
+
+
+def check(r, *needles):
+    out = r.stderr + r.stdout
+    assert r.returncode == 2, f"exit {r.returncode}\n{out}"
+    assert "Traceback" not in out, out
+    assert out.strip().startswith("error:") or "error:" in r.stderr, out
+    for s in needles:
+        assert s in out, f"{s!r} not in {out!r}"
+
+
+def test_missing_archive(tmp_path, env):
+    r = run_cli([*TRAIN, "--data", str(tmp_path / "nope" / "cifar10-train-jpeg.tar.gz"), "--out-dir", str(tmp_path)],
+                env=env)
+    check(r, "dataset not found", "nope")
+
+
+def test_empty_class_folder(tmp_path, env):
+    root = make_synthetic_folder(tmp_path / "data", n_per_class=4, size=16)
+    (root / "empty_class").mkdir()
+    r = run_cli([*TRAIN, "--data", str(root), "--out-dir", str(tmp_path)], env=env)
+    check(r, "without images", "empty_class")
+
+
+def test_unreadable_image(tmp_path, env):
+    root = make_synthetic_folder(tmp_path / "data", n_per_class=4, size=16)
+    (root / "bars" / "broken.jpg").write_bytes(b"this is not a jpeg")
+    r = run_cli([*TRAIN, "--data", str(root), "--out-dir", str(tmp_path)], env=env)
+    check(r, "cannot read image", "broken.jpg")
+
+
+def test_corrupt_archive(tmp_path, env):
+    bad = tmp_path / "data.tar.gz"
+    bad.write_bytes(b"\x1f\x8b garbage")
+    r = run_cli([*TRAIN, "--data", str(bad), "--out-dir", str(tmp_path)], env=env)
+    check(r, "cannot open archive")
+
+
+@pytest.mark.parametrize("content,needle", [
+    ({"model": {"scan_order": "diagonal"}}, "scan_order"),
+    ({"model": {"rnn_type": "transformer"}}, "rnn_type"),
+    ({"model": {"hiden_size": 12}}, "unknown model config key"),
+    ({"train": {"epochs": "ten"}}, "wrong type"),
+    ({"optimiser": {}}, "unknown section"),
+    ({"model": {"channels": 1, "color": "rgb"}}, "does not match channels"),
+    ({"model": {"pools": [1, 1, 1, 1, 1, 1]}}, "pools"),
+])
+def test_wrong_config(tmp_path, env, content, needle):
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps(content))
+    r = run_cli(["-m", "training.train", "--config", str(cfg), "--data", str(tmp_path)], env=env)
+    check(r, needle)
+
+
+def test_config_not_json(tmp_path, env):
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text("{model: oops")
+    r = run_cli(["-m", "training.train", "--config", str(cfg)], env=env)
+    check(r, "not valid JSON")
+
+
+def test_bad_flag_values(tmp_path, env):
+    r = run_cli(["-m", "training.train", "--widths", "a,b"], env=env)
+    check(r, "--widths")
+    r = run_cli(["-m", "training.train", "--size", "32", "--pools", "1,1,1,1,1,1", "--widths", "1,1,1,1,1,1"], env=env)
+    check(r, "not divisible")
+
+
+def test_evaluate_and_export_missing_files(tmp_path, env):
+    r = run_cli(["-m", "training.evaluate", str(tmp_path / "none.onnx")], env=env)
+    check(r, "model not found")
+    r = run_cli(["-m", "training.export", str(tmp_path / "none.pt"), "--out", str(tmp_path / "x.onnx")], env=env)
+    check(r, "checkpoint not found")

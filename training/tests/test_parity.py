@@ -1,0 +1,123 @@
+"""Tiny models trained for a few steps export to ONNX and match PyTorch in onnxruntime (Python and Node)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from helpers import make_synthetic_folder, node_runner_available, run_node
+from training.rcnn_lens_train.config import ModelConfig, TrainConfig
+from training.rcnn_lens_train.contract import validate_model
+from training.rcnn_lens_train.export import export_onnx, read_metadata
+from training.rcnn_lens_train.export_cli import load_checkpoint
+from training.rcnn_lens_train.fast_rnn import fast_rnn_forward
+from training.rcnn_lens_train.train import train
+
+TOL = 1e-4
+
+# every rnn type x direction x scan order x head appears at least once; each scan order with GRU and LSTM
+CASES = [
+    dict(rnn_type="gru", bidirectional=True, scan_order="row_major", head="attention"),
+    dict(rnn_type="lstm", bidirectional=False, scan_order="row_major", head="final"),
+    dict(rnn_type="gru", bidirectional=False, scan_order="column_major", head="final"),
+    dict(rnn_type="lstm", bidirectional=True, scan_order="column_major", head="attention"),
+    dict(rnn_type="lstm", bidirectional=True, scan_order="snake", head="final"),
+    dict(rnn_type="gru", bidirectional=False, scan_order="snake", head="attention"),
+    dict(rnn_type="gru", bidirectional=True, scan_order="snake", head="final", channels=1, color="grey",
+         stem="conv", rnn_layers=2),
+]
+
+
+def case_id(c):
+    return "-".join([c["rnn_type"], "bi" if c["bidirectional"] else "uni", c["scan_order"], c["head"]]
+                    + (["grey"] if c.get("channels") == 1 else []))
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory, cache_env):
+    root = tmp_path_factory.mktemp("synth")
+    return {3: make_synthetic_folder(root / "rgb", n_per_class=60, channels=3),
+            1: make_synthetic_folder(root / "grey", n_per_class=60, channels=1)}
+
+
+@pytest.fixture(scope="module", params=CASES, ids=[case_id(c) for c in CASES])
+def trained(request, synth, tmp_path_factory):
+    c = dict(request.param)
+    ch = c.get("channels", 3)
+    mean, std = ([0.5] * ch, [0.25] * ch)
+    m = ModelConfig(height=16, width=16, widths=[8, 16], pools=[1, 1], hidden_size=8, attention_size=8,
+                    num_classes=4, mean=mean, std=std, **c)
+    out = tmp_path_factory.mktemp("run")
+    t = TrainConfig(data=str(synth[ch]), name="tiny", out_dir=str(out), epochs=1, batch_size=32,
+                    val_images=40, time_budget_minutes=0, tta=False)
+    res = train(m, t, log=lambda *a: None)
+    model, ck = load_checkpoint(res["checkpoint"])
+    onnx_path = out / "tiny.onnx"
+    card = {"dataset": "synthetic", "split": "40 held out", "val_accuracy": res["history"][-1]["val_acc"],
+            "val_images": 40, "training_command": "pytest", "date": "test"}
+    export_onnx(model, onnx_path, ck["classes"], "tiny", card=card)
+    return model, onnx_path, c
+
+
+def torch_outputs(model, x):
+    model.eval()
+    with torch.no_grad():
+        return {k: v.numpy() for k, v in model(torch.from_numpy(x)).items()}
+
+
+def inputs(model, batch, seed):
+    cfg = model.cfg
+    return np.random.default_rng(seed).standard_normal((batch, cfg.channels, cfg.height, cfg.width), dtype=np.float32)
+
+
+def test_exported_model_follows_contract(trained):
+    model, path, c = trained
+    assert validate_model(path) == []
+    meta = read_metadata(path)
+    assert meta["rcnn_lens.scan_order"] == c["scan_order"]
+    assert meta["rcnn_lens.head"] == c["head"]
+    assert meta["rcnn_lens.grid"] == "[4, 4]"
+
+
+@pytest.mark.parametrize("batch", [1, 7])
+def test_onnxruntime_python_matches_pytorch(trained, batch):
+    import onnxruntime as ort
+
+    model, path, c = trained
+    x = inputs(model, batch, seed=batch)
+    ref = torch_outputs(model, x)
+    s = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    names = [o.name for o in s.get_outputs()]
+    expected = {"logits", "hidden", "step_logits"} | ({"attention"} if c["head"] == "attention" else set())
+    assert set(names) == expected
+    for name, got in zip(names, s.run(None, {s.get_inputs()[0].name: x})):
+        assert got.shape == ref[name].shape, name
+        diff = np.abs(got - ref[name]).max()
+        assert diff <= TOL, f"{name}: max abs diff {diff}"
+    if c["head"] == "attention":
+        att = s.run(["attention"], {s.get_inputs()[0].name: x})[0]
+        np.testing.assert_allclose(att.sum(1), 1.0, atol=1e-5)
+
+
+@pytest.mark.parametrize("batch", [1, 7])
+def test_onnxruntime_node_matches_pytorch(trained, batch, tmp_path):
+    ok, why = node_runner_available()
+    if not ok:
+        pytest.skip(f"onnxruntime-node parity skipped: {why}")
+    model, path, c = trained
+    x = inputs(model, batch, seed=100 + batch)
+    ref = torch_outputs(model, x)
+    got = run_node(path, x, tmp_path)
+    assert set(got) == set(ref)
+    for name in ref:
+        diff = np.abs(got[name] - ref[name]).max()
+        assert diff <= TOL, f"{name}: max abs diff {diff}"
+
+
+def test_fast_training_rnn_matches_stock_module(trained):
+    model, _, _ = trained
+    seq = torch.randn(5, 16, model.rnn.input_size)
+    with torch.no_grad():
+        a = model.rnn(seq)[0]
+        b = fast_rnn_forward(model.rnn, seq)
+    assert (a - b).abs().max().item() < 1e-5
