@@ -115,7 +115,7 @@ async function checkTopLabel(frame, top, expected, fileName, log) {
   check(!/(^|[^\w.])-\s*\d/.test(timing), `the timing element shows a negative time: "${timing}"`);
 }
 
-// `error` in a labels record: a string or { code, message }.
+// `error` in a labels record (and the CLI's): { code, message }.
 const errorText = (e) => (typeof e === 'string' ? e : e ? [e.code, e.message].filter(Boolean).join(': ') : '');
 const BAD_REASON = {
   'corrupt.jpg': /truncat|corrupt|premature/i,
@@ -368,8 +368,9 @@ export const tests = [
       let agree = 0, nearTies = 0;
       for (const [p, r] of byName) {
         if (badNames.has(p)) {
+          check(r.error && typeof r.error.code === 'string' && typeof r.error.message === 'string' && r.error.message,
+            `bad file ${p} has no error {code, message}: ${JSON.stringify(r)}`);
           const reason = errorText(r.error);
-          check(reason.length > 0, `bad file ${p} has no error reason: ${JSON.stringify(r)}`);
           check(BAD_REASON[p].test(reason), `the error row for ${p} does not say why (${BAD_REASON[p]}): ${reason}`);
           check(r.label === undefined || r.label === null, `bad file ${p} got a label: ${JSON.stringify(r)}`);
           continue;
