@@ -42,10 +42,19 @@ export class RunningPredictionView {
     this.e.unavailable.textContent = probs ? '' : 'This model has no `step_logits` output, so there is no running prediction.';
     // With an attention head the final prediction pools every step, so it need not equal the last step's.
     const attentionHead = !!probs && model.result.model.head === 'attention';
-    setShown(this.e.note, attentionHead);
-    this.e.note.textContent = attentionHead
-      ? 'The classifier applied to the state after each step. The final prediction above pools all steps with attention, so it can differ from the last step.'
-      : '';
+    // A bidirectional state at step t joins the forward pass (cells 1…t) and the backward
+    // pass (cells t…L): saying "after step t" without this would overstate causality.
+    const bidirectional = !!probs && model.bidirectional;
+    const notes = [
+      attentionHead
+        ? 'The classifier applied to the state after each step. The final prediction above pools all steps with attention, so it can differ from the last step.'
+        : '',
+      bidirectional
+        ? 'This RNN is bidirectional: the state at step t joins the forward pass (cells 1…t) and the backward pass (cells t…L), so every step’s prediction has seen the whole image. Unread cells are dimmed along the forward pass.'
+        : '',
+    ].filter(Boolean);
+    setShown(this.e.note, notes.length > 0);
+    this.e.note.textContent = notes.join(' ');
     if (!probs) return;
     this.chart.setData(
       model.result.top.slice(0, CHART_CLASSES).map((p) => ({ label: p.label, values: classTrajectory(probs, model.steps, model.classes, p.index) })),
