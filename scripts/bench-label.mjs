@@ -3,7 +3,8 @@
 //   (a) 10,000 CIFAR-10 JPEGs (32×32) and (b) 1,000 photo-sized JPEGs (1024×768, made with sharp),
 //   - ours: `node dist/cli.js label` (the whole run: scan, worker start, model load, labeling, write),
 //   - the Python baseline (scripts/bench_label_baseline.py: Pillow + numpy + onnxruntime, batch 64),
-//   - the decode-only bound (sharp decoding the same files to the model's input size, several in flight),
+//   - the decode-only bound (sharp decoding the same files to the model's input size, several in flight;
+//     for files already at the input size also joined in batches, as the workers do),
 //   - the model-only bound (onnxruntime-node on pre-made tensors at the best batch size / thread split),
 //   - peak RSS of all processes of each run (the process and its descendants, sampled every 50 ms),
 //   - 10k vs 100k files (100k = hard links to the 10k, in 10 sub-folders) for flat memory.
@@ -198,10 +199,18 @@ const fs = require('fs');
 sharp.concurrency(Number(process.env.VIPS_THREADS)); sharp.cache(false);
 const files = JSON.parse(fs.readFileSync(process.env.LIST, 'utf8'));
 const inflight = Number(process.env.INFLIGHT);
+const join = Number(process.env.JOIN || 0);
 let next = 0, n = 0;
 (async () => {
   const t = performance.now();
   await Promise.all(Array.from({ length: inflight }, async () => {
+    while (join && next < files.length) {
+      // The workers' fast path for files already at the input size: one libvips call per batch.
+      const chunk = files.slice(next, next + join);
+      next += join;
+      await sharp(chunk.map((f) => fs.readFileSync(f)), { join: { across: chunk.length }, failOn: 'error' }).raw({ depth: 'uchar' }).toBuffer();
+      n += chunk.length;
+    }
     while (next < files.length) {
       const f = files[next++];
       const buf = fs.readFileSync(f);
@@ -214,21 +223,23 @@ let next = 0, n = 0;
 })();`;
 
 /** Decode-only bound: best of 1 process × 8 in flight and 2 processes × 4 in flight (same pipeline as the workers). */
-async function decodeBound(dir) {
+async function decodeBound(dir, inputSized) {
   const files = listImages(dir);
   const script = path.join(WORK, 'decode-bound.cjs');
   writeFileSync(script, DECODE_SCRIPT);
   const best = [];
-  for (const [procs, inflight, threads] of [[1, 8, 0], [2, 4, 1]]) {
+  const configs = [[1, 8, 0, 0], [2, 4, 1, 0]];
+  if (inputSized) configs.push([2, 2, 1, 16]);
+  for (const [procs, inflight, threads, join] of configs) {
     const lists = Array.from({ length: procs }, (_, p) => {
       const l = path.join(WORK, `list-${p}.json`);
       writeFileSync(l, JSON.stringify(files.filter((_, i) => i % procs === p)));
       return l;
     });
     const t0 = performance.now();
-    await Promise.all(lists.map((l) => measure(process.execPath, [script], { env: { SHARP: require.resolve('sharp'), LIST: l, INFLIGHT: String(inflight), VIPS_THREADS: String(threads) } })));
+    await Promise.all(lists.map((l) => measure(process.execPath, [script], { env: { SHARP: require.resolve('sharp'), LIST: l, INFLIGHT: String(inflight), VIPS_THREADS: String(threads), JOIN: String(join) } })));
     const wall = (performance.now() - t0) / 1000;
-    best.push({ config: `${procs} proc × ${inflight} in flight`, ips: files.length / wall });
+    best.push({ config: `${procs} proc × ${inflight} in flight${join ? `, joined by ${join}` : ''}`, ips: files.length / wall });
   }
   best.sort((a, b) => b.ips - a.ips);
   return best[0];
@@ -292,7 +303,7 @@ for (const [name, dir] of [['a: 10,000 × 32×32 JPEG', ds.a10k], ['b: 1,000 × 
     log(`python: ${f0(p.ips)} img/s end-to-end (${f0(p.labelIps)} in its loop), ${p.wall.toFixed(1)} s, peak RSS ${f0(p.peakMb)} MB`);
     pyRuns.push(p);
   }
-  const dec = await decodeBound(dir);
+  const dec = await decodeBound(dir, dir === ds.a10k);
   log(`decode-only bound: ${f0(dec.ips)} img/s (${dec.config})`);
   const mod = await modelBound();
   log(`model-only bound: ${f0(mod.best.ips)} img/s (${mod.best.config}); all: ${mod.all.map((m) => `${m.config}: ${f0(m.ips)}`).join('; ')}`);

@@ -178,8 +178,9 @@ describe('outputs, locks and shards', () => {
     expect(readdirSync(dir).filter((n) => n.includes('rcnn-tmp'))).toEqual([]);
   });
 
-  it('writes JSONL and CSV side by side with the same records', async () => {
-    const dir = await makePlainFolder(5);
+  it('writes JSONL and CSV side by side with the same records (any file name)', async () => {
+    const dir = await makePlainFolder(4);
+    await solidImage(path.join(dir, '猫 cats', 'ünï, "q".jpg'), { r: 1, g: 2, b: 3 });
     const outputs = [
       { file: path.join(dir, 'out', 'l.jsonl'), format: 'jsonl' as const },
       { file: path.join(dir, 'out', 'l.csv'), format: 'csv' as const },
@@ -189,6 +190,7 @@ describe('outputs, locks and shards', () => {
     const b = readRecords(outputs[1].file);
     expect(b.map((r) => [r.path, r.label])).toEqual(a.map((r) => [r.path, r.label]));
     expect(b[0].topk).toEqual(a[0].topk);
+    expect(a.map((r) => r.path)).toContain('猫 cats/ünï, "q".jpg');
     // Outputs inside the folder are not labeled as images on the rerun; the CSV alone is enough state.
     const again = await runLabelJob(opts(dir, { outputs: [outputs[1]] }));
     expect(again.reused).toBe(5);

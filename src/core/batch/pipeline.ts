@@ -183,20 +183,67 @@ export async function assertWritableOutputs(outputs: readonly OutputSpec[], forc
   }
 }
 
-/** Records of the folder's files in scan order, as lines of the given format. */
-function* renderLines(order: readonly ScanEntry[], records: Map<string, string>, format: LabelFormat): Generator<string> {
-  if (format === 'csv') yield CSV_HEADER + '\n';
-  let chunk = '';
-  for (const e of order) {
-    const line = records.get(e.rel);
-    if (!line) continue;
-    chunk += (format === 'csv' ? toCsvLine(JSON.parse(line) as LabelRecord) : line) + '\n';
-    if (chunk.length > 256 * 1024) {
-      yield chunk;
-      chunk = '';
-    }
+/**
+ * Where each file's record is, without holding every record in memory: lines reused from
+ * before are kept as strings; lines labeled in this run stay in the journal file and only
+ * their byte offset and length are kept (flat memory for big folders).
+ */
+class RecordStore {
+  readonly kept = new Map<string, string>();
+  readonly offset: Float64Array;
+  readonly length: Uint32Array;
+  constructor(size: number) {
+    this.offset = new Float64Array(size).fill(-1);
+    this.length = new Uint32Array(size);
   }
-  if (chunk) yield chunk;
+}
+
+/** Records of the folder's files in scan order, as lines of the given format. */
+async function* renderLines(
+  order: readonly ScanEntry[],
+  store: RecordStore,
+  journalFile: string,
+  format: LabelFormat,
+): AsyncGenerator<string> {
+  if (format === 'csv') yield CSV_HEADER + '\n';
+  const fh = await open(journalFile, 'r').catch(() => undefined);
+  try {
+    let chunk = '';
+    // Journal lines come back in runs of adjacent bytes (batches complete almost in scan
+    // order): read a run at once, up to 1 MiB.
+    let i = 0;
+    while (i < order.length) {
+      const off = store.offset[i];
+      if (off < 0) {
+        const line = store.kept.get(order[i].rel);
+        if (line) chunk += (format === 'csv' ? toCsvLine(JSON.parse(line) as LabelRecord) : line) + '\n';
+        i++;
+      } else {
+        let j = i;
+        let end = off;
+        while (j < order.length && store.offset[j] === end && end - off < 1 << 20) {
+          end += store.length[j];
+          j++;
+        }
+        const buf = Buffer.alloc(end - off);
+        await fh!.read(buf, 0, buf.length, off);
+        let pos = 0;
+        for (let k = i; k < j; k++) {
+          const line = buf.toString('utf8', pos, pos + store.length[k] - 1); // without its newline
+          pos += store.length[k];
+          chunk += (format === 'csv' ? toCsvLine(JSON.parse(line) as LabelRecord) : line) + '\n';
+        }
+        i = j;
+      }
+      if (chunk.length > 256 * 1024) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+    if (chunk) yield chunk;
+  } finally {
+    await fh?.close();
+  }
 }
 
 /** The same identity LoadedModel gives a model: the first 16 hex digits of its SHA-256. */
@@ -334,12 +381,14 @@ export async function runLabelJob(
     };
 
     // Decide what to (re)label.
-    const records = new Map<string, string>();
-    const todo: ScanEntry[] = [];
+    const store = new RecordStore(entries.length);
+    const records = store.kept;
+    const todo: number[] = [];
     const retryCodes = new Set(['unreadable', 'not_found', 'crash', 'timeout']);
     let errorsTotal = 0;
     let n = 0;
-    for (const e of entries) {
+    for (let ei = 0; ei < entries.length; ei++) {
+      const e = entries[ei];
       if (++n % 2000 === 0) await breathe();
       const prevLine = previous.get(e.rel);
       const prev = prevLine ? parseJsonLine(prevLine) : undefined;
@@ -357,12 +406,13 @@ export async function runLabelJob(
         errorsTotal++;
         continue;
       }
-      todo.push(e);
+      todo.push(ei);
     }
     // Human corrections survive relabeling as long as the file itself did not change.
     const keptReviews = new Map<string, LabelRecord['reviewed']>();
     n = 0;
-    for (const e of todo) {
+    for (const ei of todo) {
+      const e = entries[ei];
       if (++n % 2000 === 0) await breathe();
       const prev = previous.get(e.rel);
       const r = prev ? parseJsonLine(prev) : undefined;
@@ -386,6 +436,11 @@ export async function runLabelJob(
     await mkdir(path.dirname(journalFile), { recursive: true });
     journal = await open(journalFile, 'a');
     const journalHandle = journal;
+    // Journal writes are serialised so each line's offset is known.
+    let journalEnd = (await journal.stat()).size;
+    let journalChain: Promise<unknown> = Promise.resolve();
+    const classCounts: Record<string, number> = {};
+    const errorCodes: Record<string, number> = {};
 
     // Rate over a sliding window of completions.
     const window: Array<{ t: number; n: number }> = [{ t: performance.now(), n: 0 }];
@@ -400,7 +455,8 @@ export async function runLabelJob(
       progress.etaSeconds = progress.rate > 0 ? left / progress.rate : undefined;
     };
 
-    const handle = async (batch: ScanEntry[]) => {
+    const handle = async (batchIdx: number[]) => {
+      const batch = batchIdx.map((ei) => entries[ei]);
       const out = await pool!.process(batch.map((e) => entryPath(folder, e)));
       timing.decodeMs += out.decodeMs;
       timing.runMs += out.runMs;
@@ -429,11 +485,28 @@ export async function runLabelJob(
           const reviewed = keptReviews.get(e.rel);
           if (reviewed) rec.reviewed = reviewed;
         }
-        const line = toJsonLine(rec);
-        records.set(e.rel, line);
-        lines += line + '\n';
+        if (rec.error) errorCodes[rec.error.code] = (errorCodes[rec.error.code] ?? 0) + 1;
+        else {
+          const l = rec.reviewed?.label ?? rec.label!;
+          classCounts[l] = (classCounts[l] ?? 0) + 1;
+        }
+        const line = toJsonLine(rec) + '\n';
+        const bytes = Buffer.byteLength(line);
+        store.length[batchIdx[i]] = bytes;
+        lines += line;
       });
-      await journalHandle.write(lines);
+      const write = journalChain.then(async () => {
+        // Byte offsets: lines are laid out in order from the current end of the journal.
+        let pos = journalEnd;
+        for (const ei of batchIdx) {
+          store.offset[ei] = pos;
+          pos += store.length[ei];
+        }
+        await journalHandle.write(lines);
+        journalEnd = pos;
+      });
+      journalChain = write.catch(() => undefined);
+      await write;
       progress.done += batch.length;
       updateRate();
       emit();
@@ -460,17 +533,16 @@ export async function runLabelJob(
     t0 = performance.now();
     progress.phase = 'writing';
     emit();
+    await journalChain;
     await journal.close();
     journal = undefined;
     for (const o of outputs) {
       await mkdir(path.dirname(o.file), { recursive: true });
-      await writeFileAtomic(o.file, renderLines(entries, records, o.format));
+      await writeFileAtomic(o.file, renderLines(entries, store, journalFile, o.format));
     }
     await unlink(journalFile).catch(() => undefined);
 
-    // Counts without parsing every record again: the fields are at known places in our lines.
-    const classCounts: Record<string, number> = {};
-    const errorCodes: Record<string, number> = {};
+    // Counts of the reused records without parsing them: the fields are at known places in our lines.
     n = 0;
     for (const line of records.values()) {
       if (++n % 5000 === 0) await breathe();
