@@ -80,7 +80,7 @@ class TrainConfig:
     name: str = "rcnn-cifar10"
     out_dir: str = "training/runs"
     epochs: int = 16  # upper bound; with time_budget_minutes the run may anneal and stop earlier
-    batch_size: int = 256
+    batch_size: int = 512
     lr: float = 0.2  # Nesterov SGD, per 256 images (scaled linearly with batch size)
     momentum: float = 0.9
     weight_decay: float = 5e-4
@@ -94,7 +94,7 @@ class TrainConfig:
     threads: int = 2
     bf16: bool = True
     tta: bool = True
-    time_budget_minutes: float = 50.0  # 0 = pure epoch schedule; else the LR schedule also follows training time
+    time_budget_minutes: float = 55.0  # 0 = pure epoch schedule; else the LR schedule also follows training time
     max_minutes: float = 0.0  # 0 = no limit; otherwise stop the run gracefully at this wall-clock budget
     limit_train: int = 0  # 0 = all; for smoke tests
 
