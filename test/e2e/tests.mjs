@@ -46,13 +46,15 @@ async function editorAreaOfTab(page, tabLabel) {
 // The visible webview frame that has `selector`; with `tabLabel`, the one shown in
 // that tab's editor group (several panels can be visible side by side, and the
 // webview iframes are not inside the group's DOM: match them by position).
-async function visibleFrameWith(page, selector, { tabLabel = null, timeout = 90_000 } = {}) {
+async function visibleFrameWith(page, selector, { tabLabel = null, text = null, timeout = 90_000 } = {}) {
   return poll(`a visible webview frame with ${selector}${tabLabel ? ` in the editor of "${tabLabel}"` : ''}`, async () => {
     const area = tabLabel ? await editorAreaOfTab(page, tabLabel) : null;
     if (tabLabel && !area) return null;
     for (const f of page.frames()) {
       try {
         if (!(await f.$(selector)) || !(await frameVisible(f))) continue;
+        // the page names its file: not a previous panel still shown while the tab switches
+        if (text && !(await f.evaluate((t) => document.body.innerText.includes(t), text))) continue;
         if (area) {
           let top = f;
           while (top.parentFrame() && top.parentFrame() !== page.mainFrame()) top = top.parentFrame();
@@ -73,7 +75,7 @@ async function visibleFrameWith(page, selector, { tabLabel = null, timeout = 90_
 async function openClassifyPanel(page, fileName, steps, log) {
   const tab = await waitForTab(page, `RCNN: ${fileName}`, 60_000);
   log(`  panel tab: "${tab}"`);
-  const frame = await visibleFrameWith(page, '[data-testid=top-label], [data-testid=error]', { tabLabel: `RCNN: ${fileName}` });
+  const frame = await visibleFrameWith(page, '[data-testid=top-label], [data-testid=error]', { tabLabel: `RCNN: ${fileName}`, text: fileName });
   const state = await poll('the panel to show a top label or an error', async () => {
     const err = await frame.$('[data-testid=error]');
     if (err && (await err.isVisible())) {
