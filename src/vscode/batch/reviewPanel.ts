@@ -21,7 +21,7 @@ import {
 import type { ExtensionServices } from '../services';
 import { renderReviewHtml } from './reviewHtml';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { readOnnxHeader } from '../../core/model/onnxProto';
 
 /** The class list in model output order (digit keys follow it), if the current model made these labels. */
@@ -166,7 +166,15 @@ export class ReviewPanel {
       this.pending = [];
       if (!batch.length) return 0;
       try {
-        return await applyReviews(this.state.folder, this.state.labelsFile, batch);
+        const n = await applyReviews(this.state.folder, this.state.labelsFile, batch);
+        // "both" formats: keep the sibling file (labels.csv next to labels.jsonl, or the reverse) in step.
+        const sibling = this.state.labelsFile.replace(/\.(jsonl|csv)$/i, (m) => (m.toLowerCase() === '.csv' ? '.jsonl' : '.csv'));
+        if (sibling !== this.state.labelsFile && (await stat(sibling).catch(() => undefined))) {
+          await applyReviews(this.state.folder, sibling, batch).catch((err: Error) =>
+            this.services.output.warn(`review: ${sibling} not updated: ${err.message}`),
+          );
+        }
+        return n;
       } catch (err) {
         this.services.output.warn(`review: could not save ${batch.length} correction(s): ${(err as Error).message}`);
         this.post({ type: 'notice', level: 'error', text: `Not saved: ${(err as Error).message}` });
