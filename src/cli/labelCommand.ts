@@ -36,6 +36,8 @@ function formatEta(s: number | undefined): string {
 }
 
 export function progressLine(p: LabelProgress): string {
+  if (p.phase === 'loading') return `loading the model (${p.total} to label, ${p.reused} unchanged)…`;
+  if (p.phase === 'scanning' && p.scanned) return `scanning… ${p.scanned} images so far`;
   if (p.phase !== 'labeling') return `${p.phase}…`;
   const pct = p.total ? ((100 * p.done) / p.total).toFixed(1) : '100.0';
   return `labeling ${p.done}/${p.total} (${pct}%)  ${p.rate.toFixed(0)} img/s  ETA ${formatEta(p.etaSeconds)}  errors ${p.errors}  reused ${p.reused}`;
@@ -151,7 +153,7 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
         onProgress: (p) => {
           if (!tty) return;
           const now = Date.now();
-          if (now - lastDraw < 200 && p.phase === 'labeling' && p.done < p.total) return;
+          if (now - lastDraw < 200 && ((p.phase === 'labeling' && p.done < p.total) || p.phase === 'scanning')) return;
           lastDraw = now;
           process.stderr.write(`\r\x1b[K${progressLine(p)}`);
         },

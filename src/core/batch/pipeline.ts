@@ -64,7 +64,7 @@ export interface LabelJobOptions {
   batchTimeoutMs?: number;
 }
 
-export type Phase = 'starting' | 'scanning' | 'labeling' | 'writing' | 'done';
+export type Phase = 'starting' | 'scanning' | 'loading' | 'labeling' | 'writing' | 'done';
 
 export interface LabelProgress {
   phase: Phase;
@@ -78,6 +78,8 @@ export interface LabelProgress {
   /** Images per second over the last few seconds. */
   rate: number;
   etaSeconds: number | undefined;
+  /** Images found so far while scanning. */
+  scanned?: number;
 }
 
 export interface LabelSummary {
@@ -342,6 +344,10 @@ export async function runLabelJob(
         exclude: options.exclude,
         followSymlinks: options.followSymlinks,
         skipFiles,
+        onCount: (found) => {
+          progress.scanned = found;
+          emit();
+        },
         onWarning: (m) => {
           warnings.push(m);
           log?.(m);
@@ -420,7 +426,12 @@ export async function runLabelJob(
     }
     previous.clear();
 
-    if (todo.length) await startModel();
+    if (todo.length && !model) {
+      progress.phase = 'loading';
+      progress.total = todo.length;
+      emit();
+      await startModel();
+    }
     const summaryModel: ModelSummary = model ?? (await modelFromRecords(records, modelHash, options.modelPath));
     const modelRef = { name: summaryModel.name, hash: modelHash };
     const labels = summaryModel.labels;

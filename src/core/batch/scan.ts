@@ -32,6 +32,8 @@ export interface ScanOptions {
   skipDirNames?: ReadonlySet<string>;
   /** Called for folders that could not be read or were skipped (loops). */
   onWarning?: (message: string) => void;
+  /** Called with the number of images found so far, every 500. */
+  onCount?: (found: number) => void;
   signal?: AbortSignal;
 }
 
@@ -83,7 +85,10 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
         isImage = false;
       }
     }
-    if (isImage) out.push({ rel, size: st.size, mtimeMs: Math.floor(st.mtimeMs) });
+    if (isImage) {
+      out.push({ rel, size: st.size, mtimeMs: Math.floor(st.mtimeMs) });
+      if (out.length % 500 === 0) options.onCount?.(out.length);
+    }
   }
 
   async function walk(dirAbs: string, dirRel: string): Promise<void> {

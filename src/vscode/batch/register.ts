@@ -53,7 +53,9 @@ export function progressMessage(p: LabelProgress): string {
   switch (p.phase) {
     case 'starting':
     case 'scanning':
-      return 'Scanning the folder…';
+      return p.scanned ? `Scanning the folder… ${p.scanned.toLocaleString('en-US')} images so far` : 'Scanning the folder…';
+    case 'loading':
+      return `Loading the model (${p.total.toLocaleString('en-US')} images to label${p.reused ? `, ${p.reused.toLocaleString('en-US')} unchanged` : ''})…`;
     case 'writing':
       return 'Writing the labels file…';
     case 'done':
@@ -179,7 +181,7 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
               log,
               onProgress: (p) => {
                 const now = Date.now();
-                if (now - lastReport < 250 && p.phase === 'labeling' && p.done < p.total) return;
+                if (now - lastReport < 250 && ((p.phase === 'labeling' && p.done < p.total) || p.phase === 'scanning')) return;
                 lastReport = now;
                 const pct = p.phase === 'labeling' && p.total ? (100 * p.done) / p.total : p.phase === 'done' ? 100 : lastPct;
                 progress.report({ message: progressMessage(p), increment: Math.max(0, pct - lastPct) });
