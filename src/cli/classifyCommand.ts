@@ -9,7 +9,6 @@ import { LoadedModel } from '../core/runtime/modelSession';
 import { isProviderSetting } from '../core/runtime/providers';
 import { parseArgs, UsageError } from './args';
 
-export const CLASSIFY_USAGE = 'usage: rcnn-lens classify <image…> [--json] [--model PATH] [--provider auto|cpu|webgpu|cuda|dml|coreml] [--top K]';
 
 interface ImageRecord {
   path: string;

@@ -3,9 +3,9 @@
  */
 import { bundledModelPath, packageRootFromDist } from '../core/bundledModel';
 import { ModelContractError } from '../core/model/contract';
-import { ModelLoadError } from '../core/runtime/modelSession';
+import { ModelLoadError } from '../core/runtime/modelLoadError';
 import { UsageError } from './args';
-import { CLASSIFY_USAGE, runClassifyCommand } from './classifyCommand';
+import { CLASSIFY_USAGE } from './classifyUsage';
 import { LABEL_USAGE, runLabelCommand } from './labelCommand';
 
 const USAGE = `rcnn-lens: classify images with a recurrent convolutional network
@@ -18,8 +18,12 @@ async function main(argv: string[]): Promise<number> {
   const defaultModel = bundledModelPath(packageRootFromDist(__dirname));
   try {
     switch (command) {
-      case 'classify':
+      case 'classify': {
+        // Loaded on demand: `label` runs its native work in workers and its parent
+        // process should not carry onnxruntime and sharp.
+        const { runClassifyCommand } = await import('./classifyCommand');
         return await runClassifyCommand(rest, defaultModel);
+      }
       case 'label':
         return await runLabelCommand(rest, defaultModel);
       case undefined:

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { META_PREFIX, ModelContractError, type ModelInfo, type TensorSignature, validateContract } from '../model/contract';
 import { OnnxFormatError, readOnnxHeader } from '../model/onnxProto';
+import { ModelLoadError } from './modelLoadError';
 import {
   type ProviderAttempt,
   type ProviderName,
@@ -45,12 +46,7 @@ export interface ModelDescriptor {
   loadMs: number;
 }
 
-export class ModelLoadError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ModelLoadError';
-  }
-}
+export { ModelLoadError };
 
 function signatures(meta: readonly ort.InferenceSession.ValueMetadata[]): TensorSignature[] {
   return meta.map((m) =>
