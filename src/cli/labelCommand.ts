@@ -19,14 +19,14 @@ import {
   type OutputSpec,
   runLabelJob,
 } from '../core/batch/pipeline';
-import { parseShard } from '../core/batch/shard';
+import { defaultLabelsName, parseShard } from '../core/batch/shard';
 import { sortIntoClassFolders, undoLastSort } from '../core/batch/sort';
 import { PoolFailedError } from '../core/batch/workerPool';
 import { isProviderSetting } from '../core/runtime/providers';
 import { parseArgs, UsageError } from './args';
 
 export const LABEL_USAGE =
-  'usage: rcnn-lens label <folder> [--out FILE] [--format jsonl|csv|both] [--model PATH] [--provider auto|cpu|…] [--batch N] [--workers N] [--shard K/N] [--sort copy|move] [--sort-dest DIR] [--review-threshold X] [--include GLOB] [--exclude GLOB] [--follow-symlinks] [--full] [--force] [--json]\n       rcnn-lens label --undo-sort <folder>';
+  'usage: rcnn-lens label <folder> [--out FILE] [--format jsonl|csv|both] [--model PATH] [--provider auto|cpu|…] [--batch N] [--workers N] [--shard K/N] [--sort copy|move] [--sort-dest DIR] [--review-threshold X] [--include GLOB] [--exclude GLOB] [--follow-symlinks] [--full] [--force] [--json]\n       rcnn-lens label --undo-sort <folder>\n\nOutput: <folder>/labels.jsonl by default; with --shard K/N the default is <folder>/labels.shard-K-of-N.jsonl (and .csv), one file per shard, so shards never overwrite each other and their outputs concatenate (cat labels.shard-*-of-N.jsonl > labels.jsonl). Shard runs of one folder run side by side; a full run, --sort or a review write-back waits until none is running.';
 
 function formatEta(s: number | undefined): string {
   if (s === undefined || !Number.isFinite(s)) return '--:--';
@@ -108,7 +108,8 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
 
   const outputs: OutputSpec[] = [];
   const out = args.values.get('out');
-  const base = out ? path.resolve(out) : path.join(folder, 'labels.jsonl');
+  // Each shard writes (and journals) its own file by default: labels.shard-K-of-N.jsonl.
+  const base = out ? path.resolve(out) : path.join(folder, defaultLabelsName(shard));
   const stem = base.replace(/\.(jsonl|csv|json)$/i, '');
   if (format === 'jsonl' || format === 'both') outputs.push({ file: format === 'both' || !out ? `${stem}.jsonl` : base, format: 'jsonl' });
   if (format === 'csv' || format === 'both') outputs.push({ file: format === 'both' || !out ? `${stem}.csv` : base, format: 'csv' });

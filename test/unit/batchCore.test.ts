@@ -68,6 +68,10 @@ describe('shards', () => {
     }
     for (const c of counts) expect(c).toBeGreaterThan(1000);
     expect(pathHash('a/b.jpg')).toBe(pathHash('a/b.jpg'));
+    // names that differ in pairs of characters still spread over 2 shards
+    const two = Array.from({ length: 8 }, (_, i) => `s${i % 2}/${i}.jpg`).filter((p) => inShard(p, { index: 1, count: 2 }));
+    expect(two.length).toBeGreaterThan(0);
+    expect(two.length).toBeLessThan(8);
     expect(pathHash('a/b.jpg')).not.toBe(pathHash('a/c.jpg'));
   });
 });

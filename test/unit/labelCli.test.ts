@@ -58,6 +58,43 @@ describe('rcnn-lens label', () => {
     expect(total).toBe(6);
   });
 
+  it('--shard K/N without --out: each shard writes its own default file; together they cover every file once', async () => {
+    const dir = await folder(7, false);
+    for (const k of [1, 2]) {
+      const r = run([dir, '--shard', `${k}/2`]);
+      expect(r.code, r.err).toBe(0);
+    }
+    expect(existsSync(path.join(dir, 'labels.jsonl'))).toBe(false);
+    const paths = [1, 2].map((k) => {
+      const f = path.join(dir, `labels.shard-${k}-of-2.jsonl`);
+      expect(existsSync(f)).toBe(true);
+      return readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).path as string);
+    });
+    expect(paths[0].length).toBeGreaterThan(0);
+    expect(paths[1].length).toBeGreaterThan(0);
+    expect(paths[0].filter((p) => paths[1].includes(p))).toEqual([]);
+    expect([...paths[0], ...paths[1]].sort()).toEqual(Array.from({ length: 7 }, (_, i) => `s${i % 2}/${i}.jpg`).sort());
+    // A rerun of shard 1 keeps shard 2's file as it was.
+    const before = readFileSync(path.join(dir, 'labels.shard-2-of-2.jsonl'), 'utf8');
+    expect(run([dir, '--shard', '1/2']).code).toBe(0);
+    expect(readFileSync(path.join(dir, 'labels.shard-2-of-2.jsonl'), 'utf8')).toBe(before);
+  });
+
+  it('a shard run is refused while a full run holds the folder, and a full run while a shard runs', async () => {
+    const dir = await folder(2, false);
+    const lock = await acquireLock(dir, 'labeling');
+    const r = run([dir, '--shard', '1/2']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/already working on/);
+    await lock.release();
+    const shardLock = await acquireLock(dir, 'labeling shard 2/2', 'label.shard-2-of-2.lock');
+    const r2 = run([dir]);
+    expect(r2.code).toBe(2);
+    expect(r2.err).toMatch(/shard 2\/2/);
+    expect(run([dir, '--shard', '1/2']).code).toBe(0); // another shard runs side by side
+    await shardLock.release();
+  });
+
   it('refuses a locked folder and a foreign output file with exit 2 and a clear message', async () => {
     const dir = await folder(2);
     const lock = await acquireLock(dir, 'labeling');

@@ -2,9 +2,15 @@
  * One labeling run per folder (and shard) at a time: an exclusive-create lock file holding
  * the owner's pid, host and start time. A lock whose process is gone (same host, pid not
  * alive) is stale and taken over; a live one is refused with a message naming the owner.
+ *
+ * Folder-level relation: `label.lock` (a full run, a sort, an undo, a review write-back)
+ * excludes every shard lock `label.shard-K-of-N.lock`, and shard locks exclude `label.lock`,
+ * while shard runs of different shards run side by side. Each side creates its own lock
+ * first and then checks for the other side's; if it finds one it backs off, so two
+ * racing takers can both fail but never both win.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, unlink } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { STATE_DIR } from './scan';
@@ -68,7 +74,43 @@ export async function readLock(file: string): Promise<LockInfo | undefined> {
   }
 }
 
-export async function acquireLock(folder: string, purpose: string, name = 'label.lock'): Promise<FolderLock> {
+export const FOLDER_LOCK = 'label.lock';
+const SHARD_LOCK = /^label\.shard-\d+-of-\d+\.lock$/;
+
+/** The lock name of a shard run. */
+export function shardLockName(index: number, count: number): string {
+  return `label.shard-${index}-of-${count}.lock`;
+}
+
+/** Live locks that conflict with holding `name` (the folder lock vs the shard locks). */
+async function conflicting(folder: string, name: string, own: string): Promise<{ file: string; owner: LockInfo } | undefined> {
+  const dir = path.dirname(own);
+  let names: string[];
+  if (name === FOLDER_LOCK) {
+    const prefix = path.basename(own).slice(0, path.basename(own).length - name.length); // temp-folder key prefix
+    names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.startsWith(prefix) && SHARD_LOCK.test(n.slice(prefix.length)));
+  } else if (SHARD_LOCK.test(name)) {
+    names = [path.basename(await lockPath(folder, FOLDER_LOCK))];
+  } else return undefined;
+  for (const n of names) {
+    const file = path.join(dir, n);
+    const owner = await readLock(file);
+    if (owner && !(owner.host === os.hostname() && !isAlive(owner.pid))) return { file, owner };
+  }
+  return undefined;
+}
+
+export async function acquireLock(folder: string, purpose: string, name = FOLDER_LOCK): Promise<FolderLock> {
+  const lock = await acquireOne(folder, purpose, name);
+  const other = await conflicting(folder, name, lock.file);
+  if (other) {
+    await lock.release();
+    throw new LockedError(other.file, other.owner, folder);
+  }
+  return lock;
+}
+
+async function acquireOne(folder: string, purpose: string, name: string): Promise<FolderLock> {
   const file = await lockPath(folder, name);
   const info: LockInfo = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), purpose };
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -109,11 +151,10 @@ async function olderThan(file: string, ms: number): Promise<boolean> {
   }
 }
 
-/** Whether a live run holds the lock (for features that must not write during a run). */
-export async function isLocked(folder: string, name = 'label.lock'): Promise<LockInfo | undefined> {
+/** Whether a live run holds the lock, or (for the folder lock) any shard lock (for features that must not write during a run). */
+export async function isLocked(folder: string, name = FOLDER_LOCK): Promise<LockInfo | undefined> {
   const file = await lockPath(folder, name);
   const owner = await readLock(file);
-  if (!owner) return undefined;
-  if (owner.host === os.hostname() && !isAlive(owner.pid)) return undefined;
-  return owner;
+  if (owner && !(owner.host === os.hostname() && !isAlive(owner.pid))) return owner;
+  return name === FOLDER_LOCK ? (await conflicting(folder, name, file))?.owner : undefined;
 }

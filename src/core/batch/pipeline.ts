@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { entropy, topK } from '../math/softmax';
 import type { ProviderSetting } from '../runtime/providers';
 import { readHead, writeFileAtomic } from './fsutil';
-import { type FolderLock, acquireLock } from './lock';
+import { type FolderLock, acquireLock, shardLockName } from './lock';
 import {
   CSV_HEADER,
   type LabelFormat,
@@ -27,7 +27,7 @@ import {
   toJsonLine,
 } from './records';
 import { type ScanEntry, STATE_DIR, entryPath, scanFolder } from './scan';
-import { type Shard, inShard, shardSuffix } from './shard';
+import { type Shard, defaultLabelsName, inShard } from './shard';
 import { type ModelSummary, WorkerPool } from './workerPool';
 
 export interface OutputSpec {
@@ -140,8 +140,9 @@ export function defaultBatchSize(provider: string): number {
   return provider === 'cpu' || provider === 'none' ? 16 : 256;
 }
 
-export function defaultOutputs(folder: string): OutputSpec[] {
-  return [{ file: path.join(folder, 'labels.jsonl'), format: 'jsonl' }];
+/** `<folder>/labels.jsonl`, or `<folder>/labels.shard-K-of-N.jsonl` for a shard (so shard outputs never clash and concatenate). */
+export function defaultOutputs(folder: string, shard?: Shard): OutputSpec[] {
+  return [{ file: path.join(folder, defaultLabelsName(shard)), format: 'jsonl' }];
 }
 
 /** Where the journal of an output lives. */
@@ -283,7 +284,7 @@ export async function runLabelJob(
     throw new Error(`folder not found: ${options.folder}`);
   });
   if (!(await stat(folder)).isDirectory()) throw new Error(`${options.folder} is not a folder`);
-  const outputs = (options.outputs?.length ? options.outputs : defaultOutputs(folder)).map((o) => ({ ...o, file: path.resolve(o.file) }));
+  const outputs = (options.outputs?.length ? options.outputs : defaultOutputs(folder, options.shard)).map((o) => ({ ...o, file: path.resolve(o.file) }));
   const primary = outputs[0];
   const warnings: string[] = [];
   const progress: LabelProgress = { phase: 'starting', total: 0, done: 0, errors: 0, reused: 0, rate: 0, etaSeconds: undefined };
@@ -292,23 +293,49 @@ export async function runLabelJob(
     if (signal?.aborted) throw new CancelledError();
   };
 
-  const lock: FolderLock = await acquireLock(folder, `labeling${options.shard && options.shard.count > 1 ? ` shard ${options.shard.index}/${options.shard.count}` : ''}`, `label${shardSuffix(options.shard)}.lock`);
+  const sharded = options.shard && options.shard.count > 1 ? options.shard : undefined;
+  // A shard run takes its own lock, which excludes the folder lock of a full run, a sort or a review write-back.
+  const lock: FolderLock = sharded
+    ? await acquireLock(folder, `labeling shard ${sharded.index}/${sharded.count}`, shardLockName(sharded.index, sharded.count))
+    : await acquireLock(folder, 'labeling');
   let pool: WorkerPool | undefined;
   let journal: Awaited<ReturnType<typeof open>> | undefined;
   const onAbort = () => pool?.dispose();
   signal?.addEventListener('abort', onAbort);
   try {
+    return await runLocked();
+  } catch (err) {
+    // Cancelling during the scan (AbortError) or the model start (PoolFailedError) is a cancel, not a failure.
+    if (signal?.aborted && !(err instanceof CancelledError)) throw new CancelledError();
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    pool?.dispose();
+    await journal?.close().catch(() => undefined);
+    await lock.release();
+    // Leave no empty state folder behind in the user's folder.
+    await rmdir(path.join(folder, STATE_DIR)).catch(() => undefined);
+    await rmdir(path.dirname(journalPath(primary.file))).catch(() => undefined);
+  }
+
+  async function runLocked(): Promise<LabelSummary> {
     await assertWritableOutputs(outputs, options.force);
     emit();
 
     // Previous results: the labels file, then the journal of an interrupted run on top.
     const previous = new Map<string, string>();
     const journalFile = journalPath(primary.file);
+    // --full starts over: an interrupted run's journal holds results it must not resume (now or after a cancel).
+    if (options.full) await unlink(journalFile).catch(() => undefined);
     if (!options.full) {
       let m = 0;
+      // Reviews are only ever written to the labels file, so for an unchanged image its
+      // `reviewed` (or its absence) is newer than any journal line's.
+      const fileReviews = new Map<string, { size?: number; mtime?: number; reviewed: LabelRecord['reviewed'] }>();
       for (const r of await readLabelsFile(primary.file, primary.format)) {
         if (++m % 2000 === 0) await breathe();
         previous.set(r.path, toJsonLine(r));
+        fileReviews.set(r.path, { size: r.size, mtime: r.mtime, reviewed: r.reviewed });
       }
       try {
         const text = await readFile(journalFile, 'utf8');
@@ -318,7 +345,12 @@ export async function runLabelJob(
           if (++m % 2000 === 0) await breathe();
           const r = line ? parseJsonLine(line) : undefined; // a torn last line is skipped
           if (r) {
-            previous.set(r.path, line);
+            const f = fileReviews.get(r.path);
+            if (f && f.size === r.size && f.mtime === r.mtime && f.reviewed?.label !== r.reviewed?.label) {
+              if (f.reviewed) r.reviewed = f.reviewed;
+              else delete r.reviewed;
+              previous.set(r.path, toJsonLine(r));
+            } else previous.set(r.path, line);
             resumed++;
           }
         }
@@ -360,6 +392,7 @@ export async function runLabelJob(
     timing.scanMs = performance.now() - t0;
     // Model: its hash decides what is unchanged; the workers only start if there is work.
     const modelHash = await hashModelFile(options.modelPath);
+    const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
     const cpuCount = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
     const workers = options.workers && options.workers > 0 ? options.workers : Math.min(4, Math.max(1, cpuCount));
     pool = new WorkerPool({
@@ -369,7 +402,7 @@ export async function runLabelJob(
       provider: options.provider ?? 'auto',
       intraOpThreads: options.intraOpThreads ?? Math.max(1, Math.floor(cpuCount / workers)),
       decodeConcurrency: options.decodeConcurrency ?? 4,
-      maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
+      maxPixels,
       batchTimeoutMs: options.batchTimeoutMs ?? 120_000,
       env: options.workerEnv,
       log,
@@ -391,6 +424,9 @@ export async function runLabelJob(
     const records = store.kept;
     const todo: number[] = [];
     const retryCodes = new Set(['unreadable', 'not_found', 'crash', 'timeout']);
+    // too_large depends on the pixel limit: its rows say which limit they failed, and are retried under another.
+    const limitNote = ` (limit ${maxPixels} pixels)`;
+    const stale = (err: LabelRecord['error']) => !!err && (retryCodes.has(err.code) || (err.code === 'too_large' && !err.message.endsWith(limitNote)));
     let errorsTotal = 0;
     let n = 0;
     for (let ei = 0; ei < entries.length; ei++) {
@@ -399,7 +435,7 @@ export async function runLabelJob(
       const prevLine = previous.get(e.rel);
       const prev = prevLine ? parseJsonLine(prevLine) : undefined;
       const unchanged = prev && prev.size === e.size && prev.mtime === e.mtimeMs && !e.problem;
-      if (unchanged && prev.model.hash === modelHash && !(prev.error && retryCodes.has(prev.error.code))) {
+      if (unchanged && prev.model.hash === modelHash && !stale(prev.error)) {
         records.set(e.rel, prevLine!);
         progress.reused++;
         if (prev.error) errorsTotal++;
@@ -445,7 +481,7 @@ export async function runLabelJob(
     emit();
 
     await mkdir(path.dirname(journalFile), { recursive: true });
-    journal = await open(journalFile, 'a');
+    journal = await open(journalFile, options.full ? 'w' : 'a');
     const journalHandle = journal;
     // Journal writes are serialised so each line's offset is known.
     let journalEnd = (await journal.stat()).size;
@@ -476,7 +512,8 @@ export async function runLabelJob(
         const err = out.errors[i];
         let rec: LabelRecord;
         if (err) {
-          rec = { path: e.rel, error: { code: err.code, message: err.message }, model: modelRef, size: e.size, mtime: e.mtimeMs };
+          const message = err.code === 'too_large' && !err.message.endsWith(limitNote) ? err.message + limitNote : err.message;
+          rec = { path: e.rel, error: { code: err.code, message }, model: modelRef, size: e.size, mtime: e.mtimeMs };
           progress.errors++;
           errorsTotal++;
         } else {
@@ -594,14 +631,6 @@ export async function runLabelJob(
       batchSize,
       workers,
     };
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    pool?.dispose();
-    await journal?.close().catch(() => undefined);
-    await lock.release();
-    // Leave no empty state folder behind in the user's folder.
-    await rmdir(path.join(folder, STATE_DIR)).catch(() => undefined);
-    await rmdir(path.dirname(journalPath(primary.file))).catch(() => undefined);
   }
 }
 

@@ -3,8 +3,11 @@
  * ({label, at}); the model's own `label`/`score` stay as they were. Reruns keep them
  * (see pipeline.ts) as long as the file itself is unchanged.
  */
+import { rmdir } from 'node:fs/promises';
+import * as path from 'node:path';
 import { writeFileAtomic } from './fsutil';
-import { isLocked } from './lock';
+import { STATE_DIR } from './scan';
+import { LockedError, acquireLock } from './lock';
 import { readLabelsFile } from './pipeline';
 import { CSV_HEADER, type LabelRecord, formatOf, toCsvLine, toJsonLine } from './records';
 
@@ -23,8 +26,27 @@ export async function applyReviews(
   changes: readonly ReviewChange[],
   now: () => string = () => new Date().toISOString(),
 ): Promise<number> {
-  const owner = await isLocked(folder);
-  if (owner) throw new ReviewWriteError(`a ${owner.purpose} run (process ${owner.pid}) is working on this folder; try again when it has finished`);
+  // Hold the folder lock for the whole read-modify-write: a run (or sort) starting in
+  // between would otherwise replace the file and lose these corrections, or be lost itself.
+  let lock;
+  try {
+    lock = await acquireLock(folder, 'review write-back');
+  } catch (err) {
+    if (!(err instanceof LockedError)) throw err;
+    const owner = err.owner;
+    throw new ReviewWriteError(
+      owner ? `a ${owner.purpose} run (process ${owner.pid}) is working on this folder; try again when it has finished` : err.message,
+    );
+  }
+  try {
+    return await applyLocked(labelsFile, changes, now);
+  } finally {
+    await lock.release();
+    await rmdir(path.join(folder, STATE_DIR)).catch(() => undefined); // only if empty
+  }
+}
+
+async function applyLocked(labelsFile: string, changes: readonly ReviewChange[], now: () => string): Promise<number> {
   const format = formatOf(labelsFile);
   const records = await readLabelsFile(labelsFile, format);
   if (!records.length) throw new ReviewWriteError(`${labelsFile} has no RCNN Lens records`);

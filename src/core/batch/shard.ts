@@ -18,7 +18,11 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
-/** FNV-1a 32-bit over the UTF-8 bytes of the path. */
+/**
+ * FNV-1a 32-bit over the UTF-8 bytes of the path, then the murmur3 finaliser: FNV-1a's low
+ * bits are poorly mixed (its lowest bit is just the parity of the bytes' lowest bits, so
+ * `a/1.jpg` and `b/2.jpg` always fell into the same one of 2 shards).
+ */
 export function pathHash(relPath: string): number {
   let h = 0x811c9dc5;
   const bytes = Buffer.from(relPath, 'utf8');
@@ -26,6 +30,11 @@ export function pathHash(relPath: string): number {
     h ^= bytes[i];
     h = Math.imul(h, 0x01000193) >>> 0;
   }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return h >>> 0;
 }
 
@@ -34,6 +43,12 @@ export function inShard(relPath: string, shard: Shard | undefined): boolean {
   return pathHash(relPath) % shard.count === shard.index - 1;
 }
 
+/** `.shard-K-of-N` (empty without sharding): goes into default output, journal and lock names. */
 export function shardSuffix(shard: Shard | undefined): string {
-  return shard && shard.count > 1 ? `.shard${shard.index}-of-${shard.count}` : '';
+  return shard && shard.count > 1 ? `.shard-${shard.index}-of-${shard.count}` : '';
+}
+
+/** The default labels file name of a run: `labels.jsonl`, or `labels.shard-K-of-N.jsonl` for a shard. */
+export function defaultLabelsName(shard: Shard | undefined, ext: 'jsonl' | 'csv' = 'jsonl'): string {
+  return `labels${shardSuffix(shard)}.${ext}`;
 }

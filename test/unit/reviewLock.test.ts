@@ -1,0 +1,32 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { tmpDir } from '../fixtures/hostile/helpers';
+
+const seen: boolean[] = [];
+vi.mock('../../src/core/batch/fsutil', async (orig) => {
+  const real = await orig<typeof import('../../src/core/batch/fsutil')>();
+  return {
+    ...real,
+    writeFileAtomic: async (file: string, ...rest: unknown[]) => {
+      // Is the folder lock held while the labels file is replaced?
+      seen.push(existsSync(path.join(path.dirname(file), '.rcnn-lens', 'label.lock')));
+      return (real.writeFileAtomic as (...a: unknown[]) => Promise<void>)(file, ...rest);
+    },
+  };
+});
+
+const { applyReviews } = await import('../../src/core/batch/review');
+const { toJsonLine } = await import('../../src/core/batch/records');
+
+describe('review write-back and the folder lock', () => {
+  it('holds the folder lock around the read-modify-write, and releases it', async () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'labels.jsonl');
+    writeFileSync(file, toJsonLine({ path: 'a.jpg', label: 'cat', score: 0.9, topk: [{ label: 'cat', score: 0.9 }], model: { name: 'm', hash: 'h' }, size: 1, mtime: 1 }) + '\n');
+    expect(await applyReviews(dir, file, [{ path: 'a.jpg', label: 'dog' }])).toBe(1);
+    expect(seen).toEqual([true]);
+    expect(existsSync(path.join(dir, '.rcnn-lens', 'label.lock'))).toBe(false);
+    expect(JSON.parse(readFileSync(file, 'utf8')).reviewed.label).toBe('dog');
+  });
+});
