@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { toJsonLine } from '../../src/core/batch/records';
+import { applyReviews } from '../../src/core/batch/review';
 import { tmpDir } from '../fixtures/hostile/helpers';
 
 const seen: boolean[] = [];
@@ -16,8 +18,6 @@ vi.mock('../../src/core/batch/fsutil', async (orig) => {
   };
 });
 
-const { applyReviews } = await import('../../src/core/batch/review');
-const { toJsonLine } = await import('../../src/core/batch/records');
 
 describe('review write-back and the folder lock', () => {
   it('holds the folder lock around the read-modify-write, and releases it', async () => {
