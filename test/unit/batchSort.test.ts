@@ -1,9 +1,9 @@
-import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync, unlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runLabelJob } from '../../src/core/batch/pipeline';
 import { parseLabelsText, toJsonLine, type LabelRecord } from '../../src/core/batch/records';
-import { REVIEW_GROUP, classFolderName, sortIntoClassFolders, sortsDir, undoLastSort } from '../../src/core/batch/sort';
+import { REVIEW_GROUP, classFolderName, hasUndoableSort, sortIntoClassFolders, sortsDir, undoLastSort } from '../../src/core/batch/sort';
 import { BUNDLE_ENV, TINY_MODEL, buildBundles, snapshotTree, solidImage, tmpDir } from '../fixtures/hostile/helpers';
 
 let workerScript = '';
@@ -70,6 +70,25 @@ describe('sort into class folders', () => {
     expect(layout(dir)).toEqual(before);
     // Nothing left to undo.
     expect((await undoLastSort(dir)).problems[0]).toMatch(/no sort to undo/);
+  });
+
+  it('an undo with problems keeps its journal, so it can be retried once they are fixed', async () => {
+    const { dir, labels } = await folderWithLabels([
+      ['a/x.jpg', 'cat'],
+      ['b/y.jpg', 'dog'],
+    ]);
+    const before = layout(dir);
+    await sortIntoClassFolders({ folder: dir, labelsFile: labels, mode: 'move' });
+    // Something now sits where a/x.jpg has to go back.
+    writeFileSync(path.join(dir, 'a', 'x.jpg'), 'in the way');
+    const u = await undoLastSort(dir);
+    expect(u.problems.length).toBeGreaterThan(0);
+    expect(await hasUndoableSort(dir)).toBe(true);
+    unlinkSync(path.join(dir, 'a', 'x.jpg'));
+    const again = await undoLastSort(dir);
+    expect(again.problems).toEqual([]);
+    expect(layout(dir)).toEqual(before);
+    expect(await hasUndoableSort(dir)).toBe(false);
   });
 
   it('copy + undo removes exactly the copies', async () => {

@@ -308,7 +308,9 @@ export async function undoLastSort(folderArg: string): Promise<UndoResult> {
         records.map((r) => (byNew.has(r.path) ? { ...r, path: byNew.get(r.path)! } : r)),
       );
     }
-    await rename(file, file.replace(/\.jsonl$/, '.undone.jsonl'));
+    // Only a complete undo retires the journal; with problems it stays, so Undo can be
+    // retried once they are fixed (what was restored already is skipped then).
+    if (!problems.length) await rename(file, file.replace(/\.jsonl$/, '.undone.jsonl'));
     return { journal: file, restored, problems };
   } finally {
     await lock.release();
