@@ -22,7 +22,7 @@ import {
   type LabelRecord,
   looksLikeOurs,
   parseJsonLine,
-  parseLabelsText,
+  parseLabelsTextSliced,
   toCsvLine,
   toJsonLine,
 } from './records';
@@ -164,18 +164,8 @@ export async function readLabelsFile(file: string, format: LabelFormat): Promise
     throw err;
   }
   if (!looksLikeOurs(text.slice(0, 65536), format)) return [];
-  if (format === 'csv') return parseLabelsText(text, format);
-  // JSONL in slices, yielding between them, so a 100k-line file does not block the host.
-  const out: LabelRecord[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i += 2000) {
-    for (const line of lines.slice(i, i + 2000)) {
-      const r = line.trim() ? parseJsonLine(line) : undefined;
-      if (r) out.push(r);
-    }
-    await breathe();
-  }
-  return out;
+  // In slices, yielding between them (CSV too), so a 100k-record file does not block the host.
+  return parseLabelsTextSliced(text, format, breathe);
 }
 
 export async function assertWritableOutputs(outputs: readonly OutputSpec[], force = false): Promise<void> {

@@ -110,53 +110,106 @@ export function toCsvLine(r: LabelRecord): string {
 
 /** Splits CSV text into rows of fields (quoted fields may contain commas, quotes, newlines). */
 export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
+  return [...csvRows(text)];
+}
+
+/**
+ * The rows of CSV text one at a time (so a caller can yield to the event loop between
+ * slices). Unquoted runs are taken with slice, not character by character.
+ */
+export function* csvRows(text: string): Generator<string[]> {
+  const n = text.length;
   let i = 0;
-  let quoted = false;
-  let any = false;
-  while (i < text.length) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
+  let row: string[] = [];
+  while (i < n) {
+    let field = '';
+    if (text.charCodeAt(i) === 34 /* " */) {
+      let j = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', j);
+        if (q < 0) {
+          field += text.slice(j);
+          j = n;
+          break;
         }
-        quoted = false;
-      } else {
-        field += c;
+        field += text.slice(j, q);
+        if (text.charCodeAt(q + 1) === 34) {
+          field += '"';
+          j = q + 2;
+        } else {
+          j = q + 1;
+          break;
+        }
       }
-      i++;
+      i = j;
+    }
+    // The unquoted field (or what follows a closing quote) up to the next delimiter.
+    let k = i;
+    while (k < n) {
+      const c = text.charCodeAt(k);
+      if (c === 44 || c === 10 || c === 13) break;
+      k++;
+    }
+    field += text.slice(i, k);
+    row.push(field);
+    if (k >= n) {
+      yield row;
+      return;
+    }
+    const c = text.charCodeAt(k);
+    i = k + 1;
+    if (c === 44 /* , */) {
+      if (i >= n) {
+        row.push('');
+        yield row;
+        return;
+      }
       continue;
     }
-    if (c === '"' && field === '') {
-      quoted = true;
-      any = true;
-    } else if (c === ',') {
-      row.push(field);
-      field = '';
-      any = true;
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      any = false;
-    } else {
-      field += c;
-      any = true;
+    if (c === 13 && text.charCodeAt(i) === 10) i++;
+    yield row;
+    row = [];
+  }
+  if (row.length) yield row;
+}
+
+/**
+ * parseLabelsText in slices of `slice` records, awaiting `pause` between them, so reading a
+ * big labels file (CSV or JSONL) never blocks the extension host for long.
+ */
+export async function parseLabelsTextSliced(
+  text: string,
+  format: LabelFormat,
+  pause: () => Promise<void>,
+  slice = 2000,
+): Promise<LabelRecord[]> {
+  const out: LabelRecord[] = [];
+  let n = 0;
+  if (format === 'csv') {
+    let first = true;
+    for (const row of csvRows(text)) {
+      if (++n % slice === 0) await pause();
+      if (first) {
+        first = false;
+        continue;
+      }
+      const r = recordFromCsvRow(row);
+      if (r) out.push(r);
     }
-    i++;
+    return out;
   }
-  if (any || field !== '' || row.length) {
-    row.push(field);
-    rows.push(row);
+  let pos = 0;
+  while (pos < text.length) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = text.length;
+    const line = text.slice(pos, nl);
+    pos = nl + 1;
+    if (++n % slice === 0) await pause();
+    if (!line.trim()) continue;
+    const r = parseJsonLine(line);
+    if (r) out.push(r);
   }
-  return rows;
+  return out;
 }
 
 export function recordFromCsvRow(cells: readonly string[]): LabelRecord | undefined {
