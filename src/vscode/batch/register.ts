@@ -15,11 +15,13 @@ import {
   assertWritableOutputs,
   runLabelJob,
 } from '../../core/batch/pipeline';
+import { OutputPathError, resolveOutputs, trustedSettingValue } from '../../core/batch/outputs';
 import { formatOf } from '../../core/batch/records';
 import { hasUndoableSort, sortIntoClassFolders, undoLastSort } from '../../core/batch/sort';
 import { REVIEW_VIEW_TYPE, type ReviewState } from '../../shared/reviewProtocol';
 import type { ExtensionServices } from '../services';
 import { ReviewPanel } from './reviewPanel';
+import { OPENED_REVIEWS_KEY, rememberReview, restorableReview } from './reviewRestore';
 
 const LAST_RUN_KEY = 'rcnnLens.batch.lastRun';
 
@@ -32,14 +34,13 @@ function cfg(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration('rcnnLens');
 }
 
+/** The configured outputs, inside `folder` (OutputPathError otherwise); an untrusted workspace's own value is ignored. */
 export function outputsFor(folder: string): OutputSpec[] {
-  const format = cfg().get<string>('label.outputFormat', 'jsonl');
-  const file = cfg().get<string>('label.outputFile', '').trim();
-  const base = file ? (path.isAbsolute(file) ? file : path.join(folder, file)) : path.join(folder, 'labels.jsonl');
-  const stem = base.replace(/\.(jsonl|csv|json)$/i, '');
-  if (format === 'csv') return [{ file: file && formatOf(base) === 'csv' ? base : `${stem}.csv`, format: 'csv' }];
-  if (format === 'both') return [{ file: `${stem}.jsonl`, format: 'jsonl' }, { file: `${stem}.csv`, format: 'csv' }];
-  return [{ file: file && formatOf(base) === 'jsonl' ? base : `${stem}.jsonl`, format: 'jsonl' }];
+  const c = cfg();
+  const trusted = vscode.workspace.isTrusted;
+  const format = trustedSettingValue(trusted, c.get<string>('label.outputFormat'), c.inspect<string>('label.outputFormat'), 'jsonl');
+  const file = trustedSettingValue(trusted, c.get<string>('label.outputFile'), c.inspect<string>('label.outputFile'), '');
+  return resolveOutputs(folder, file, format);
 }
 
 function formatEta(s: number | undefined): string {
@@ -94,6 +95,8 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
   const log = (line: string) => services.output.info(`label: ${line}`);
 
   const openReview = async (state: ReviewState): Promise<void> => {
+    // Remember what the host opened: only these are restored after a reload.
+    await context.workspaceState.update(OPENED_REVIEWS_KEY, rememberReview(context.workspaceState.get<ReviewState[]>(OPENED_REVIEWS_KEY), state));
     const existing = panels.get(state.labelsFile);
     if (existing) {
       existing.reveal();
@@ -117,7 +120,16 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
       void vscode.window.showWarningMessage(`RCNN Lens is already labeling ${path.basename(folder)}. Cancel that run first or wait for it to finish.`);
       return;
     }
-    let outputs = outputsFor(folder);
+    let outputs: OutputSpec[];
+    try {
+      outputs = outputsFor(folder);
+    } catch (err) {
+      if (err instanceof OutputPathError) {
+        void vscode.window.showErrorMessage(err.message);
+        return;
+      }
+      throw err;
+    }
     let force = false;
     try {
       await assertWritableOutputs(outputs);
@@ -320,12 +332,13 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
     vscode.commands.registerCommand('rcnnLens.undoLastSort', undoCommand),
     vscode.window.registerWebviewPanelSerializer(REVIEW_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
-        const s = state as Partial<ReviewState> | undefined;
-        if (!s || typeof s.folder !== 'string' || typeof s.labelsFile !== 'string') {
+        // The webview's state is not trusted: restore only a review this host opened itself.
+        const s = restorableReview(context.workspaceState.get<ReviewState[]>(OPENED_REVIEWS_KEY), state);
+        if (!s) {
           panel.dispose();
           return;
         }
-        track(new ReviewPanel(panel, services, { folder: s.folder, labelsFile: s.labelsFile }));
+        track(new ReviewPanel(panel, services, s));
       },
     }),
     {
