@@ -7,7 +7,10 @@ import {
   HEADER_HEIGHT,
   arrange,
   classCounts,
+  acceptedLabel,
+  browserCanShow,
   classForKey,
+  filterClasses,
   histogram,
   layout,
   visibleRows,
@@ -68,6 +71,34 @@ describe('review gallery model', () => {
   });
   it('image URLs encode each path segment', () => {
     expect(itemImageUrl('https://x/base/', 'a b/#1%.jpg')).toBe('https://x/base/a%20b/%231%25.jpg');
+  });
+});
+
+describe('review keys and thumbnails', () => {
+  it('Enter keeps a human correction instead of replacing it with the model label', () => {
+    expect(acceptedLabel({ label: 'cat', reviewed: 'dog' })).toBe('dog');
+    expect(acceptedLabel({ label: 'cat' })).toBe('cat');
+    expect(acceptedLabel({ error: { code: 'corrupt', message: 'x' } })).toBeUndefined();
+  });
+
+  it('the class picker lists every class, filtered by what is typed', () => {
+    const classes = Array.from({ length: 30 }, (_, i) => `class_${i}`);
+    expect(filterClasses(classes, '').length).toBe(30);
+    expect(filterClasses(classes, 'S_2')).toEqual(['class_2', ...Array.from({ length: 10 }, (_, i) => `class_2${i}`)]);
+  });
+
+  it('formats the browser cannot display get a placeholder', () => {
+    expect(browserCanShow('a/b.jpg')).toBe(true);
+    expect(browserCanShow('a/b.PNG')).toBe(true);
+    expect(browserCanShow('a/scan.tif')).toBe(false);
+    expect(browserCanShow('a/scan.TIFF')).toBe(false);
+  });
+
+  it('the HTML has the class picker and names the l key', () => {
+    const html = renderReviewHtml({ cspSource: 'vscode-resource:', nonce: 'n', scriptUri: 's.js', styleUri: 's.css', title: 'Review' });
+    expect(html).toContain('data-testid="class-picker"');
+    expect(html).toContain('data-testid="class-picker-filter"');
+    expect(html).toMatch(/l: pick any class/);
   });
 });
 

@@ -2,7 +2,8 @@
  * Entry point of the review gallery webview (bundled to dist/webview/review.js).
  * A virtualised grid: only the rows in (or near) the viewport exist in the DOM, so tens of
  * thousands of images scroll smoothly. Keyboard review: j/k or arrows move, Enter accepts,
- * 1–9/0 relabel to a class, o opens the image in the classify panel, u clears a review.
+ * 1–9/0 relabel to a class, l picks any class from a list, o opens the image in the classify
+ * panel, u clears a review. Enter keeps an existing human correction.
  */
 import { RequestTracker, type ReplyMessage } from '../../src/shared/rpc';
 import {
@@ -21,12 +22,15 @@ import {
   type SortKey,
   type StatusFilter,
   type ViewOptions,
+  acceptedLabel,
   arrange,
+  browserCanShow,
   classCounts,
   classForKey,
   effective,
   histogram,
   layout,
+  filterClasses,
   visibleRows,
 } from './model';
 
@@ -49,6 +53,9 @@ const statusFilterEl = $<HTMLSelectElement>('filter-status');
 const thresholdEl = $<HTMLInputElement>('threshold');
 const thresholdOut = $<HTMLOutputElement>('threshold-value');
 const groupEl = $<HTMLInputElement>('group');
+const pickerBox = $('class-picker-box');
+const pickerFilter = $<HTMLInputElement>('class-picker-filter');
+const picker = $<HTMLSelectElement>('class-picker');
 
 let data: ReviewInit | undefined;
 let items: ReviewItem[] = [];
@@ -178,13 +185,16 @@ function renderItem(flatIndex: number): HTMLElement {
   if (it.error) {
     cell.classList.add('is-error');
     cell.append(el('div', 'thumb thumb-error', it.error.code));
+  } else if (!browserCanShow(it.path)) {
+    cell.append(placeholder(it.path));
   } else {
     const img = el('img', 'thumb');
     img.loading = 'lazy';
     img.decoding = 'async';
     img.alt = it.path;
     img.src = itemImageUrl(data!.imageBase, it.path);
-    img.addEventListener('error', () => img.classList.add('broken'), { once: true });
+    // A format the browser cannot show after all: a placeholder instead of a broken image.
+    img.addEventListener('error', () => img.replaceWith(placeholder(it.path)), { once: true });
     cell.append(img);
   }
   const cap = el('div', 'caption');
@@ -206,6 +216,13 @@ function renderItem(flatIndex: number): HTMLElement {
     cell.setAttribute('aria-selected', 'true');
   }
   return cell;
+}
+
+function placeholder(p: string): HTMLElement {
+  const ext = /\.([^./]+)$/.exec(p)?.[1]?.toUpperCase() ?? 'image';
+  const e = el('div', 'thumb thumb-placeholder', ext);
+  e.title = `${p} (no preview for this format; o opens it)`;
+  return e;
 }
 
 function renderRow(r: number): HTMLElement {
@@ -305,10 +322,12 @@ function onKey(e: KeyboardEvent): void {
   else if (k === 'Home') select(0);
   else if (k === 'End') select(lay.flat.length - 1);
   else if (k === 'Enter') {
-    const it = items[lay.flat[cur]];
-    if (it.label) void setLabel(cur, it.label);
+    // Accept: confirms the model's label, but never replaces a human correction with it.
+    const label = acceptedLabel(items[lay.flat[cur]]);
+    if (label) void setLabel(cur, label);
     select(cur + 1);
-  } else if (k === 'o') post({ type: 'open', path: items[lay.flat[cur]].path });
+  } else if (k === 'l') openPicker(cur);
+  else if (k === 'o') post({ type: 'open', path: items[lay.flat[cur]].path });
   else if (k === 'u') void setLabel(cur, null);
   else {
     const cls = classForKey(k, data?.classes ?? []);
@@ -319,6 +338,79 @@ function onKey(e: KeyboardEvent): void {
   }
   if (handled) e.preventDefault();
 }
+
+// ---- class picker (all classes, not only the ten with digit keys) ----
+
+let pickerFor = -1;
+
+function fillPicker(): void {
+  const list = filterClasses(data?.classes ?? [], pickerFilter.value);
+  picker.replaceChildren(
+    ...list.map((c) => {
+      const o = el('option', undefined, c);
+      o.value = c;
+      return o;
+    }),
+  );
+  picker.size = Math.max(2, Math.min(12, list.length));
+  if (list.length) picker.selectedIndex = 0;
+}
+
+function openPicker(flatIndex: number): void {
+  if (!lay || !data?.classes.length) return;
+  const it = items[lay.flat[flatIndex]];
+  if (it.error) return;
+  pickerFor = flatIndex;
+  pickerFilter.value = '';
+  fillPicker();
+  const current = it.reviewed ?? it.label;
+  if (current) picker.value = current;
+  // media/review.css has no rule for it yet: float it over the gallery (CSSOM, allowed by the CSP).
+  Object.assign(pickerBox.style, {
+    position: 'fixed',
+    top: '20%',
+    left: '50%',
+    transform: 'translateX(-50%)',
+    zIndex: '10',
+    padding: '8px',
+    display: 'flex',
+    flexDirection: 'column',
+    gap: '6px',
+    background: 'var(--vscode-editorWidget-background)',
+    border: '1px solid var(--vscode-editorWidget-border, transparent)',
+  });
+  pickerBox.hidden = false;
+  pickerFilter.focus();
+}
+
+function closePicker(apply: boolean): void {
+  const target = pickerFor;
+  const label = picker.value;
+  pickerBox.hidden = true;
+  pickerBox.style.display = 'none';
+  pickerFor = -1;
+  scroller.focus();
+  if (apply && target >= 0 && label) {
+    void setLabel(target, label);
+    select(target + 1);
+  }
+}
+
+function onPickerKey(e: KeyboardEvent): void {
+  if (e.key === 'Escape') closePicker(false);
+  else if (e.key === 'Enter') closePicker(true);
+  else if (e.target === pickerFilter && (e.key === 'ArrowDown' || e.key === 'ArrowUp')) {
+    const n = picker.options.length;
+    if (n) picker.selectedIndex = (picker.selectedIndex + (e.key === 'ArrowDown' ? 1 : n - 1)) % n;
+  } else return;
+  e.preventDefault();
+  e.stopPropagation();
+}
+
+pickerFilter.addEventListener('input', fillPicker);
+pickerFilter.addEventListener('keydown', onPickerKey);
+picker.addEventListener('keydown', onPickerKey);
+picker.addEventListener('dblclick', () => closePicker(true));
 
 // ---- wiring ----
 

@@ -156,3 +156,25 @@ export function classForKey(key: string, classes: readonly string[]): string | u
   const idx = key === '0' ? 9 : Number(key) - 1;
   return classes[idx];
 }
+
+/**
+ * What Enter ("accept") records: an existing human correction stays; otherwise the model's
+ * label is confirmed. Undefined for error rows.
+ */
+export function acceptedLabel(it: Pick<ReviewItem, 'label' | 'reviewed' | 'error'>): string | undefined {
+  if (it.error) return undefined;
+  return it.reviewed ?? it.label;
+}
+
+/** Formats a webview cannot display (sharp decodes them, the browser does not): shown as a placeholder. */
+const NOT_IN_BROWSER = /\.(tiff?|heic|heif|jp2|j2k|jpx|jxl|dng|cr2|nef|arw|psd|exr)$/i;
+
+export function browserCanShow(relPath: string): boolean {
+  return !NOT_IN_BROWSER.test(relPath);
+}
+
+/** The classes whose name contains `query` (case-insensitive), for the class picker. */
+export function filterClasses(classes: readonly string[], query: string): string[] {
+  const q = query.trim().toLowerCase();
+  return q ? classes.filter((c) => c.toLowerCase().includes(q)) : [...classes];
+}

@@ -71,10 +71,14 @@ export function renderReviewHtml(o: ReviewHtmlOptions): string {
     </select></label>
     <label>Score ≤ <input type="range" data-testid="threshold" min="0" max="1" step="0.01" value="1"> <output data-testid="threshold-value">1.00</output></label>
     <label><input type="checkbox" data-testid="group" checked> Group by label</label>
-    <span class="hint" data-testid="keys-hint">j/k or arrows: next/previous · Enter: accept · 1–9, 0: relabel · o: open · u: undo review</span>
+    <span class="hint" data-testid="keys-hint">j/k or arrows: next/previous · Enter: accept · 1–9, 0: relabel · l: pick any class · o: open · u: undo review</span>
   </div>
   <div class="gallery" data-testid="review-scroller" tabindex="0" aria-label="Images; use j/k to move, Enter to accept, digits to relabel">
     <div class="gallery-spacer" data-testid="review-spacer"></div>
+  </div>
+  <div class="class-picker" data-testid="class-picker-box" role="dialog" aria-label="Relabel: pick a class" hidden>
+    <label>Class <input type="text" data-testid="class-picker-filter" placeholder="type to filter; Enter: relabel; Esc: close" aria-label="Filter classes"></label>
+    <select data-testid="class-picker" aria-label="Classes"></select>
   </div>
   <footer class="legend" data-testid="class-keys"></footer>
 </main>
