@@ -26,6 +26,7 @@ import {
   toCsvLine,
   toJsonLine,
 } from './records';
+import { recordRunOutputs } from './runState';
 import { type ScanEntry, STATE_DIR, entryPath, scanFolder } from './scan';
 import { type Shard, defaultLabelsName, inShard } from './shard';
 import { type ModelSummary, WorkerPool } from './workerPool';
@@ -579,6 +580,8 @@ export async function runLabelJob(
       await writeFileAtomic(o.file, renderLines(entries, store, journalFile, o.format));
     }
     await unlink(journalFile).catch(() => undefined);
+    // Sort, undo and review follow the outputs of the last full run, whatever the settings are now.
+    if (!sharded) await recordRunOutputs(folder, outputs).catch((err: Error) => log?.(`could not record the run's outputs: ${err.message}`));
 
     // Counts of the reused records without parsing them: the fields are at known places in our lines.
     n = 0;

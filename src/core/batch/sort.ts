@@ -14,6 +14,7 @@ import { readLabelsFile } from './pipeline';
 import { writeFileAtomic } from './fsutil';
 import { acquireLock } from './lock';
 import { type LabelRecord, formatOf, toCsvLine, toJsonLine, CSV_HEADER } from './records';
+import { labelsFilesWith } from './runState';
 import { STATE_DIR } from './scan';
 
 export interface SortOptions {
@@ -44,6 +45,8 @@ interface JournalHeader {
   dest: string;
   mode: 'copy' | 'move';
   labelsFile: string;
+  /** Every labels file rewritten to follow moves (the last run's outputs, e.g. JSONL and CSV); absent in old journals. */
+  labelsFiles?: string[];
   startedAt: string;
 }
 interface JournalOp {
@@ -123,6 +126,18 @@ function isInside(parent: string, child: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
+/** Renames record paths (old → new) in each labels file; `first` may come with its records already read. */
+async function remapLabelsFiles(files: readonly string[], rename: ReadonlyMap<string, string>, first?: LabelRecord[]): Promise<void> {
+  for (let i = 0; i < files.length; i++) {
+    const records = i === 0 && first ? first : await readLabelsFile(files[i], formatOf(files[i]));
+    if (!records.length) continue;
+    await rewriteLabels(
+      files[i],
+      records.map((r) => (rename.has(r.path) ? { ...r, path: rename.get(r.path)! } : r)),
+    );
+  }
+}
+
 async function rewriteLabels(file: string, records: LabelRecord[]): Promise<void> {
   const format = formatOf(file);
   const lines = records.map((r) => (format === 'csv' ? toCsvLine(r) : toJsonLine(r)) + '\n');
@@ -137,6 +152,8 @@ export async function sortIntoClassFolders(options: SortOptions): Promise<SortRe
   try {
     const records = await readLabelsFile(options.labelsFile, formatOf(options.labelsFile));
     if (!records.length) throw new Error(`no labels found in ${options.labelsFile}; label the folder first`);
+    // With format "both" the last run wrote JSONL and CSV: moves update all of them.
+    const labelsFiles = await labelsFilesWith(folder, options.labelsFile);
     await mkdir(sortsDir(folder), { recursive: true });
     const journal = await open(journalFile, 'wx');
     const write = async (l: JournalLine, sync: boolean) => {
@@ -150,6 +167,7 @@ export async function sortIntoClassFolders(options: SortOptions): Promise<SortRe
       dest,
       mode: options.mode,
       labelsFile: path.resolve(options.labelsFile),
+      labelsFiles,
       startedAt: new Date().toISOString(),
     };
     await write(header, true);
@@ -204,12 +222,10 @@ export async function sortIntoClassFolders(options: SortOptions): Promise<SortRe
       // Moved files keep their labels (and reviews): point the records at the new paths,
       // so a rerun recognises them as unchanged.
       if (moved.size && isInside(folder, dest) || (moved.size && dest === folder)) {
-        const updated = records.map((r) => {
-          const to = moved.get(r.path);
-          return to ? { ...r, path: path.relative(folder, to).split(path.sep).join('/') } : r;
-        });
+        const rename = new Map<string, string>();
+        for (const [from, to] of moved) rename.set(from, path.relative(folder, to).split(path.sep).join('/'));
         await write({ kind: 'labels', rewritten: true }, true);
-        await rewriteLabels(options.labelsFile, updated);
+        await remapLabelsFiles(labelsFiles, rename, records);
       }
       await write({ kind: 'complete' }, true);
     } finally {
@@ -298,15 +314,11 @@ export async function undoLastSort(folderArg: string): Promise<UndoResult> {
       }
     }
     if (lines.some((l) => l.kind === 'labels') && movedBack.size) {
-      const records = await readLabelsFile(header.labelsFile, formatOf(header.labelsFile));
       const byNew = new Map<string, string>();
       for (const [to, from] of movedBack) {
         byNew.set(path.relative(folder, to).split(path.sep).join('/'), path.relative(folder, from).split(path.sep).join('/'));
       }
-      await rewriteLabels(
-        header.labelsFile,
-        records.map((r) => (byNew.has(r.path) ? { ...r, path: byNew.get(r.path)! } : r)),
-      );
+      await remapLabelsFiles(header.labelsFiles?.length ? header.labelsFiles : [header.labelsFile], byNew);
     }
     // Only a complete undo retires the journal; with problems it stays, so Undo can be
     // retried once they are fixed (what was restored already is skipped then).

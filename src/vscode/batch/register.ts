@@ -17,6 +17,7 @@ import {
 } from '../../core/batch/pipeline';
 import { OutputPathError, resolveOutputs, trustedSettingValue } from '../../core/batch/outputs';
 import { formatOf } from '../../core/batch/records';
+import { lastRunOutputs } from '../../core/batch/runState';
 import { hasUndoableSort, sortIntoClassFolders, undoLastSort } from '../../core/batch/sort';
 import { REVIEW_VIEW_TYPE, type ReviewState } from '../../shared/reviewProtocol';
 import type { ExtensionServices } from '../services';
@@ -242,7 +243,9 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
     if (arg instanceof vscode.Uri && arg.scheme === 'file') {
       const st = await vscode.workspace.fs.stat(arg);
       if (!(st.type & vscode.FileType.Directory)) return { folder: path.dirname(arg.fsPath), labelsFile: arg.fsPath };
-      return { folder: arg.fsPath, labelsFile: outputsFor(arg.fsPath)[0].file };
+      // The last run's labels file (state.json), whatever the settings say now.
+      const last = await lastRunOutputs(arg.fsPath);
+      return { folder: arg.fsPath, labelsFile: last?.[0]?.file ?? outputsFor(arg.fsPath)[0].file };
     }
     const last = context.workspaceState.get<LastRun>(LAST_RUN_KEY);
     if (last) return last;

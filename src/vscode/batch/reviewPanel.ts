@@ -10,6 +10,7 @@ import { readLabelsFile } from '../../core/batch/pipeline';
 import { type ReviewChange, applyReviews } from '../../core/batch/review';
 import { formatOf } from '../../core/batch/records';
 import { isLocked } from '../../core/batch/lock';
+import { labelsFilesWith } from '../../core/batch/runState';
 import { answer } from '../../shared/rpc';
 import {
   REVIEW_VIEW_TYPE,
@@ -167,11 +168,10 @@ export class ReviewPanel {
       if (!batch.length) return 0;
       try {
         const n = await applyReviews(this.state.folder, this.state.labelsFile, batch);
-        // "both" formats: keep the sibling file (labels.csv next to labels.jsonl, or the reverse) in step.
-        const sibling = this.state.labelsFile.replace(/\.(jsonl|csv)$/i, (m) => (m.toLowerCase() === '.csv' ? '.jsonl' : '.csv'));
-        if (sibling !== this.state.labelsFile && (await stat(sibling).catch(() => undefined))) {
-          await applyReviews(this.state.folder, sibling, batch).catch((err: Error) =>
-            this.services.output.warn(`review: ${sibling} not updated: ${err.message}`),
+        // "both" formats: keep every output of the last run (labels.csv next to labels.jsonl) in step.
+        for (const other of await this.otherOutputs()) {
+          await applyReviews(this.state.folder, other, batch).catch((err: Error) =>
+            this.services.output.warn(`review: ${other} not updated: ${err.message}`),
           );
         }
         return n;
@@ -186,6 +186,14 @@ export class ReviewPanel {
       () => undefined,
     );
     return run;
+  }
+
+  /** The last run's other outputs (state.json); for runs recorded before it, the sibling of the other format if present. */
+  private async otherOutputs(): Promise<string[]> {
+    const files = await labelsFilesWith(this.state.folder, this.state.labelsFile);
+    if (files.length > 1) return files.slice(1);
+    const sibling = this.state.labelsFile.replace(/\.(jsonl|csv)$/i, (m) => (m.toLowerCase() === '.csv' ? '.jsonl' : '.csv'));
+    return sibling !== this.state.labelsFile && (await stat(sibling).catch(() => undefined)) ? [sibling] : [];
   }
 
   dispose(): void {
