@@ -49,7 +49,13 @@ export interface ReviewNotice {
   text: string;
 }
 
-export type HostToReview = ReviewInit | ReviewUpdated | ReviewNotice | ReplyMessage;
+/** Thumbnail URLs for items the gallery asked for; null: none could be made (show the original or a placeholder). */
+export interface ReviewThumbs {
+  type: 'thumbs';
+  items: Array<{ path: string; url: string | null }>;
+}
+
+export type HostToReview = ReviewInit | ReviewUpdated | ReviewNotice | ReviewThumbs | ReplyMessage;
 
 export interface ReviewReady {
   type: 'ready';
@@ -71,7 +77,13 @@ export interface ReviewReload {
   type: 'reload';
 }
 
-export type ReviewToHost = ReviewReady | ReviewOpen | ReviewSetLabels | ReviewReload;
+/** The gallery shows these items: make (or find) their thumbnails. */
+export interface ReviewWantThumbs {
+  type: 'wantThumbs';
+  paths: string[];
+}
+
+export type ReviewToHost = ReviewReady | ReviewOpen | ReviewSetLabels | ReviewReload | ReviewWantThumbs;
 
 /** What the webview persists for a reload (WebviewPanelSerializer). */
 export interface ReviewState {

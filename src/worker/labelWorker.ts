@@ -6,6 +6,7 @@
  * A native crash here takes down only this process; the parent retries the batch's files
  * one by one in a fresh worker, so at most the guilty file is lost.
  */
+import { rename, unlink } from 'node:fs/promises';
 import sharp from 'sharp';
 import { decodeBatchInto, decodeInto } from '../core/batch/decode';
 import { ImageError } from '../core/image/imageErrors';
@@ -18,6 +19,7 @@ import {
   type FromWorker,
   type InitMessage,
   type ItemError,
+  type ThumbMessage,
   type ToWorker,
 } from '../core/batch/workerProtocol';
 
@@ -100,6 +102,27 @@ async function handleBatch(msg: BatchMessage): Promise<void> {
   send(reply);
 }
 
+/** A review thumbnail (JPEG, fits size×size, EXIF-rotated), written atomically. */
+async function handleThumb(msg: ThumbMessage): Promise<void> {
+  await acquire();
+  const tmp = `${msg.out}.${process.pid}.${msg.id}.tmp`;
+  try {
+    await sharp(msg.src, { limitInputPixels: init?.maxPixels ?? 100_000_000, failOn: 'none', pages: 1 })
+      .rotate()
+      .resize(msg.size, msg.size, { fit: 'inside', withoutEnlargement: true })
+      .flatten({ background: '#808080' })
+      .jpeg({ quality: 75 })
+      .toFile(tmp);
+    await rename(tmp, msg.out);
+    send({ type: 'thumbResult', id: msg.id });
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    send({ type: 'thumbResult', id: msg.id, error: (err as Error).message });
+  } finally {
+    releaseSlot();
+  }
+}
+
 function describe(err: ImageError): string {
   // The path is already in the record; keep the reason.
   return err.message.startsWith(err.filePath + ': ') ? err.message.slice(err.filePath.length + 2) : err.message;
@@ -120,6 +143,8 @@ process.on('message', (msg: ToWorker) => {
       },
       (err: Error) => send({ type: 'initError', name: err.name, message: err.message }),
     );
+  } else if (msg.type === 'thumb') {
+    void handleThumb(msg);
   } else if (msg.type === 'batch') {
     if (!model) {
       send({ type: 'batchFailed', id: msg.id, message: 'no model is loaded in the labeling worker' });

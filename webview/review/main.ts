@@ -64,6 +64,9 @@ let lay: Layout | undefined;
 let selected = -1; // index into lay.flat
 const rendered = new Map<number, HTMLElement>();
 let readOnlyReason: string | undefined;
+/** Thumbnail URL per path: a string once made, null when none could be made (use the original), absent while pending. */
+const thumbUrls = new Map<string, string | null>();
+const thumbsAsked = new Set<string>();
 
 function post(msg: ReviewToHost): void {
   vscode.postMessage(msg);
@@ -185,14 +188,16 @@ function renderItem(flatIndex: number): HTMLElement {
   if (it.error) {
     cell.classList.add('is-error');
     cell.append(el('div', 'thumb thumb-error', it.error.code));
-  } else if (!browserCanShow(it.path)) {
+  } else if (thumbUrls.get(it.path) === null && !browserCanShow(it.path)) {
     cell.append(placeholder(it.path));
   } else {
     const img = el('img', 'thumb');
     img.loading = 'lazy';
     img.decoding = 'async';
     img.alt = it.path;
-    img.src = itemImageUrl(data!.imageBase, it.path);
+    const url = thumbUrls.get(it.path);
+    if (url !== undefined) img.src = url ?? itemImageUrl(data!.imageBase, it.path);
+    // else: the host is making a small thumbnail (sharp, in a worker); wantThumbs asks for it.
     // A format the browser cannot show after all: a placeholder instead of a broken image.
     img.addEventListener('error', () => img.replaceWith(placeholder(it.path)), { once: true });
     cell.append(img);
@@ -258,6 +263,38 @@ function renderVisible(): void {
     const e = renderRow(r);
     spacer.append(e);
     rendered.set(r, e);
+  }
+  askThumbs();
+}
+
+/** Ask the host for the thumbnails of the items now in the DOM that it has not been asked for. */
+function askThumbs(): void {
+  const want: string[] = [];
+  for (const cell of spacer.querySelectorAll<HTMLElement>('[data-testid="review-item"]')) {
+    const p = cell.dataset.path!;
+    if (!thumbUrls.has(p) && !thumbsAsked.has(p) && !cell.classList.contains('is-error')) {
+      thumbsAsked.add(p);
+      want.push(p);
+    }
+  }
+  if (want.length) post({ type: 'wantThumbs', paths: want });
+}
+
+function onThumbs(list: Array<{ path: string; url: string | null }>): void {
+  const got = new Map(list.map((t) => [t.path, t.url]));
+  for (const [p, url] of got) {
+    thumbUrls.set(p, url);
+    thumbsAsked.delete(p);
+  }
+  for (const cell of spacer.querySelectorAll<HTMLElement>('[data-testid="review-item"]')) {
+    const p = cell.dataset.path!;
+    if (!got.has(p)) continue;
+    const url = got.get(p);
+    const img = cell.querySelector('img');
+    if (!img) continue;
+    if (url) img.src = url;
+    else if (browserCanShow(p)) img.src = itemImageUrl(data!.imageBase, p);
+    else img.replaceWith(placeholder(p));
   }
 }
 
@@ -416,6 +453,8 @@ picker.addEventListener('dblclick', () => closePicker(true));
 
 function init(msg: ReviewInit): void {
   data = msg;
+  thumbUrls.clear();
+  thumbsAsked.clear();
   items = msg.items;
   readOnlyReason = msg.readOnlyReason;
   vscode.setState({ folder: msg.folder, labelsFile: msg.labelsFile });
@@ -438,6 +477,9 @@ function handle(msg: HostToReview): void {
       }
       relayout(false);
       renderSummary();
+      break;
+    case 'thumbs':
+      onThumbs(msg.items);
       break;
     case 'notice':
       setStatus(msg.text, msg.level === 'error');

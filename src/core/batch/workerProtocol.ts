@@ -22,7 +22,16 @@ export interface BatchMessage {
   paths: string[];
 }
 
-export type ToWorker = InitMessage | BatchMessage;
+/** Make a review thumbnail: `src` scaled to fit `size`×`size`, written as JPEG to `out` (no model needed). */
+export interface ThumbMessage {
+  type: 'thumb';
+  id: number;
+  src: string;
+  out: string;
+  size: number;
+}
+
+export type ToWorker = InitMessage | BatchMessage | ThumbMessage;
 
 export interface ReadyMessage {
   type: 'ready';
@@ -57,7 +66,14 @@ export interface BatchFailedMessage {
   message: string;
 }
 
-export type FromWorker = ReadyMessage | InitErrorMessage | BatchResultMessage | BatchFailedMessage;
+export interface ThumbResultMessage {
+  type: 'thumbResult';
+  id: number;
+  /** Set when the thumbnail could not be made. */
+  error?: string;
+}
+
+export type FromWorker = ReadyMessage | InitErrorMessage | BatchResultMessage | BatchFailedMessage | ThumbResultMessage;
 
 /** Test hook: a worker given this env var crashes (SIGKILL itself) on any path containing its value. */
 export const CRASH_HOOK_ENV = 'RCNN_LENS_TEST_CRASH_ON';

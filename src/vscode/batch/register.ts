@@ -18,6 +18,7 @@ import {
 import { OutputPathError, resolveOutputs, trustedSettingValue } from '../../core/batch/outputs';
 import { formatOf } from '../../core/batch/records';
 import { lastRunOutputs } from '../../core/batch/runState';
+import { ThumbnailMaker } from '../../core/batch/thumbs';
 import { hasUndoableSort, sortIntoClassFolders, undoLastSort } from '../../core/batch/sort';
 import { REVIEW_VIEW_TYPE, type ReviewState } from '../../shared/reviewProtocol';
 import type { ExtensionServices } from '../services';
@@ -93,6 +94,8 @@ async function pickFolder(arg: unknown, title: string): Promise<string | undefin
 export function registerBatchFeatures(context: vscode.ExtensionContext, services: ExtensionServices): void {
   const running = new Map<string, AbortController>();
   const panels = new Map<string, ReviewPanel>();
+  // Review thumbnails: made by a labeling worker process (sharp), never on the extension host.
+  const thumbs = new ThumbnailMaker({ script: services.distPath('labelWorker.js') });
   const log = (line: string) => services.output.info(`label: ${line}`);
 
   const openReview = async (state: ReviewState): Promise<void> => {
@@ -104,7 +107,7 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
       await existing.refresh();
       return;
     }
-    const panel = ReviewPanel.create(services, state);
+    const panel = ReviewPanel.create(services, state, thumbs);
     track(panel);
   };
   const track = (panel: ReviewPanel) => {
@@ -341,13 +344,14 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
           panel.dispose();
           return;
         }
-        track(new ReviewPanel(panel, services, s));
+        track(new ReviewPanel(panel, services, s, thumbs));
       },
     }),
     {
       dispose: () => {
         for (const c of running.values()) c.abort();
         for (const p of [...panels.values()]) p.dispose();
+        thumbs.dispose();
       },
     },
   );

@@ -11,6 +11,7 @@ import { type ReviewChange, applyReviews } from '../../core/batch/review';
 import { formatOf } from '../../core/batch/records';
 import { isLocked } from '../../core/batch/lock';
 import { labelsFilesWith } from '../../core/batch/runState';
+import type { ThumbnailMaker } from '../../core/batch/thumbs';
 import { answer } from '../../shared/rpc';
 import {
   REVIEW_VIEW_TYPE,
@@ -58,20 +59,21 @@ export class ReviewPanel {
     };
   }
 
-  static create(services: ExtensionServices, state: ReviewState): ReviewPanel {
+  static create(services: ExtensionServices, state: ReviewState, thumbs?: ThumbnailMaker): ReviewPanel {
     const panel = vscode.window.createWebviewPanel(
       REVIEW_VIEW_TYPE,
       `Review: ${path.basename(state.folder)}`,
       { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
       ReviewPanel.options(services, state.folder),
     );
-    return new ReviewPanel(panel, services, state);
+    return new ReviewPanel(panel, services, state, thumbs);
   }
 
   constructor(
     readonly panel: vscode.WebviewPanel,
     private readonly services: ExtensionServices,
     readonly state: ReviewState,
+    private readonly thumbs?: ThumbnailMaker,
   ) {
     panel.webview.options = ReviewPanel.options(services, state.folder);
     panel.title = `Review: ${path.basename(state.folder)}`;
@@ -153,9 +155,33 @@ export class ReviewPanel {
         await this.services.openClassifyPanel(vscode.Uri.file(abs));
         return;
       }
+      case 'wantThumbs':
+        this.sendThumbs(m.paths);
+        return;
       case 'setLabels':
         await answer((msg) => this.post(msg), m.requestId, () => this.enqueue(m.changes));
         return;
+    }
+  }
+
+  /** Thumbnails made by a labeling worker (sharp), cached under .rcnn-lens/thumbs; sent as they are ready. */
+  private sendThumbs(paths: unknown): void {
+    if (!Array.isArray(paths)) return;
+    const { folder } = this.state;
+    for (const p of paths.slice(0, 500)) {
+      if (typeof p !== 'string') continue;
+      const abs = path.join(folder, ...p.split('/'));
+      const rel = path.relative(folder, abs);
+      if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) continue; // never outside the folder
+      const reply = (url: string | null) => this.post({ type: 'thumbs', items: [{ path: p, url }] });
+      if (!this.thumbs) {
+        reply(null);
+        continue;
+      }
+      this.thumbs.thumbnail(folder, p).then(
+        (file) => reply(this.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString()),
+        () => reply(null),
+      );
     }
   }
 
