@@ -101,6 +101,17 @@ describe('resume and reruns', () => {
     expect(readRecords(out).every((r) => !r.error && r.label)).toBe(true);
   });
 
+  it('error rows are retried when the model changed', async () => {
+    const dir = await plain(2);
+    const out = path.join(dir, 'labels.jsonl');
+    await runLabelJob(opts(dir, { maxPixels: 1000 }));
+    const other = readRecords(out).map((r) => ({ ...r, model: { ...r.model, hash: '0000000000000000' } }));
+    writeFileSync(out, other.map((r) => toJsonLine(r) + '\n').join(''));
+    const s = await runLabelJob(opts(dir, { maxPixels: 1000 }));
+    expect(s.labeled).toBe(2);
+    expect(readRecords(out).every((r) => r.model.hash !== '0000000000000000')).toBe(true);
+  });
+
   it('--full does not resume, and truncates, an old journal', async () => {
     const dir = await plain(2);
     const out = path.join(dir, 'labels.jsonl');
