@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import type { ModelInfo } from '../model/contract';
 import { ImageError, classifyDecodeError } from '../image/imageErrors';
-import { normalizeInto } from '../image/preprocess';
+import { decodeToModelPixels, normalizeInto } from '../image/preprocess';
 
 type InputSpec = Pick<ModelInfo, 'input' | 'preprocess'>;
 
@@ -38,23 +38,7 @@ export async function decodeInto(
   try {
     const bytes = contents ?? readWhole(filePath);
     if (bytes.length === 0) throw new ImageError('empty', filePath, '0 bytes');
-    const { channels, height: outH, width: outW, color } = spec.input;
-    const { resize, mean } = spec.preprocess;
-    const fit = resize === 'center_crop' ? 'cover' : resize === 'stretch' ? 'fill' : 'contain';
-    const pad = mean.length === 3 ? mean : [mean[0], mean[0], mean[0]];
-    let pipeline = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
-      .rotate()
-      .flatten({ background: { r: 255, g: 255, b: 255 } })
-      .resize(outW, outH, {
-        fit,
-        position: 'centre',
-        background: { r: Math.round(pad[0] * 255), g: Math.round(pad[1] * 255), b: Math.round(pad[2] * 255) },
-      });
-    pipeline = color === 'grey' ? pipeline.toColourspace('b-w') : pipeline.toColourspace('srgb');
-    const { data, info } = await pipeline.removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-    if (info.width !== outW || info.height !== outH || info.channels !== channels) {
-      throw new ImageError('corrupt', filePath, `decoder produced ${info.width}×${info.height}×${info.channels}`);
-    }
+    const data = await decodeToModelPixels(bytes, spec, maxPixels, filePath);
     normalizeInto(data, spec, target, offset);
   } catch (err) {
     throw classifyDecodeError(filePath, err);

@@ -67,6 +67,31 @@ export function normalizeInto(
   }
 }
 
+/**
+ * The one sharp pipeline from encoded bytes to the model's HWC uint8 pixels, shared by the
+ * single-image path and the labeling workers so both feed the model identical tensors.
+ */
+export async function decodeToModelPixels(bytes: Buffer, spec: InputSpec, maxPixels: number, filePath: string): Promise<Buffer> {
+  const { channels, height: outH, width: outW, color } = spec.input;
+  const { resize, mean } = spec.preprocess;
+  const fit = resize === 'center_crop' ? 'cover' : resize === 'stretch' ? 'fill' : 'contain';
+  const pad = mean.length === 3 ? mean : [mean[0], mean[0], mean[0]];
+  let pipeline = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
+    .rotate()
+    .flatten({ background: { r: 255, g: 255, b: 255 } })
+    .resize(outW, outH, {
+      fit,
+      position: 'centre',
+      background: { r: Math.round(pad[0] * 255), g: Math.round(pad[1] * 255), b: Math.round(pad[2] * 255) },
+    });
+  pipeline = color === 'grey' ? pipeline.toColourspace('b-w') : pipeline.toColourspace('srgb');
+  const { data, info } = await pipeline.removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  if (info.width !== outW || info.height !== outH || info.channels !== channels) {
+    throw new ImageError('corrupt', filePath, `decoder produced ${info.width}×${info.height}×${info.channels}`);
+  }
+  return data;
+}
+
 export async function preprocessImage(
   filePath: string,
   spec: InputSpec,
@@ -89,23 +114,9 @@ export async function preprocessImage(
     const width = rotated ? meta.height : meta.width;
     const height = rotated ? meta.width : meta.height;
 
-    const { channels, height: outH, width: outW, color } = spec.input;
-    const { resize, mean } = spec.preprocess;
-    const fit = resize === 'center_crop' ? 'cover' : resize === 'stretch' ? 'fill' : 'contain';
-    const padColour = mean.length === 3 ? mean : [mean[0], mean[0], mean[0]];
-    let pipeline = sharp(bytes, sharpOptions)
-      .rotate()
-      .flatten({ background: { r: 255, g: 255, b: 255 } })
-      .resize(outW, outH, {
-        fit,
-        position: 'centre',
-        background: { r: Math.round(padColour[0] * 255), g: Math.round(padColour[1] * 255), b: Math.round(padColour[2] * 255) },
-      });
-    pipeline = color === 'grey' ? pipeline.toColourspace('b-w') : pipeline.toColourspace('srgb');
-    const { data, info } = await pipeline.removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-    if (info.width !== outW || info.height !== outH || info.channels !== channels) {
-      throw new ImageError('corrupt', filePath, `decoder produced ${info.width}×${info.height}×${info.channels}`);
-    }
+    const { channels, height: outH, width: outW } = spec.input;
+    const { resize } = spec.preprocess;
+    const data = await decodeToModelPixels(bytes, spec, maxPixels, filePath);
     const size = channels * outH * outW;
     const target = options.target ?? new Float32Array(size);
     const offset = options.target ? (options.offset ?? 0) : 0;

@@ -3,6 +3,10 @@
  * import. Strict CSP with a per-render nonce; no inline styles or handlers; every
  * interpolated value escaped.
  */
+import { escapeHtml, webviewDocument } from '../webviewDocument';
+
+export { escapeHtml };
+
 export interface ReviewHtmlOptions {
   cspSource: string;
   nonce: string;
@@ -11,28 +15,19 @@ export interface ReviewHtmlOptions {
   title: string;
 }
 
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
 export function reviewCsp(cspSource: string, nonce: string): string {
   return [`default-src 'none'`, `img-src ${cspSource} data:`, `style-src ${cspSource}`, `script-src 'nonce-${nonce}'`].join('; ') + ';';
 }
 
 export function renderReviewHtml(o: ReviewHtmlOptions): string {
   const e = escapeHtml;
-  const csp = reviewCsp(o.cspSource, o.nonce).replace(/"/g, '&quot;');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${e(o.styleUri)}">
-<title>${e(o.title)}</title>
-</head>
-<body>
-<main class="review" data-testid="review-gallery" data-state="loading">
+  return webviewDocument({
+    csp: reviewCsp(o.cspSource, o.nonce),
+    nonce: o.nonce,
+    scriptUri: o.scriptUri,
+    styleUri: o.styleUri,
+    title: o.title,
+    body: `<main class="review" data-testid="review-gallery" data-state="loading">
   <header class="review-header">
     <h1 data-testid="review-title">${e(o.title)}</h1>
     <p class="review-status" data-testid="review-status" role="status" aria-live="polite">Loading labels…</p>
@@ -81,9 +76,6 @@ export function renderReviewHtml(o: ReviewHtmlOptions): string {
     <select data-testid="class-picker" aria-label="Classes"></select>
   </div>
   <footer class="legend" data-testid="class-keys"></footer>
-</main>
-<script nonce="${e(o.nonce)}" src="${e(o.scriptUri)}"></script>
-</body>
-</html>
-`;
+</main>`,
+  });
 }

@@ -7,6 +7,9 @@
  * stylesheets, which style-src does not govern), and there are no inline event handlers
  * or style attributes. Every interpolated value is HTML-escaped.
  */
+import { escapeHtml, webviewDocument } from '../webviewDocument';
+
+export { escapeHtml };
 
 export interface PanelHtmlOptions {
   /** webview.cspSource */
@@ -18,15 +21,6 @@ export interface PanelHtmlOptions {
   /** webview.asWebviewUri of media/panel.css */
   styleUri: string;
   title: string;
-}
-
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-/** For double-quoted attribute values: leaves single quotes readable (the CSP is full of them). */
-function escapeAttribute(value: string): string {
-  return value.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
 export function panelCsp(cspSource: string, nonce: string): string {
@@ -41,17 +35,13 @@ export function panelCsp(cspSource: string, nonce: string): string {
 
 export function renderPanelHtml(opts: PanelHtmlOptions): string {
   const e = escapeHtml;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeAttribute(panelCsp(opts.cspSource, opts.nonce))}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${e(opts.styleUri)}">
-<title>${e(opts.title)}</title>
-</head>
-<body>
-<main class="panel" data-testid="panel" data-state="empty">
+  return webviewDocument({
+    csp: panelCsp(opts.cspSource, opts.nonce),
+    nonce: opts.nonce,
+    scriptUri: opts.scriptUri,
+    styleUri: opts.styleUri,
+    title: opts.title,
+    body: `<main class="panel" data-testid="panel" data-state="empty">
   <header class="panel-header">
     <div class="title-row">
       <h1 class="file-name" data-testid="file-name">${e(opts.title)}</h1>
@@ -191,9 +181,6 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
       </section>
     </aside>
   </div>
-</main>
-<script nonce="${e(opts.nonce)}" src="${e(opts.scriptUri)}"></script>
-</body>
-</html>
-`;
+</main>`,
+  });
 }
