@@ -176,7 +176,7 @@ def _read_idx(path: Path) -> np.ndarray:
     if zero != 0 or dtype != 0x08:
         raise UserError(f"{path} is not an idx ubyte file")
     dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims).copy()
 
 
 def _find_idx(root: Path, stem: str) -> Path:

@@ -184,8 +184,11 @@ def param_groups(model: RCNN, wd: float, lr: float, rnn_lr_scale: float):
 
 # ----------------------------------------------------------------------------- training
 
+RESUMABLE = ("time_budget_minutes", "max_minutes", "epochs")
+
+
 def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False, export: str | None = None,
-          command: str | None = None, log=print) -> dict:
+          command: str | None = None, log=print, resume_overrides: dict | None = None) -> dict:
     torch.set_num_threads(max(1, tcfg.threads))
     run_dir = Path(tcfg.out_dir) / tcfg.name
     ckpt_path = run_dir / "last.pt"
@@ -194,10 +197,15 @@ def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False, export: st
     ckpt = None
     if resume:
         ckpt = torch.load(ckpt_path, weights_only=False)
-        mcfg = ModelConfig(**ckpt["model_config"])
-        tcfg = TrainConfig(**{**ckpt["train_config"], "max_minutes": tcfg.max_minutes, "threads": tcfg.threads})
-        command = ckpt.get("command") or command
+        prev = ckpt.get("command") or "python3 -m training.train"
+        command = prev if command is None or command == prev else f"{prev}  (then resumed: {command})"
         log(f"resuming {ckpt_path} after epoch {ckpt['epoch']}")
+        mcfg = ModelConfig(**ckpt["model_config"])
+        # only run-time knobs may change on resume (explicit flags); everything else comes from the checkpoint
+        keep = {k: getattr(tcfg, k) for k in (resume_overrides or {}) if k in RESUMABLE}
+        tcfg = TrainConfig(**{**ckpt["train_config"], "threads": tcfg.threads, **keep})
+        if keep:
+            log(f"resume overrides: {keep}")
     set_seed(tcfg.seed)
 
     ds = load_dataset(tcfg.data, mcfg.channels, (mcfg.height, mcfg.width), kind=tcfg.data_kind)
@@ -330,7 +338,8 @@ def main(argv=None):
     a = parse_args(argv)
     m, t = resolve_configs(a)
     cmd = "python3 -m training.train " + " ".join(argv if argv is not None else sys.argv[1:])
-    res = train(m, t, resume=a.resume, export=a.export, command=cmd.strip())
+    explicit = {k: getattr(a, k) for k in RESUMABLE if getattr(a, k, None) is not None}
+    res = train(m, t, resume=a.resume, export=a.export, command=cmd.strip(), resume_overrides=explicit)
     print(json.dumps({k: v for k, v in res.items() if k != "history"}, indent=1))
 
 
