@@ -17,12 +17,12 @@ const dest = path.join(root, 'docs', 'screenshots');
 
 // [test, step-name pattern, output file]
 const PICKS = [
-  ['classify-image', /-context-menu-.*\.png$/, 'explorer-classify-image.png'],
-  ['classify-image', /-panel\.png$/, 'classify-panel.png'],
-  ['classify-image', /-attention\.png$/, 'classify-attention.png'],
-  ['corrupt-image', /-good-after-bad\.png$/, 'corrupt-image-error.png'],
-  ['label-folder', /-progress\.png$/, 'label-folder-progress.png'],
-  ['label-folder', /-review\.png$/, 'review-gallery.png'],
+  ['classify-image', /^\d+-context-menu-.*\.png$/, 'explorer-classify-image.png'],
+  ['classify-image', /^\d+-panel\.png$/, 'classify-panel.png'],
+  ['classify-image', /^\d+-attention\.png$/, 'classify-attention.png'],
+  ['corrupt-image', /^\d+-good-after-bad\.png$/, 'corrupt-image-error.png'],
+  ['label-folder', /^\d+-progress\.png$/, 'label-folder-progress.png'],
+  ['label-folder', /^\d+-review\.png$/, 'review-gallery.png'],
 ];
 
 const summary = JSON.parse(fs.readFileSync(path.join(artifacts, 'summary.json'), 'utf8'));
