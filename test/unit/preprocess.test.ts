@@ -98,6 +98,18 @@ describe('preprocessImage', () => {
     expect(out.geometry.crop).toEqual({ left: 0, top: 10, width: 20, height: 20 });
   });
 
+  it('reads a plain JPEG’s size from its header, the same as libvips reports', async () => {
+    const file = path.join(dir, 'plain.jpg');
+    await sharp({ create: { width: 37, height: 23, channels: 3, background: { r: 90, g: 10, b: 10 } } })
+      .jpeg({ progressive: true })
+      .toFile(file);
+    const { readJpegHeader } = await import('../../src/core/image/jpegHeader');
+    expect(readJpegHeader(readFileSync(file))).toMatchObject({ width: 37, height: 23, components: 3, exif: false });
+    const out = await preprocessImage(file, rgbSpec(4, 4));
+    expect(out.geometry).toMatchObject({ width: 37, height: 23, format: 'jpeg' });
+    await expect(preprocessImage(file, rgbSpec(4, 4), { maxPixels: 500 })).rejects.toMatchObject({ code: 'too_large' });
+  });
+
   it.each([
     ['empty', 'zero.png', () => Buffer.alloc(0)],
     ['unsupported', 'text.jpg', () => Buffer.from('this is a text file, not an image')],
