@@ -3,23 +3,17 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError, ForeignOutputError, journalPath, runLabelJob, type LabelJobOptions } from '../../src/core/batch/pipeline';
 import { LockedError, acquireLock } from '../../src/core/batch/lock';
-import { parseLabelsText, type LabelRecord } from '../../src/core/batch/records';
 import { parseShard } from '../../src/core/batch/shard';
 import { CRASH_HOOK_ENV } from '../../src/core/batch/workerProtocol';
-import { BUNDLE_ENV, TINY_MODEL, buildBundles, makeHostileFolder, solidImage, tmpDir } from '../fixtures/hostile/helpers';
+import { BUNDLE_ENV, buildBundles, makeHostileFolder, solidImage, tmpDir, labelJobOptions, readLabelRecords } from '../fixtures/hostile/helpers';
 
 let workerScript = '';
 beforeAll(() => {
   workerScript = path.join(buildBundles(), 'labelWorker.js');
 });
 
-function opts(folder: string, extra: Partial<LabelJobOptions> = {}): LabelJobOptions {
-  return { folder, modelPath: TINY_MODEL, provider: 'cpu', workers: 1, workerScript, workerEnv: BUNDLE_ENV, ...extra };
-}
-
-function readRecords(file: string): LabelRecord[] {
-  return parseLabelsText(readFileSync(file, 'utf8'), file.endsWith('.csv') ? 'csv' : 'jsonl');
-}
+const opts = (folder: string, extra: Partial<LabelJobOptions> = {}): LabelJobOptions => labelJobOptions(folder, workerScript, extra);
+const readRecords = readLabelRecords;
 
 async function makePlainFolder(n: number): Promise<string> {
   const dir = tmpDir('rl-plain-');

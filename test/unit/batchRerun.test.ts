@@ -3,21 +3,16 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError, journalPath, runLabelJob, type LabelJobOptions } from '../../src/core/batch/pipeline';
 import { acquireLock, isLocked } from '../../src/core/batch/lock';
-import { parseLabelsText, toJsonLine, type LabelRecord } from '../../src/core/batch/records';
-import { BUNDLE_ENV, TINY_MODEL, buildBundles, solidImage, tmpDir } from '../fixtures/hostile/helpers';
+import { toJsonLine } from '../../src/core/batch/records';
+import { buildBundles, solidImage, tmpDir, labelJobOptions, readLabelRecords } from '../fixtures/hostile/helpers';
 
 let workerScript = '';
 beforeAll(() => {
   workerScript = path.join(buildBundles(), 'labelWorker.js');
 });
 
-function opts(folder: string, extra: Partial<LabelJobOptions> = {}): LabelJobOptions {
-  return { folder, modelPath: TINY_MODEL, provider: 'cpu', workers: 1, workerScript, workerEnv: BUNDLE_ENV, ...extra };
-}
-
-function readRecords(file: string): LabelRecord[] {
-  return parseLabelsText(readFileSync(file, 'utf8'), 'jsonl');
-}
+const opts = (folder: string, extra: Partial<LabelJobOptions> = {}): LabelJobOptions => labelJobOptions(folder, workerScript, extra);
+const readRecords = readLabelRecords;
 
 async function plain(n: number): Promise<string> {
   const dir = tmpDir('rl-rerun-');
