@@ -2,7 +2,10 @@
  * Every message between the extension host and the classify panel's webview.
  * One discriminated union per direction; requests that expect an answer carry a
  * `requestId` and are answered by a `reply` with the same id (see rpc.ts).
- * Plain JSON only: the webview state is persisted with setState and must survive a reload.
+ * Messages are plain data plus Float32Array for the per-step outputs: VS Code (1.57+)
+ * sends typed arrays as binary and the webview receives them as typed arrays, which is
+ * much cheaper than number[] written out as JSON. What the webview persists with
+ * setState (PanelPersistedState) stays plain JSON, so it survives a reload.
  */
 import type { ScanOrder } from '../core/model/scanOrder';
 
@@ -60,13 +63,14 @@ export interface ClassifyResultView {
   provider: string;
   providerNote?: string;
   top: PredictionView[];
-  probabilities: number[];
+  /** [K]. This and the arrays below each span their whole buffer (postMessage sends a view's entire buffer). */
+  probabilities: Float32Array;
   /** [L × D] row-major, timestep-major. */
-  hidden?: number[];
+  hidden?: Float32Array;
   /** [L × K] row-major. */
-  stepLogits?: number[];
+  stepLogits?: Float32Array;
   /** [L]. */
-  attention?: number[];
+  attention?: Float32Array;
   geometry: GeometryView;
   timing: TimingView;
 }
@@ -94,7 +98,11 @@ export type PanelToHost =
   | { type: 'copyText'; requestId: number; text: string }
   | { type: 'openSettings' };
 
-/** What the webview stores with setState, so the panel survives a window reload. */
+/**
+ * What the webview stores with setState, so the panel survives a window reload. Plain JSON
+ * only, and no result data: after a reload the host sends the result again (re-posted on
+ * `ready`, or classified anew when the serializer restores the panel).
+ */
 export interface PanelPersistedState {
   imagePath: string;
   ui?: Record<string, unknown>;

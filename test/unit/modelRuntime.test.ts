@@ -55,10 +55,18 @@ describe('bundled model through the worker process', () => {
     }
     expect(detail.geometry).toMatchObject({ width: 120, height: 80, format: 'jpeg' });
 
-    // The panel payload survives JSON (what postMessage and setState need).
+    // The panel payload keeps the per-step outputs as Float32Array (postMessage sends them as
+    // binary), each on a buffer of its own: the worker's arrays are views into the IPC message.
     const view = toResultView(detail, model, 'https://file+.vscode-resource/x', 12, undefined);
-    const copy = JSON.parse(JSON.stringify(view));
+    for (const values of [view.probabilities, view.hidden, view.stepLogits]) {
+      expect(values).toBeInstanceOf(Float32Array);
+      expect([values!.byteOffset, values!.byteLength]).toEqual([0, values!.buffer.byteLength]);
+    }
+    // What the webview receives is a structured clone: typed arrays and plain fields intact.
+    const copy = structuredClone(view);
+    expect(copy.hidden).toBeInstanceOf(Float32Array);
     expect(copy.hidden).toHaveLength(L * info.hiddenWidth!);
+    expect(Array.from(copy.hidden!)).toEqual(Array.from(detail.hidden!));
     expect(copy.top[0].label).toBe(detail.top[0].label);
     expect(copy.model.missingViews).toEqual(info.head === 'attention' ? [] : [expect.stringContaining('attention')]);
   });

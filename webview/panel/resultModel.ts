@@ -1,6 +1,8 @@
 /**
  * One classification result with its sizes worked out and its derived arrays computed
  * lazily and cached, so scrubbing only repaints and never recomputes norms or softmaxes.
+ * The per-step outputs arrive as Float32Array (VS Code rebuilds the host's typed arrays
+ * in the webview) and are read in place, never copied.
  */
 import type { ClassifyResultView } from '../../src/shared/protocol';
 import type { GridShape } from '../../src/core/heatmap/gridMapping';

@@ -1,4 +1,9 @@
-/** Turns a worker classification into the panel's message payload (plain JSON). */
+/**
+ * Turns a worker classification into the panel's message payload. The per-step arrays
+ * stay Float32Array: VS Code's postMessage sends typed arrays as binary buffers and the
+ * webview receives typed arrays, so converting them to number[] (and VS Code then
+ * writing them out as JSON text) would only cost time.
+ */
 import * as path from 'node:path';
 import type { ClassifyDetail } from '../../core/classify';
 import { missingViews } from '../../core/model/contract';
@@ -40,7 +45,6 @@ export function toResultView(
   totalMs: number,
   modelLoadMs: number | undefined,
 ): ClassifyResultView {
-  const list = (a: Float32Array | undefined): number[] | undefined => (a ? Array.from(a) : undefined);
   return {
     imagePath: detail.path,
     fileName: path.basename(detail.path),
@@ -49,10 +53,10 @@ export function toResultView(
     provider: model.provider,
     providerNote: describeFallback(model.attempts, model.provider),
     top: detail.top,
-    probabilities: Array.from(detail.probabilities),
-    hidden: list(detail.hidden),
-    stepLogits: list(detail.stepLogits),
-    attention: list(detail.attention),
+    probabilities: ownBuffer(detail.probabilities),
+    hidden: detail.hidden && ownBuffer(detail.hidden),
+    stepLogits: detail.stepLogits && ownBuffer(detail.stepLogits),
+    attention: detail.attention && ownBuffer(detail.attention),
     geometry: detail.geometry,
     timing: {
       decodeMs: detail.timing.decodeMs,
@@ -62,4 +66,15 @@ export function toResultView(
       modelLoadMs,
     },
   };
+}
+
+/**
+ * The array itself when it spans its whole ArrayBuffer, else a copy that does.
+ * postMessage sends a typed array's entire underlying buffer, and arrays from the worker
+ * are often views into something larger: the IPC message they arrived in, or a slab of
+ * Node's shared Buffer pool holding unrelated bytes of this process. Those bytes must
+ * not travel to the webview; copying a few kilobytes here is far cheaper than that.
+ */
+export function ownBuffer(values: Float32Array): Float32Array {
+  return values.byteOffset === 0 && values.byteLength === values.buffer.byteLength ? values : values.slice();
 }
