@@ -4,7 +4,7 @@
 //   - ours: `node dist/cli.js label` (the whole run: scan, worker start, model load, labeling, write),
 //   - the Python baseline (scripts/bench_label_baseline.py: Pillow + numpy + onnxruntime, batch 64),
 //   - the decode-only bound (sharp decoding the same files to the model's input size, several in flight;
-//     for files already at the input size also joined in batches, as the workers do),
+//     for files already at the input size also the WebAssembly libjpeg-turbo the workers use for them),
 //   - the model-only bound (onnxruntime-node on pre-made tensors at the best batch size / thread split),
 //   - peak RSS of all processes of each run (the process and its descendants, sampled every 50 ms),
 //   - 10k vs 100k files (100k = hard links to the 10k, in 10 sub-folders) for flat memory.
@@ -13,10 +13,11 @@
 // The machine's load (load average) is printed: on a shared machine every number fluctuates, so each
 // contender runs --repeat times, interleaved, and the table shows the best and the median.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -47,7 +48,7 @@ if (!existsSync(CLI) || !existsSync(path.join(ROOT, 'dist/labelWorker.js'))) {
 {
   const own = path.join(WORK, 'dist');
   mkdirSync(own, { recursive: true });
-  for (const f of ['cli.js', 'labelWorker.js']) writeFileSync(path.join(own, f), readFileSync(path.join(ROOT, 'dist', f)));
+  for (const f of ['cli.js', 'labelWorker.js', 'jpeg-turbo.wasm']) writeFileSync(path.join(own, f), readFileSync(path.join(ROOT, 'dist', f)));
   CLI = path.join(own, 'cli.js');
   process.env.NODE_PATH = path.join(ROOT, 'node_modules');
 }
@@ -199,17 +200,17 @@ const fs = require('fs');
 sharp.concurrency(Number(process.env.VIPS_THREADS)); sharp.cache(false);
 const files = JSON.parse(fs.readFileSync(process.env.LIST, 'utf8'));
 const inflight = Number(process.env.INFLIGHT);
-const join = Number(process.env.JOIN || 0);
+const wasm = process.env.WASM ? require(process.env.WASM) : null;
 let next = 0, n = 0;
 (async () => {
   const t = performance.now();
   await Promise.all(Array.from({ length: inflight }, async () => {
-    while (join && next < files.length) {
-      // The workers' fast path for files already at the input size: one libvips call per batch.
-      const chunk = files.slice(next, next + join);
-      next += join;
-      await sharp(chunk.map((f) => fs.readFileSync(f)), { join: { across: chunk.length }, failOn: 'error' }).raw({ depth: 'uchar' }).toBuffer();
-      n += chunk.length;
+    while (wasm && next < files.length) {
+      // The workers' fast path for files already at the input size (src/core/image/jpegWasm.ts).
+      const buf = fs.readFileSync(files[next++]);
+      if (!wasm.decodePlainJpegRgb(buf, 32, 32)) throw new Error('not a plain 32x32 JPEG');
+      n++;
+      if (n % 64 === 0) await new Promise((r) => setImmediate(r));
     }
     while (next < files.length) {
       const f = files[next++];
@@ -222,24 +223,37 @@ let next = 0, n = 0;
   process.stdout.write(JSON.stringify({ n, seconds: (performance.now() - t) / 1000 }));
 })();`;
 
-/** Decode-only bound: best of 1 process × 8 in flight and 2 processes × 4 in flight (same pipeline as the workers). */
+/** src/core/image/jpegWasm.ts as a CommonJS file with its .wasm beside it, for the decode script. */
+async function bundleWasmDecoder() {
+  const out = path.join(WORK, 'jpeg-wasm', 'jpegWasm.cjs');
+  await esbuild.build({ entryPoints: [path.join(ROOT, 'src/core/image/jpegWasm.ts')], outfile: out, bundle: true, platform: 'node', format: 'cjs', logLevel: 'error' });
+  copyFileSync(require.resolve('@cwasm/jpeg-turbo/jpeg-turbo.wasm'), path.join(path.dirname(out), 'jpeg-turbo.wasm'));
+  return out;
+}
+
+/**
+ * Decode-only bound: the best of sharp with 1 process × 8 in flight and 2 processes × 4 in flight
+ * (the workers' pipeline for everything else), and, for files already at the input size, the
+ * WebAssembly libjpeg-turbo the workers use for those (1 and 2 processes).
+ */
 async function decodeBound(dir, inputSized) {
   const files = listImages(dir);
   const script = path.join(WORK, 'decode-bound.cjs');
   writeFileSync(script, DECODE_SCRIPT);
   const best = [];
   const configs = [[1, 8, 0, 0], [2, 4, 1, 0]];
-  if (inputSized) configs.push([2, 2, 1, 16]);
-  for (const [procs, inflight, threads, join] of configs) {
+  if (inputSized) configs.push([1, 1, 0, 1], [2, 1, 0, 1]);
+  const wasmModule = inputSized ? await bundleWasmDecoder() : '';
+  for (const [procs, inflight, threads, useWasm] of configs) {
     const lists = Array.from({ length: procs }, (_, p) => {
       const l = path.join(WORK, `list-${p}.json`);
       writeFileSync(l, JSON.stringify(files.filter((_, i) => i % procs === p)));
       return l;
     });
     const t0 = performance.now();
-    await Promise.all(lists.map((l) => measure(process.execPath, [script], { env: { SHARP: require.resolve('sharp'), LIST: l, INFLIGHT: String(inflight), VIPS_THREADS: String(threads), JOIN: String(join) } })));
+    await Promise.all(lists.map((l) => measure(process.execPath, [script], { env: { SHARP: require.resolve('sharp'), LIST: l, INFLIGHT: String(inflight), VIPS_THREADS: String(threads), WASM: useWasm ? wasmModule : '' } })));
     const wall = (performance.now() - t0) / 1000;
-    best.push({ config: `${procs} proc × ${inflight} in flight${join ? `, joined by ${join}` : ''}`, ips: files.length / wall });
+    best.push({ config: useWasm ? `${procs} proc, WebAssembly libjpeg-turbo` : `${procs} proc × ${inflight} in flight, sharp`, ips: files.length / wall });
   }
   best.sort((a, b) => b.ips - a.ips);
   return best[0];

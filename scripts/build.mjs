@@ -2,7 +2,8 @@
 // Host-side bundles target Node and keep native modules external (they ship as
 // node_modules in the .vsix); webview bundles target the browser.
 import * as esbuild from 'esbuild';
-import { existsSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -50,6 +51,9 @@ const configs = [
 ].filter((c) => c.entryPoints.length);
 
 rmSync('dist', { recursive: true, force: true });
+// The WebAssembly libjpeg-turbo (src/core/image/jpegWasm.ts) is loaded from next to the bundles.
+mkdirSync('dist', { recursive: true });
+copyFileSync(createRequire(import.meta.url).resolve('@cwasm/jpeg-turbo/jpeg-turbo.wasm'), 'dist/jpeg-turbo.wasm');
 if (watch) {
   for (const c of configs) await (await esbuild.context(c)).watch();
 } else {

@@ -10,6 +10,7 @@ import type { ModelInfo } from '../model/contract';
 import { type CropRect, computeCrop } from './geometry';
 import { ImageError, classifyDecodeError } from './imageErrors';
 import { readJpegHeader } from './jpegHeader';
+import { decodePlainJpegRgb } from './jpegWasm';
 
 export const DEFAULT_MAX_PIXELS = 100_000_000;
 
@@ -74,6 +75,11 @@ export function normalizeInto(
  */
 export async function decodeToModelPixels(bytes: Buffer, spec: InputSpec, maxPixels: number, filePath: string): Promise<Buffer> {
   const { channels, height: outH, width: outW, color } = spec.input;
+  if (color === 'rgb' && channels === 3 && outW * outH <= maxPixels) {
+    // already the model's size: no resize, rotation or colour conversion to do (jpegWasm.ts)
+    const pixels = decodePlainJpegRgb(bytes, outW, outH);
+    if (pixels) return Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength);
+  }
   const { resize, mean } = spec.preprocess;
   const fit = resize === 'center_crop' ? 'cover' : resize === 'stretch' ? 'fill' : 'contain';
   const pad = mean.length === 3 ? mean : [mean[0], mean[0], mean[0]];
