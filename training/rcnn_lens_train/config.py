@@ -19,7 +19,7 @@ class ModelConfig:
     stem: str = "whiten"  # whiten | conv
     widths: list[int] = field(default_factory=lambda: [64, 128, 192])
     pools: list[int] = field(default_factory=lambda: [1, 1, 0])  # 2x2 max-pool after the first conv of a stage
-    convs_per_stage: int = 1
+    convs_per_stage: int = 2
     act: str = "relu"  # relu | gelu
     rnn_type: str = "gru"  # gru | lstm
     hidden_size: int = 96
@@ -79,7 +79,7 @@ class TrainConfig:
     data_kind: str = "auto"  # auto | archive | folder | fashion-mnist
     name: str = "rcnn-cifar10"
     out_dir: str = "training/runs"
-    epochs: int = 16  # upper bound; with time_budget_minutes the run may anneal and stop earlier
+    epochs: int = 40  # upper bound; with time_budget_minutes the run may anneal and stop earlier
     batch_size: int = 512
     lr: float = 0.2  # Nesterov SGD, per 256 images (scaled linearly with batch size)
     momentum: float = 0.9
@@ -87,14 +87,15 @@ class TrainConfig:
     rnn_lr_scale: float = 0.25
     label_smoothing: float = 0.2
     warmup_epochs: float = 1.0
-    translate: int = 2
+    translate: int = 4
+    cutout: int = 8
     flip: bool = True
     val_images: int = 5000
     seed: int = 0
     threads: int = 2
     bf16: bool = True
     tta: bool = True
-    time_budget_minutes: float = 55.0  # 0 = pure epoch schedule; else the LR schedule also follows training time
+    time_budget_minutes: float = 52.0  # 0 = pure epoch schedule; else the LR schedule also follows training time
     max_minutes: float = 0.0  # 0 = no limit; otherwise stop the run gracefully at this wall-clock budget
     limit_train: int = 0  # 0 = all; for smoke tests
 

@@ -82,6 +82,8 @@ def parse_args(argv):
     p.add_argument("--lr", type=float)
     p.add_argument("--weight-decay", type=float)
     p.add_argument("--label-smoothing", type=float)
+    p.add_argument("--translate", type=int, help="random translation in pixels (reflect padding)")
+    p.add_argument("--cutout", type=int, help="side of the square cut out of each training image (0 = none)")
     p.add_argument("--val-images", type=int, help="held-out validation images (split evenly over classes)")
     p.add_argument("--seed", type=int)
     p.add_argument("--threads", type=int)
@@ -104,7 +106,7 @@ def resolve_configs(a) -> tuple[ModelConfig, TrainConfig]:
         mv, tv = load_config_file(a.config)
     mv = {**mv, **model_overrides(a)}
     for k in ("data", "data_kind", "name", "out_dir", "epochs", "batch_size", "lr", "weight_decay",
-              "label_smoothing", "val_images", "seed", "threads", "bf16", "max_minutes", "limit_train",
+              "label_smoothing", "translate", "cutout", "val_images", "seed", "threads", "bf16", "max_minutes", "limit_train",
               "time_budget_minutes"):
         v = getattr(a, k, None)
         if v is not None:
@@ -127,8 +129,11 @@ def normalise(x_u8: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -> torc
     return (x_u8.float().div_(255.0) - mean) / std
 
 
-def augment(x_u8: torch.Tensor, g: torch.Generator, translate: int, flip: bool) -> torch.Tensor:
-    """Random horizontal flip and random translation by up to `translate` px (reflect padding)."""
+def augment(x_u8: torch.Tensor, g: torch.Generator, translate: int, flip: bool, cutout: int = 0,
+            fill: torch.Tensor | None = None) -> torch.Tensor:
+    """Random horizontal flip, random translation by up to `translate` px (reflect padding) and
+    cutout: one `cutout`x`cutout` square per image (centre anywhere, clipped at the border) set to
+    `fill` (the mean colour, i.e. zero after normalisation)."""
     b = x_u8.shape[0]
     if flip:
         m = torch.rand(b, generator=g) < 0.5
@@ -146,6 +151,16 @@ def augment(x_u8: torch.Tensor, g: torch.Generator, translate: int, flip: bool) 
                 if len(idx):
                     out[idx] = xp[idx, :, oy:oy + h, ox:ox + w]
         x_u8 = out
+    if cutout > 0:
+        h, w = x_u8.shape[2:]
+        cy = torch.randint(0, h, (b, 1, 1), generator=g)
+        cx = torch.randint(0, w, (b, 1, 1), generator=g)
+        ys = torch.arange(h).view(1, h, 1)
+        xs = torch.arange(w).view(1, 1, w)
+        top, left = cy - cutout // 2, cx - cutout // 2
+        hole = (ys >= top) & (ys < top + cutout) & (xs >= left) & (xs < left + cutout)
+        fill_u8 = (fill if fill is not None else torch.zeros(x_u8.shape[1])).to(torch.uint8).view(1, -1, 1, 1)
+        x_u8 = torch.where(hole[:, None], fill_u8, x_u8)
     return x_u8
 
 
@@ -225,6 +240,7 @@ def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False, export: st
         del f
     mean = torch.tensor(mcfg.mean).view(1, -1, 1, 1)
     std = torch.tensor(mcfg.std).view(1, -1, 1, 1)
+    mean_u8 = (torch.tensor(mcfg.mean) * 255).round()
 
     model = RCNN(mcfg)
     if ckpt is None and model.whiten is not None:
@@ -282,7 +298,7 @@ def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False, export: st
             for gr in opt.param_groups:
                 gr["lr"] = lr * gr.get("lr_scale", 1.0)
             idx = perm[i * bs:(i + 1) * bs]
-            xb = augment(xtr[idx], g, tcfg.translate, tcfg.flip)
+            xb = augment(xtr[idx], g, tcfg.translate, tcfg.flip, tcfg.cutout, mean_u8)
             xb = normalise(xb, mean, std).contiguous(memory_format=torch.channels_last)
             yb = ytr[idx]
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=tcfg.bf16):

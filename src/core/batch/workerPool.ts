@@ -88,7 +88,9 @@ export class WorkerPool {
     const child = fork(this.options.script, [], {
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: { ...process.env, ...this.options.env },
+      // glibc gives each libvips/onnxruntime thread its own malloc arena, and freed decode buffers stay
+      // spread over them: two arenas keep a worker's RSS near what it really uses.
+      env: { MALLOC_ARENA_MAX: '2', ...process.env, ...this.options.env },
     });
     slot.child = child;
     let stderrTail = '';
