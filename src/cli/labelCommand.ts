@@ -2,12 +2,14 @@
  * `rcnn-lens label <folder> [--out FILE] [--format jsonl|csv|both] [--model PATH]
  *   [--provider P] [--batch N] [--workers N] [--shard K/N] [--sort copy|move]
  *   [--sort-dest DIR] [--review-threshold X] [--include GLOB]… [--exclude GLOB]…
- *   [--follow-symlinks] [--full] [--force] [--json]`
+ *   [--follow-symlinks] [--full] [--content-hash] [--force] [--json]`
  *
  * Labels every image under the folder with the same core as the extension. On a TTY a
  * progress line goes to stderr; the summary goes to stdout (JSON when stdout is not a TTY
  * or with --json). Exit 0 when every file was processed (error rows included), 1 when the
  * run was interrupted, 2 on usage/model/lock/output problems, 3 on other failures.
+ * --content-hash: records carry each file's SHA-256, and a rerun reuses files whose mtime
+ * changed but whose bytes did not (a copied, restored or touched folder).
  */
 import * as path from 'node:path';
 import { LockedError } from '../core/batch/lock';
@@ -26,7 +28,7 @@ import { isProviderSetting } from '../core/runtime/providers';
 import { parseArgs, UsageError } from './args';
 
 export const LABEL_USAGE =
-  'usage: rcnn-lens label <folder> [--out FILE] [--format jsonl|csv|both] [--model PATH] [--provider auto|cpu|…] [--batch N] [--workers N] [--shard K/N] [--sort copy|move] [--sort-dest DIR] [--review-threshold X] [--include GLOB] [--exclude GLOB] [--follow-symlinks] [--full] [--force] [--json]\n       rcnn-lens label --undo-sort <folder>\n\nOutput: <folder>/labels.jsonl by default; with --shard K/N the default is <folder>/labels.shard-K-of-N.jsonl (and .csv), one file per shard, so shards never overwrite each other and their outputs concatenate (cat labels.shard-*-of-N.jsonl > labels.jsonl). Shard runs of one folder run side by side; a full run, --sort or a review write-back waits until none is running.';
+  'usage: rcnn-lens label <folder> [--out FILE] [--format jsonl|csv|both] [--model PATH] [--provider auto|cpu|…] [--batch N] [--workers N] [--shard K/N] [--sort copy|move] [--sort-dest DIR] [--review-threshold X] [--include GLOB] [--exclude GLOB] [--follow-symlinks] [--full] [--content-hash] [--force] [--json]\n       rcnn-lens label --undo-sort <folder>\n\nOutput: <folder>/labels.jsonl by default; with --shard K/N the default is <folder>/labels.shard-K-of-N.jsonl (and .csv), one file per shard, so shards never overwrite each other and their outputs concatenate (cat labels.shard-*-of-N.jsonl > labels.jsonl). Shard runs of one folder run side by side; a full run, --sort or a review write-back waits until none is running.\n\n--content-hash: every record also carries the SHA-256 of the file; a rerun then reuses files whose modification time changed but whose bytes did not (a copied, restored or touched folder) instead of labeling them again. Files with the same size and time are never read.';
 
 function formatEta(s: number | undefined): string {
   if (s === undefined || !Number.isFinite(s)) return '--:--';
@@ -38,6 +40,7 @@ function formatEta(s: number | undefined): string {
 export function progressLine(p: LabelProgress): string {
   if (p.phase === 'loading') return `loading the model (${p.total} to label, ${p.reused} unchanged)…`;
   if (p.phase === 'scanning' && p.scanned) return `scanning… ${p.scanned} images so far`;
+  if (p.phase === 'hashing') return `checking by content ${p.hashed ?? 0}/${p.hashTotal ?? 0} file(s) with a new modification time…`;
   if (p.phase !== 'labeling') return `${p.phase}…`;
   const pct = p.total ? ((100 * p.done) / p.total).toFixed(1) : '100.0';
   return `labeling ${p.done}/${p.total} (${pct}%)  ${p.rate.toFixed(0)} img/s  ETA ${formatEta(p.etaSeconds)}  errors ${p.errors}  reused ${p.reused}`;
@@ -65,7 +68,7 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
   const { rest, values: repeated } = takeRepeated(argv, ['include', 'exclude']);
   const args = parseArgs(rest, {
     values: ['out', 'format', 'model', 'provider', 'batch', 'workers', 'shard', 'sort', 'sort-dest', 'review-threshold', 'threads', 'top', 'decode-concurrency'],
-    flags: ['follow-symlinks', 'full', 'force', 'json', 'undo-sort', 'quiet'],
+    flags: ['follow-symlinks', 'full', 'content-hash', 'force', 'json', 'undo-sort', 'quiet'],
   });
   if (args.positionals.length !== 1) throw new UsageError('give exactly one folder');
   const folder = path.resolve(args.positionals[0]);
@@ -143,6 +146,7 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
         followSymlinks: args.flags.has('follow-symlinks'),
         shard,
         full: args.flags.has('full'),
+        contentHash: args.flags.has('content-hash'),
         force: args.flags.has('force'),
         workerScript: path.join(__dirname, 'labelWorker.js'),
       },
@@ -154,7 +158,7 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
         onProgress: (p) => {
           if (!tty) return;
           const now = Date.now();
-          if (now - lastDraw < 200 && ((p.phase === 'labeling' && p.done < p.total) || p.phase === 'scanning')) return;
+          if (now - lastDraw < 200 && ((p.phase === 'labeling' && p.done < p.total) || p.phase === 'scanning' || p.phase === 'hashing')) return;
           lastDraw = now;
           process.stderr.write(`\r\x1b[K${progressLine(p)}`);
         },
@@ -176,7 +180,7 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
     } else {
       const errs = Object.entries(summary.errorCodes).map(([c, n]) => `${c} ${n}`).join(', ');
       process.stdout.write(
-        `${summary.files} image(s): ${summary.labeled} labeled now, ${summary.reused} unchanged, ${summary.errors} error row(s)${errs ? ` (${errs})` : ''}\n` +
+        `${summary.files} image(s): ${summary.labeled} labeled now, ${summary.reused} unchanged${summary.reusedByContent ? ` (${summary.reusedByContent} of them by content: new modification time, same bytes)` : ''}, ${summary.errors} error row(s)${errs ? ` (${errs})` : ''}\n` +
           `${summary.imagesPerSecond.toFixed(0)} img/s over ${summary.seconds.toFixed(1)} s, model ${summary.model.name} (${summary.model.hash}) on ${summary.model.provider}\n` +
           `wrote ${summary.outputs.join(', ')}\n` +
           (sorted ? `${sort === 'move' ? 'moved' : 'copied'} ${sorted.sorted} file(s) into ${sorted.dest} (undo: rcnn-lens label --undo-sort ${folder})\n` : '') +

@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { CSV_HEADER, type LabelRecord, parseCsv, parseLabelsText, parseLabelsTextSliced, toCsvLine, toJsonLine } from '../../src/core/batch/records';
+import {
+  CSV_HEADER,
+  LEGACY_CSV_HEADER,
+  type LabelRecord,
+  looksLikeOurs,
+  parseCsv,
+  parseJsonLine,
+  parseLabelsText,
+  parseLabelsTextSliced,
+  recordFromCsvRow,
+  toCsvLine,
+  toJsonLine,
+} from '../../src/core/batch/records';
 
 const rec = (i: number): LabelRecord => ({
   path: i % 7 === 0 ? `odd, "name"\n${i}.jpg` : `d/${i}.jpg`,
@@ -41,5 +53,67 @@ describe('labels file parsing in slices', () => {
       expect(got.length).toBe(20_000);
       expect(pauses).toBeGreaterThanOrEqual(9);
     }
+  });
+});
+
+describe('the sha256 field (content mode)', () => {
+  const H = (i: number) => i.toString(16).padStart(2, '0').repeat(32);
+  const withHash = (i: number): LabelRecord => ({ ...rec(i), sha256: H(i) });
+  const errorRow: LabelRecord = {
+    path: 'bad, "x".jpg',
+    error: { code: 'corrupt', message: 'bad' },
+    model: { name: 'm', hash: '0123456789abcdef' },
+    size: 3,
+    mtime: 4,
+    sha256: 'ab'.repeat(32),
+  };
+
+  it('round-trips through JSONL and CSV, on labeled and error rows, next to rows without it', async () => {
+    const recs = [...Array.from({ length: 12 }, (_, i) => (i % 3 ? withHash(i) : rec(i))), errorRow];
+    const jsonl = recs.map((r) => toJsonLine(r) + '\n').join('');
+    const csv = [CSV_HEADER, ...recs.map(toCsvLine)].join('\n') + '\n';
+    for (const [text, format] of [
+      [jsonl, 'jsonl'],
+      [csv, 'csv'],
+    ] as const) {
+      const back = parseLabelsText(text, format);
+      expect(back.map((r) => r.sha256), format).toEqual(recs.map((r) => r.sha256));
+      expect(back[back.length - 1].error, format).toEqual(errorRow.error);
+      expect(await parseLabelsTextSliced(text, format, async () => undefined), format).toEqual(back);
+      // Writing what was read gives the same text again.
+      const again = format === 'csv' ? [CSV_HEADER, ...back.map(toCsvLine)].join('\n') + '\n' : back.map((r) => toJsonLine(r) + '\n').join('');
+      expect(again, format).toBe(text);
+    }
+    // JSONL: last key, absent when not hashed (so older records stay byte-identical); CSV: last column, empty.
+    expect(Object.keys(JSON.parse(toJsonLine(withHash(1)))).at(-1)).toBe('sha256');
+    expect(toJsonLine(rec(1))).not.toContain('sha256');
+    expect(CSV_HEADER.endsWith(',mtime,sha256')).toBe(true);
+    expect(toCsvLine(rec(1)).endsWith(',1,1,')).toBe(true);
+    expect(toCsvLine(withHash(1)).endsWith(`,1,1,${H(1)}`)).toBe(true);
+  });
+
+  it('reads CSV files written before the column existed, and still knows them for ours', () => {
+    const recs = [rec(1), rec(7)];
+    const legacy = [LEGACY_CSV_HEADER, ...recs.map((r) => toCsvLine(r).replace(/,$/, ''))].join('\r\n') + '\r\n';
+    expect(LEGACY_CSV_HEADER).toBe(CSV_HEADER.replace(/,sha256$/, ''));
+    expect(looksLikeOurs(legacy, 'csv')).toBe(true);
+    const back = parseLabelsText(legacy, 'csv');
+    expect(back).toEqual(parseLabelsText([CSV_HEADER, ...recs.map(toCsvLine)].join('\n'), 'csv'));
+    expect(back.map((r) => r.path)).toEqual(recs.map((r) => r.path));
+    expect(back.every((r) => r.sha256 === undefined)).toBe(true);
+    // A row must have as many cells as its file's header.
+    expect(recordFromCsvRow(parseCsv(toCsvLine(rec(1)).replace(/,$/, ''))[0])).toBeUndefined();
+  });
+
+  it('drops a value that is not a hash we could have written', () => {
+    for (const bad of ['ABCD'.repeat(16), 'ab'.repeat(31), 42, '']) {
+      const line = JSON.stringify({ ...JSON.parse(toJsonLine(rec(2))), sha256: bad });
+      const r = parseJsonLine(line)!;
+      expect(r.path, String(bad)).toBe('d/2.jpg');
+      expect(r.sha256, String(bad)).toBeUndefined();
+      expect(toJsonLine({ ...rec(2), sha256: bad as string })).toBe(toJsonLine(rec(2)));
+    }
+    const row = parseCsv(toCsvLine(rec(3)).replace(/,$/, ',not-a-hash'))[0];
+    expect(recordFromCsvRow(row)!.sha256).toBeUndefined();
   });
 });

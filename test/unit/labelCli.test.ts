@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acquireLock } from '../../src/core/batch/lock';
@@ -114,6 +114,23 @@ describe('rcnn-lens label', () => {
     expect(run(['/tmp', '--shard', '3/2']).code).toBe(2);
     expect(run(['/tmp', '--sort', 'sideways']).code).toBe(2);
     expect(run(['/does/not/exist']).code).not.toBe(0);
+  });
+
+  it('--content-hash: records carry the hash; a touched file is reused by content and counted in the summary', async () => {
+    const dir = await folder(3, false);
+    const r1 = run([dir, '--content-hash', '--format', 'both']);
+    expect(r1.code, r1.err).toBe(0);
+    const recs = readFileSync(path.join(dir, 'labels.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(recs.every((r) => /^[0-9a-f]{64}$/.test(r.sha256))).toBe(true);
+    expect(readFileSync(path.join(dir, 'labels.csv'), 'utf8')).toContain(recs[0].sha256);
+    const t = new Date(Date.now() + 120_000);
+    utimesSync(path.join(dir, recs[0].path), t, t);
+    const r2 = run([dir, '--content-hash', '--format', 'both']);
+    expect(r2.code, r2.err).toBe(0);
+    expect(JSON.parse(r2.out)).toMatchObject({ labeled: 0, reused: 3, reusedByContent: 1 });
+    // Without the flag the same touch means labeling again.
+    utimesSync(path.join(dir, recs[1].path), t, t);
+    expect(JSON.parse(run([dir, '--format', 'both']).out)).toMatchObject({ labeled: 1, reused: 2, reusedByContent: 0 });
   });
 
   it('--sort move then --undo-sort restores the folder', async () => {

@@ -6,6 +6,12 @@
  * Crash safety: the journal (`.rcnn-lens/<out>.partial.jsonl` next to the output) is
  * append-only; a cancelled or killed run leaves it behind and the next run resumes from it.
  * The labels file is only ever replaced whole (temp + rename).
+ *
+ * Unchanged files are not labeled again: same size and mtime as in the previous record, and
+ * the same model. In content mode (`contentHash`) every record also carries the SHA-256 of
+ * the file's bytes, and a file whose mtime changed but whose size did not is hashed (by the
+ * parent, streamed): same bytes count as unchanged, so a copied, restored or touched folder
+ * is not labeled again, and its reviews stay.
  * No vscode import: the extension and the CLI both drive this.
  */
 import { createHash } from 'node:crypto';
@@ -14,6 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { entropy, topK } from '../math/softmax';
 import type { ProviderSetting } from '../runtime/providers';
+import { forEachLimit, hashFileContent, limiter } from './contentHash';
 import { readHead, writeFileAtomic } from './fsutil';
 import { type FolderLock, acquireLock, shardLockName } from './lock';
 import {
@@ -29,7 +36,7 @@ import {
 import { recordRunOutputs } from './runState';
 import { type ScanEntry, STATE_DIR, entryPath, scanFolder } from './scan';
 import { type Shard, defaultLabelsName, inShard } from './shard';
-import { type ModelSummary, WorkerPool } from './workerPool';
+import { type BatchOutcome, type ModelSummary, type PoolOptions, WorkerPool } from './workerPool';
 
 export interface OutputSpec {
   file: string;
@@ -59,23 +66,33 @@ export interface LabelJobOptions {
   force?: boolean;
   /** Ignore previous results and label everything again. */
   full?: boolean;
+  /**
+   * Content mode: records carry the SHA-256 of each file's bytes, and a rerun reuses a file
+   * whose mtime changed but whose size and bytes did not (copied, restored or touched folders).
+   */
+  contentHash?: boolean;
   /** dist/labelWorker.js */
   workerScript: string;
   workerEnv?: NodeJS.ProcessEnv;
   batchTimeoutMs?: number;
 }
 
-export type Phase = 'starting' | 'scanning' | 'loading' | 'labeling' | 'writing' | 'done';
+export type Phase = 'starting' | 'scanning' | 'hashing' | 'loading' | 'labeling' | 'writing' | 'done';
 
 export interface LabelProgress {
   phase: Phase;
-  /** Files to label in this run (excluding reused ones); known after the scan. */
+  /** Files to label in this run (excluding reused ones); known after the scan (in content mode, after the content check). */
   total: number;
   /** Files labeled or failed so far in this run. */
   done: number;
   errors: number;
   /** Files whose previous result was reused (unchanged, or resumed from a journal). */
   reused: number;
+  /** Of `reused`: files whose mtime changed but whose bytes did not (content mode). */
+  reusedByContent: number;
+  /** Content mode, phase 'hashing': files whose mtime changed to check by content, and how many are checked. */
+  hashTotal?: number;
+  hashed?: number;
   /** Images per second over the last few seconds. */
   rate: number;
   etaSeconds: number | undefined;
@@ -92,7 +109,10 @@ export interface LabelSummary {
   files: number;
   labeled: number;
   errors: number;
+  /** Previous results kept: unchanged files (size and mtime, or content in content mode) and resumed ones. */
   reused: number;
+  /** Of `reused`: files whose mtime changed but whose bytes did not (content mode). */
+  reusedByContent: number;
   errorCodes: Record<string, number>;
   classCounts: Record<string, number>;
   seconds: number;
@@ -278,7 +298,8 @@ export async function runLabelJob(
   const outputs = (options.outputs?.length ? options.outputs : defaultOutputs(folder, options.shard)).map((o) => ({ ...o, file: path.resolve(o.file) }));
   const primary = outputs[0];
   const warnings: string[] = [];
-  const progress: LabelProgress = { phase: 'starting', total: 0, done: 0, errors: 0, reused: 0, rate: 0, etaSeconds: undefined };
+  const progress: LabelProgress = { phase: 'starting', total: 0, done: 0, errors: 0, reused: 0, reusedByContent: 0, rate: 0, etaSeconds: undefined };
+  const contentMode = options.contentHash === true;
   const emit = () => hooks.onProgress?.({ ...progress });
   const checkCancel = () => {
     if (signal?.aborted) throw new CancelledError();
@@ -322,11 +343,11 @@ export async function runLabelJob(
       let m = 0;
       // Reviews are only ever written to the labels file, so for an unchanged image its
       // `reviewed` (or its absence) is newer than any journal line's.
-      const fileReviews = new Map<string, { size?: number; mtime?: number; reviewed: LabelRecord['reviewed'] }>();
+      const fileReviews = new Map<string, { size?: number; mtime?: number; sha256?: string; reviewed: LabelRecord['reviewed'] }>();
       for (const r of await readLabelsFile(primary.file, primary.format)) {
         if (++m % 2000 === 0) await breathe();
         previous.set(r.path, toJsonLine(r));
-        fileReviews.set(r.path, { size: r.size, mtime: r.mtime, reviewed: r.reviewed });
+        fileReviews.set(r.path, { size: r.size, mtime: r.mtime, sha256: r.sha256, reviewed: r.reviewed });
       }
       try {
         const text = await readFile(journalFile, 'utf8');
@@ -337,7 +358,8 @@ export async function runLabelJob(
           const r = line ? parseJsonLine(line) : undefined; // a torn last line is skipped
           if (r) {
             const f = fileReviews.get(r.path);
-            if (f && f.size === r.size && f.mtime === r.mtime && f.reviewed?.label !== r.reviewed?.label) {
+            const sameFile = f && f.size === r.size && (f.mtime === r.mtime || (!!f.sha256 && f.sha256 === r.sha256));
+            if (f && sameFile && f.reviewed?.label !== r.reviewed?.label) {
               if (f.reviewed) r.reviewed = f.reviewed;
               else delete r.reviewed;
               previous.set(r.path, toJsonLine(r));
@@ -386,7 +408,9 @@ export async function runLabelJob(
     const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
     const cpuCount = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
     const workers = options.workers && options.workers > 0 ? options.workers : Math.min(4, Math.max(1, cpuCount));
-    pool = new WorkerPool({
+    // `contentHash` asks the workers to hash what they decode (InitMessage.contentHash); a
+    // pool that does not forward it (or the hashes) leaves the hashing to this process (below).
+    const poolOptions: PoolOptions & { contentHash?: boolean } = {
       script: options.workerScript,
       workers,
       modelPath: options.modelPath,
@@ -397,7 +421,9 @@ export async function runLabelJob(
       batchTimeoutMs: options.batchTimeoutMs ?? 120_000,
       env: options.workerEnv,
       log,
-    });
+      contentHash: contentMode,
+    };
+    pool = new WorkerPool(poolOptions);
     const startedPool = pool;
     let model: ModelSummary | undefined;
     const startModel = async (): Promise<ModelSummary> => {
@@ -420,6 +446,8 @@ export async function runLabelJob(
     const stale = (err: LabelRecord['error']) => !!err && (retryCodes.has(err.code) || (err.code === 'too_large' && !err.message.endsWith(limitNote)));
     let errorsTotal = 0;
     let n = 0;
+    // Content mode: files whose mtime changed but whose size did not, with a hash on record.
+    const toCheck: number[] = [];
     for (let ei = 0; ei < entries.length; ei++) {
       const e = entries[ei];
       if (++n % 2000 === 0) await breathe();
@@ -439,8 +467,50 @@ export async function runLabelJob(
         errorsTotal++;
         continue;
       }
-      todo.push(ei);
+      // (Checked even when the model changed: same bytes keep their review through the relabeling.)
+      if (contentMode && prev?.sha256 && prev.size === e.size && prev.mtime !== e.mtimeMs) toCheck.push(ei);
+      else todo.push(ei);
     }
+
+    // Same bytes under a new mtime are the same file: hash those (streamed, a few at a time).
+    const sameContent = new Set<number>();
+    if (toCheck.length) {
+      progress.phase = 'hashing';
+      progress.hashTotal = toCheck.length;
+      progress.hashed = 0;
+      emit();
+      let lastEmit = performance.now();
+      await forEachLimit(toCheck, 4, async (ei) => {
+        checkCancel();
+        const e = entries[ei];
+        const want = parseJsonLine(previous.get(e.rel)!)!.sha256;
+        const got = await hashFileContent(entryPath(folder, e), { size: e.size, mtimeMs: e.mtimeMs }, signal);
+        if (got !== undefined && got === want) sameContent.add(ei);
+        progress.hashed!++;
+        if (performance.now() - lastEmit > 100) {
+          lastEmit = performance.now();
+          emit();
+        }
+      });
+      checkCancel();
+      emit();
+      n = 0;
+      for (const ei of toCheck) {
+        const e = entries[ei];
+        if (++n % 2000 === 0) await breathe();
+        const prev = parseJsonLine(previous.get(e.rel)!)!;
+        if (sameContent.has(ei) && prev.model.hash === modelHash && !stale(prev.error)) {
+          // The previous result (and review) as it was, under the file's new mtime.
+          records.set(e.rel, toJsonLine({ ...prev, mtime: e.mtimeMs }));
+          progress.reused++;
+          progress.reusedByContent++;
+          if (prev.error) errorsTotal++;
+        } else todo.push(ei);
+      }
+      todo.sort((a, b) => a - b); // scan order, as without content mode
+      log?.(`content check: ${sameContent.size} of ${toCheck.length} file(s) with a new mtime have the same bytes`);
+    }
+
     // Human corrections survive relabeling as long as the file itself did not change.
     const keptReviews = new Map<string, LabelRecord['reviewed']>();
     n = 0;
@@ -449,7 +519,7 @@ export async function runLabelJob(
       if (++n % 2000 === 0) await breathe();
       const prev = previous.get(e.rel);
       const r = prev ? parseJsonLine(prev) : undefined;
-      if (r?.reviewed && r.size === e.size && r.mtime === e.mtimeMs) keptReviews.set(e.rel, r.reviewed);
+      if (r?.reviewed && r.size === e.size && (r.mtime === e.mtimeMs || sameContent.has(ei))) keptReviews.set(e.rel, r.reviewed);
     }
     previous.clear();
 
@@ -493,11 +563,23 @@ export async function runLabelJob(
       progress.etaSeconds = progress.rate > 0 ? left / progress.rate : undefined;
     };
 
+    // Content hashes of a batch: the workers' (hashed from the bytes they decoded), or, from a
+    // pool that does not pass them on, this process's own (streamed, a few files at a time,
+    // and only trusted if the file still has the size and mtime the scan saw).
+    const hashSlot = limiter(4);
+    const hashesOf = async (out: BatchOutcome, batch: readonly ScanEntry[]): Promise<Array<string | null | undefined> | undefined> => {
+      if (!contentMode) return undefined;
+      const fromWorkers = (out as BatchOutcome & { sha256?: Array<string | null> }).sha256;
+      if (fromWorkers) return fromWorkers;
+      return Promise.all(batch.map((e) => hashSlot(() => hashFileContent(entryPath(folder, e), { size: e.size, mtimeMs: e.mtimeMs }, signal))));
+    };
+
     const handle = async (batchIdx: number[]) => {
       const batch = batchIdx.map((ei) => entries[ei]);
       const out = await pool!.process(batch.map((e) => entryPath(folder, e)));
       timing.decodeMs += out.decodeMs;
       timing.runMs += out.runMs;
+      const hashes = await hashesOf(out, batch);
       let lines = '';
       batch.forEach((e, i) => {
         const err = out.errors[i];
@@ -524,6 +606,8 @@ export async function runLabelJob(
           const reviewed = keptReviews.get(e.rel);
           if (reviewed) rec.reviewed = reviewed;
         }
+        const sha256 = hashes?.[i];
+        if (sha256) rec.sha256 = sha256;
         if (rec.error) errorCodes[rec.error.code] = (errorCodes[rec.error.code] ?? 0) + 1;
         else {
           const l = rec.reviewed?.label ?? rec.label!;
@@ -613,6 +697,7 @@ export async function runLabelJob(
       labeled: progress.done,
       errors: errorsTotal,
       reused: progress.reused,
+      reusedByContent: progress.reusedByContent,
       errorCodes,
       classCounts,
       seconds,

@@ -4,9 +4,16 @@
  * JSONL record: {"path","label","score","topk":[{label,score}],"entropy","margin",
  *   "model":{"name","hash"},"size","mtime"} — or "error":{"code","message"} instead of
  *   label/score/topk for a file that could not be labeled — plus "reviewed":{"label","at"}
- *   once a human accepted (same label) or corrected (other label) it.
+ *   once a human accepted (same label) or corrected (other label) it, plus "sha256":"<64 hex>"
+ *   (the SHA-256 of the file's bytes) when the run hashed content (`--content-hash`,
+ *   `rcnnLens.label.contentHash`); error rows carry it too when the file could be read.
  * `label`/`score` are always the model's prediction; the label to use is
- * `reviewed.label ?? label` (see effectiveLabel). `size`/`mtime` make reruns incremental.
+ * `reviewed.label ?? label` (see effectiveLabel). `size`/`mtime` make reruns incremental;
+ * `sha256` lets a content-mode rerun reuse a file whose mtime changed but whose bytes did not.
+ *
+ * CSV: the same fields as columns (CSV_COLUMNS; `topk` as a JSON cell), `sha256` last and
+ * empty when not hashed. Files written before that column existed (LEGACY_CSV_COLUMNS,
+ * no `sha256`) are still read, and recognised as ours.
  */
 export interface TopEntry {
   label: string;
@@ -25,6 +32,8 @@ export interface LabelRecord {
   reviewed?: { label: string; at: string };
   size: number;
   mtime: number;
+  /** Lower-case hex SHA-256 of the file's bytes; only in content mode. */
+  sha256?: string;
 }
 
 export type LabelFormat = 'jsonl' | 'csv';
@@ -51,7 +60,16 @@ export function toJsonLine(r: LabelRecord): string {
   o.model = { name: r.model.name, hash: r.model.hash };
   o.size = r.size;
   o.mtime = r.mtime;
+  // Last, so records without it stay byte-identical to those of earlier versions.
+  if (isSha256Hex(r.sha256)) o.sha256 = r.sha256;
   return JSON.stringify(o);
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** Whether `v` is a content hash as we write it (64 lower-case hex digits). */
+export function isSha256Hex(v: unknown): v is string {
+  return typeof v === 'string' && SHA256_HEX.test(v);
 }
 
 export function isLabelRecord(v: unknown): v is LabelRecord {
@@ -69,7 +87,10 @@ export function isLabelRecord(v: unknown): v is LabelRecord {
 export function parseJsonLine(line: string): LabelRecord | undefined {
   try {
     const v = JSON.parse(line);
-    return isLabelRecord(v) ? v : undefined;
+    if (!isLabelRecord(v)) return undefined;
+    // A hash we cannot have written (hand-edited) is dropped: it could only cause a wrong reuse.
+    if (v.sha256 !== undefined && !isSha256Hex(v.sha256)) delete v.sha256;
+    return v;
   } catch {
     return undefined;
   }
@@ -79,9 +100,21 @@ export function parseJsonLine(line: string): LabelRecord | undefined {
 
 export const CSV_COLUMNS = [
   'path', 'label', 'score', 'topk', 'entropy', 'margin', 'error_code', 'error_message',
-  'reviewed_label', 'reviewed_at', 'model_name', 'model_hash', 'size', 'mtime',
+  'reviewed_label', 'reviewed_at', 'model_name', 'model_hash', 'size', 'mtime', 'sha256',
 ] as const;
 export const CSV_HEADER = CSV_COLUMNS.join(',');
+type CsvColumn = (typeof CSV_COLUMNS)[number];
+/** The columns of CSV files written before `sha256` existed: still read (rows without a hash). */
+export const LEGACY_CSV_COLUMNS: readonly CsvColumn[] = CSV_COLUMNS.slice(0, -1);
+export const LEGACY_CSV_HEADER = LEGACY_CSV_COLUMNS.join(',');
+
+/** The columns a CSV labels file of ours has, by its header row; undefined for a header that is not ours. */
+export function csvColumnsOf(header: readonly string[] | string): readonly CsvColumn[] | undefined {
+  const h = typeof header === 'string' ? header : header.join(',');
+  if (h === CSV_HEADER) return CSV_COLUMNS;
+  if (h === LEGACY_CSV_HEADER) return LEGACY_CSV_COLUMNS;
+  return undefined;
+}
 
 export function csvField(value: string): string {
   return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
@@ -104,6 +137,7 @@ export function toCsvLine(r: LabelRecord): string {
     r.model.hash,
     String(r.size),
     String(r.mtime),
+    isSha256Hex(r.sha256) ? r.sha256 : '',
   ];
   return cells.map(csvField).join(',');
 }
@@ -186,14 +220,14 @@ export async function parseLabelsTextSliced(
   const out: LabelRecord[] = [];
   let n = 0;
   if (format === 'csv') {
-    let first = true;
+    let columns: readonly CsvColumn[] | undefined;
     for (const row of csvRows(text)) {
       if (++n % slice === 0) await pause();
-      if (first) {
-        first = false;
+      if (!columns) {
+        columns = csvColumnsOf(row) ?? CSV_COLUMNS;
         continue;
       }
-      const r = recordFromCsvRow(row);
+      const r = recordFromCsvRow(row, columns);
       if (r) out.push(r);
     }
     return out;
@@ -212,9 +246,13 @@ export async function parseLabelsTextSliced(
   return out;
 }
 
-export function recordFromCsvRow(cells: readonly string[]): LabelRecord | undefined {
-  if (cells.length !== CSV_COLUMNS.length) return undefined;
-  const get = (k: (typeof CSV_COLUMNS)[number]) => cells[CSV_COLUMNS.indexOf(k)];
+/** One data row of a CSV labels file whose header has `columns` (ours: CSV_COLUMNS, or LEGACY_CSV_COLUMNS). */
+export function recordFromCsvRow(cells: readonly string[], columns: readonly CsvColumn[] = CSV_COLUMNS): LabelRecord | undefined {
+  if (cells.length !== columns.length) return undefined;
+  const get = (k: CsvColumn) => {
+    const i = columns.indexOf(k);
+    return i < 0 ? '' : cells[i];
+  };
   const num = (s: string) => (s === '' ? undefined : Number(s));
   const r: LabelRecord = {
     path: get('path'),
@@ -236,6 +274,7 @@ export function recordFromCsvRow(cells: readonly string[]): LabelRecord | undefi
     r.margin = num(get('margin'));
   }
   if (get('reviewed_label')) r.reviewed = { label: get('reviewed_label'), at: get('reviewed_at') };
+  if (isSha256Hex(get('sha256'))) r.sha256 = get('sha256');
   return isLabelRecord(r) ? r : undefined;
 }
 
@@ -249,8 +288,9 @@ export function parseLabelsText(text: string, format: LabelFormat): LabelRecord[
   const out: LabelRecord[] = [];
   if (format === 'csv') {
     const rows = parseCsv(text);
+    const columns = rows.length ? (csvColumnsOf(rows[0]) ?? CSV_COLUMNS) : CSV_COLUMNS;
     for (let i = 1; i < rows.length; i++) {
-      const r = recordFromCsvRow(rows[i]);
+      const r = recordFromCsvRow(rows[i], columns);
       if (r) out.push(r);
     }
   } else {
@@ -271,6 +311,6 @@ export function parseLabelsText(text: string, format: LabelFormat): LabelRecord[
 export function looksLikeOurs(head: string, format: LabelFormat): boolean {
   if (head.trim() === '') return true;
   const first = head.split(/\r?\n/, 1)[0];
-  if (format === 'csv') return first === CSV_HEADER;
+  if (format === 'csv') return csvColumnsOf(first) !== undefined;
   return parseJsonLine(first) !== undefined;
 }

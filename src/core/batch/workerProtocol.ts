@@ -14,6 +14,8 @@ export interface InitMessage {
   maxPixels: number;
   /** Images decoded at once inside this worker. */
   decodeConcurrency: number;
+  /** Content mode: hash every file's bytes and return the hashes with each batch (BatchResultMessage.sha256). */
+  contentHash?: boolean;
 }
 
 export interface BatchMessage {
@@ -56,6 +58,12 @@ export interface BatchResultMessage {
   probs: Float32Array;
   /** null where the item was labeled. */
   errors: Array<ItemError | null>;
+  /**
+   * Content mode only (InitMessage.contentHash): per path, the lower-case hex SHA-256 of the
+   * bytes that were decoded, error rows included; null where the file could not be read (or
+   * changed while it was being read).
+   */
+  sha256?: Array<string | null>;
   decodeMs: number;
   runMs: number;
 }

@@ -57,6 +57,8 @@ export function progressMessage(p: LabelProgress): string {
     case 'starting':
     case 'scanning':
       return p.scanned ? `Scanning the folder… ${p.scanned.toLocaleString('en-US')} images so far` : 'Scanning the folder…';
+    case 'hashing':
+      return `Checking ${(p.hashed ?? 0).toLocaleString('en-US')} / ${(p.hashTotal ?? 0).toLocaleString('en-US')} files with a new modification time by content…`;
     case 'loading':
       return `Loading the model (${p.total.toLocaleString('en-US')} images to label${p.reused ? `, ${p.reused.toLocaleString('en-US')} unchanged` : ''})…`;
     case 'writing':
@@ -188,6 +190,7 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
               include: cfg().get<string[]>('label.include', ['**/*']),
               exclude: cfg().get<string[]>('label.exclude', ['**/node_modules/**', '**/.git/**']),
               followSymlinks: cfg().get<boolean>('label.followSymlinks', false),
+              contentHash: cfg().get<boolean>('label.contentHash', false),
               maxPixels: cfg().get<number>('image.maxPixels', 100_000_000),
               topK: Math.max(1, Math.min(50, cfg().get<number>('topK', 5))),
               workerScript: services.distPath('labelWorker.js'),
@@ -197,7 +200,7 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
               log,
               onProgress: (p) => {
                 const now = Date.now();
-                if (now - lastReport < 250 && ((p.phase === 'labeling' && p.done < p.total) || p.phase === 'scanning')) return;
+                if (now - lastReport < 250 && ((p.phase === 'labeling' && p.done < p.total) || p.phase === 'scanning' || p.phase === 'hashing')) return;
                 lastReport = now;
                 const pct = p.phase === 'labeling' && p.total ? (100 * p.done) / p.total : p.phase === 'done' ? 100 : lastPct;
                 progress.report({ message: progressMessage(p), increment: Math.max(0, pct - lastPct) });
@@ -211,7 +214,7 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
       await context.workspaceState.update(LAST_RUN_KEY, { folder, labelsFile } satisfies LastRun);
       const errs = Object.entries(summary.errorCodes).map(([c, n]) => `${n} ${c}`).join(', ');
       log(
-        `done: ${summary.files} images, ${summary.labeled} labeled (${summary.imagesPerSecond.toFixed(0)} img/s), ${summary.reused} unchanged, ${summary.errors} errors${errs ? ` (${errs})` : ''}, ${summary.workerRestarts} worker restart(s)`,
+        `done: ${summary.files} images, ${summary.labeled} labeled (${summary.imagesPerSecond.toFixed(0)} img/s), ${summary.reused} unchanged${summary.reusedByContent ? ` (${summary.reusedByContent} by content: new modification time, same bytes)` : ''}, ${summary.errors} errors${errs ? ` (${errs})` : ''}, ${summary.workerRestarts} worker restart(s)`,
       );
       for (const w of summary.warnings) services.output.warn(`label: ${w}`);
       await openReview({ folder, labelsFile });
