@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import platform
 import sys
 from pathlib import Path
@@ -46,6 +47,20 @@ def card_markdown(card: dict, meta_extra: dict) -> str:
                  "onnxruntime CPU, 2 threads, on the build machine, which is shared, so it fluctuates).")
     lines.append("")
     return "\n".join(lines)
+
+
+def bench_in_fresh_process(model: Path) -> dict:
+    """onnxruntime throughput of `model`, measured in a new process: in the training process, torch's
+    OpenMP threads may still be spinning (wait policy ACTIVE) and would halve what onnxruntime gets."""
+    import subprocess
+
+    script = Path(__file__).resolve().parent.parent / "bench_ort.py"
+    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+    done = subprocess.run([sys.executable, str(script), str(model), "--threads", "2", "--batches", "1,8,32,128",
+                           "--seconds", "2", "--json"], capture_output=True, text=True, env=env, check=True)
+    r = json.loads(done.stdout)
+    r["batches"] = {int(b): v for b, v in r["batches"].items()}
+    return r
 
 
 def export_checkpoint(ckpt_path: str, out: str, name: str | None = None, log=print,
@@ -97,7 +112,7 @@ def export_checkpoint(ckpt_path: str, out: str, name: str | None = None, log=pri
                          "bidirectional": mcfg.bidirectional, "scan_order": mcfg.scan_order, "head": mcfg.head},
         "recipe": {"optimizer": "SGD nesterov", "lr_per_256": tcfg.lr, "batch_size": tcfg.batch_size,
                    "weight_decay": tcfg.weight_decay, "label_smoothing": tcfg.label_smoothing,
-                   "augment": f"flip={tcfg.flip}, translate={tcfg.translate}px", "bf16_autocast": tcfg.bf16,
+                   "augment": f"flip={tcfg.flip}, translate={tcfg.translate}px, cutout={tcfg.cutout}px", "bf16_autocast": tcfg.bf16,
                    "threads": tcfg.threads, "schedule": "linear warmup + linear decay"},
         "exporter": f"torch {torch.__version__} torch.onnx.export(dynamo=True), opset {OPSET}",
         "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads",
@@ -108,9 +123,7 @@ def export_checkpoint(ckpt_path: str, out: str, name: str | None = None, log=pri
     if bench:
         import onnxruntime as ort
 
-        from ..bench_ort import bench as ort_bench  # type: ignore
-
-        r = ort_bench(str(out_p), threads=2, batches=(1, 8, 32, 128), seconds=2.0)
+        r = bench_in_fresh_process(out_p)
         card["onnxruntime_cpu_2_threads"] = {
             "version": ort.__version__, "single_image_ms": r["single_image_ms"],
             "best_images_per_s": r["best_images_per_s"], "best_batch": r["best_batch"],

@@ -91,7 +91,7 @@ def parse_args(argv):
     p.add_argument("--max-minutes", type=float, help="stop gracefully after this many minutes of training")
     p.add_argument("--time-budget", dest="time_budget_minutes", type=float,
                    help="minutes of training: the LR schedule progresses by max(step/total, time/budget) and the run "
-                        "ends, fully annealed, when either reaches 1 (0 = epochs only; default 50)")
+                        "ends, fully annealed, when either reaches 1 (0 = epochs only; default 52)")
     p.add_argument("--limit-train", type=int, help="use only the first N training images (smoke tests)")
     p.add_argument("--resume", action="store_true", help="continue from <out-dir>/<name>/last.pt")
     p.add_argument("--export", metavar="ONNX", help="after training, export to this .onnx, evaluate it with "

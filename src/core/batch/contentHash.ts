@@ -76,20 +76,3 @@ export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (i
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
-
-/** A counting semaphore: `run(fn)` waits for one of `limit` slots. */
-export function limiter(limit: number): <R>(fn: () => Promise<R>) => Promise<R> {
-  let free = limit;
-  const waiting: Array<() => void> = [];
-  return async (fn) => {
-    if (free > 0) free--;
-    else await new Promise<void>((r) => waiting.push(r));
-    try {
-      return await fn();
-    } finally {
-      const w = waiting.shift();
-      if (w) w();
-      else free++;
-    }
-  };
-}

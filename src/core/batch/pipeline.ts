@@ -20,7 +20,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { entropy, topK } from '../math/softmax';
 import type { ProviderSetting } from '../runtime/providers';
-import { forEachLimit, hashFileContent, limiter } from './contentHash';
+import { forEachLimit, hashFileContent } from './contentHash';
 import { readHead, writeFileAtomic } from './fsutil';
 import { type FolderLock, acquireLock, shardLockName } from './lock';
 import {
@@ -563,23 +563,13 @@ export async function runLabelJob(
       progress.etaSeconds = progress.rate > 0 ? left / progress.rate : undefined;
     };
 
-    // Content hashes of a batch: the workers' (hashed from the bytes they decoded), or, from a
-    // pool that does not pass them on, this process's own (streamed, a few files at a time,
-    // and only trusted if the file still has the size and mtime the scan saw).
-    const hashSlot = limiter(4);
-    const hashesOf = async (out: BatchOutcome, batch: readonly ScanEntry[]): Promise<Array<string | null | undefined> | undefined> => {
-      if (!contentMode) return undefined;
-      const fromWorkers = (out as BatchOutcome & { sha256?: Array<string | null> }).sha256;
-      if (fromWorkers) return fromWorkers;
-      return Promise.all(batch.map((e) => hashSlot(() => hashFileContent(entryPath(folder, e), { size: e.size, mtimeMs: e.mtimeMs }, signal))));
-    };
-
     const handle = async (batchIdx: number[]) => {
       const batch = batchIdx.map((ei) => entries[ei]);
       const out = await pool!.process(batch.map((e) => entryPath(folder, e)));
       timing.decodeMs += out.decodeMs;
       timing.runMs += out.runMs;
-      const hashes = await hashesOf(out, batch);
+      // content mode: the workers hash the bytes they decoded (null where a file could not be read)
+      const hashes = contentMode ? out.sha256 : undefined;
       let lines = '';
       batch.forEach((e, i) => {
         const err = out.errors[i];

@@ -21,6 +21,8 @@ export interface PoolOptions {
   batchTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
+  /** Content mode: the workers hash what they decode (InitMessage.contentHash; BatchOutcome.sha256). */
+  contentHash?: boolean;
 }
 
 export type ModelSummary = ReadyMessage['model'];
@@ -28,6 +30,8 @@ export type ModelSummary = ReadyMessage['model'];
 export interface BatchOutcome {
   probs: Float32Array;
   errors: Array<ItemError | null>;
+  /** Content mode: per path, the SHA-256 of its bytes, null where unknown (BatchResultMessage.sha256). */
+  sha256?: Array<string | null>;
   decodeMs: number;
   runMs: number;
 }
@@ -144,6 +148,7 @@ export class WorkerPool {
       intraOpThreads: this.options.intraOpThreads,
       maxPixels: this.options.maxPixels,
       decodeConcurrency: this.options.decodeConcurrency,
+      contentHash: this.options.contentHash,
     };
     child.send(init);
     return slot.ready;
@@ -183,7 +188,7 @@ export class WorkerPool {
   async process(paths: string[]): Promise<BatchOutcome> {
     try {
       const r = await this.sendBatch(paths);
-      return { probs: r.probs, errors: r.errors, decodeMs: r.decodeMs, runMs: r.runMs };
+      return { probs: r.probs, errors: r.errors, sha256: r.sha256, decodeMs: r.decodeMs, runMs: r.runMs };
     } catch (err) {
       const e = err as Error & { crashed?: boolean; how?: string };
       if (this.disposed || !e.crashed) throw err;
@@ -193,16 +198,18 @@ export class WorkerPool {
       const K = this.model!.labels.length;
       const probs = new Float32Array(paths.length * K);
       const errors: Array<ItemError | null> = new Array(paths.length).fill(null);
+      const sha256: Array<string | null> | undefined = this.options.contentHash ? new Array(paths.length).fill(null) : undefined;
       let decodeMs = 0;
       let runMs = 0;
       for (let i = 0; i < paths.length; i++) {
         const one = await this.isolated(paths[i]);
         probs.set(one.probs.subarray(0, K), i * K);
         errors[i] = one.errors[0];
+        if (sha256) sha256[i] = one.sha256?.[0] ?? null;
         decodeMs += one.decodeMs;
         runMs += one.runMs;
       }
-      return { probs, errors, decodeMs, runMs };
+      return { probs, errors, sha256, decodeMs, runMs };
     }
   }
 
@@ -213,7 +220,7 @@ export class WorkerPool {
     const run = this.isolationChain.then(async (): Promise<BatchOutcome> => {
       try {
         const r = await this.sendBatch([path], this.isolationSlot);
-        return { probs: r.probs, errors: r.errors, decodeMs: r.decodeMs, runMs: r.runMs };
+        return { probs: r.probs, errors: r.errors, sha256: r.sha256, decodeMs: r.decodeMs, runMs: r.runMs };
       } catch (err) {
         const e = err as Error & { crashed?: boolean; how?: string };
         if (this.disposed || !e.crashed) throw err;
