@@ -67,6 +67,11 @@ def model_overrides(a: argparse.Namespace) -> dict:
         except ValueError:
             raise UserError(f"--size must be S or HxW, got {a.size!r}") from None
         out["height"], out["width"] = (hw[0], hw[-1])
+    if "channels" in out:
+        # one channel means a greyscale model; its mean/std (one value each) come from the data at training start
+        out["color"] = "grey" if out["channels"] == 1 else "rgb"
+        if out["channels"] == 1:
+            out["mean"], out["std"] = [0.5], [0.25]
     return out
 
 
