@@ -7,7 +7,6 @@
  * one by one in a fresh worker, so at most the guilty file is lost.
  * In content mode (InitMessage.contentHash) the result also carries each file's SHA-256.
  */
-import { type Stats, closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import sharp from 'sharp';
 import { sha256Hex } from '../core/batch/contentHash';
@@ -66,13 +65,10 @@ async function handleBatch(msg: BatchMessage): Promise<void> {
   const tensor = new Float32Array(n * plane);
   const errors: Array<ItemError | null> = new Array(n).fill(null);
   const decodeStart = performance.now();
-  // Content mode: the bytes decodeBatchInto hands over are hashed as they are. The files it
-  // decodes itself (plain JPEGs of the input size, small by definition) are read again
-  // afterwards, which is only trusted if they were not touched meanwhile: stat them first.
+  // Content mode: each file is hashed from the very bytes that were decoded (read once).
   const sha256 = init!.contentHash ? new Array<string | null>(n).fill(null) : undefined;
-  const before = sha256 ? msg.paths.map(statQuiet) : undefined;
+  const hashRead = sha256 ? (i: number, contents: Buffer) => (sha256[i] = sha256Hex(contents)) : undefined;
   const decodeErrors = await decodeBatchInto(msg.paths, m.info, init!.maxPixels, tensor, async (i, contents) => {
-    if (sha256 && contents) sha256[i] = sha256Hex(contents);
     await acquire();
     try {
       const p = msg.paths[i];
@@ -81,13 +77,10 @@ async function handleBatch(msg: BatchMessage): Promise<void> {
     } finally {
       releaseSlot();
     }
-  });
+  }, hashRead);
   decodeErrors.forEach((err, i) => {
     if (err) errors[i] = { code: err.code, message: describe(err) };
   });
-  if (sha256) {
-    for (let i = 0; i < n; i++) if (sha256[i] === null && !decodeErrors[i]) sha256[i] = rehash(msg.paths[i], before![i]);
-  }
   if (crashOn && msg.paths.some((p) => p.includes(crashOn))) process.kill(process.pid, 'SIGKILL');
   const decodeMs = performance.now() - decodeStart;
   // Compact the decoded rows so the model never runs on failed slots.
@@ -133,34 +126,6 @@ async function handleThumb(msg: ThumbMessage): Promise<void> {
     send({ type: 'thumbResult', id: msg.id, error: (err as Error).message });
   } finally {
     releaseSlot();
-  }
-}
-
-function statQuiet(p: string): Stats | undefined {
-  try {
-    return statSync(p);
-  } catch {
-    return undefined;
-  }
-}
-
-function sameFile(a: Stats, b: Stats): boolean {
-  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
-}
-
-/** The hash of a file read again after decoding; null unless it still has the identity, size and times it had before (`was`). */
-function rehash(p: string, was: Stats | undefined): string | null {
-  if (!was) return null;
-  let fd: number | undefined;
-  try {
-    fd = openSync(p, 'r');
-    if (!sameFile(fstatSync(fd), was)) return null;
-    const hash = sha256Hex(readFileSync(fd));
-    return sameFile(fstatSync(fd), was) ? hash : null;
-  } catch {
-    return null;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 

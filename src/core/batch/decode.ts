@@ -60,6 +60,8 @@ export async function decodeBatchInto(
   maxPixels: number,
   target: Float32Array,
   decodeOne: (index: number, contents: Buffer | undefined) => Promise<void>,
+  /** Called with every file's bytes as read (e.g. to hash them without reading the file again). */
+  onRead?: (index: number, contents: Buffer) => void,
 ): Promise<Array<ImageError | null>> {
   const { channels, height: outH, width: outW, color } = spec.input;
   const plane = channels * outH * outW;
@@ -74,6 +76,7 @@ export async function decodeBatchInto(
       errors[i] = classifyDecodeError(paths[i], err);
       continue;
     }
+    onRead?.(i, contents[i]!);
     const pixels = fastPathPossible ? decodePlainJpegRgb(contents[i]!, outW, outH) : undefined;
     if (pixels) normalizeInto(pixels, spec, target, i * plane);
     else viaSharp.push(i);
