@@ -94,6 +94,8 @@ class TrainConfig:
     seed: int = 0
     threads: int = 2
     bf16: bool = True
+    ema: float = 0.998  # 0 = off; else the per-step decay of an exponential moving average of the weights (exported)
+    device: str = "auto"  # auto (cuda when available) | cpu | cuda | cuda:N
     tta: bool = True
     time_budget_minutes: float = 52.0  # 0 = pure epoch schedule; else the LR schedule also follows training time
     max_minutes: float = 0.0  # 0 = no limit; otherwise stop the run gracefully at this wall-clock budget

@@ -26,7 +26,8 @@ def load_checkpoint(path: str) -> tuple[RCNN, dict]:
         raise UserError(f"checkpoint not found: {path}", "train first: python3 -m training.train")
     ck = torch.load(path, weights_only=False, map_location="cpu")
     model = RCNN(ModelConfig(**ck["model_config"]))
-    model.load_state_dict(ck["model"])
+    # a run with --ema exports its averaged weights (the ones its validation accuracy was measured on)
+    model.load_state_dict(ck.get("ema") or ck["model"])
     return model.eval(), ck
 
 

@@ -93,6 +93,10 @@ def parse_args(argv):
     p.add_argument("--seed", type=int)
     p.add_argument("--threads", type=int)
     p.add_argument("--no-bf16", dest="bf16", action="store_false", default=None)
+    p.add_argument("--rnn-lr-scale", type=float, help="learning-rate factor of the RNN's weights (default 0.25)")
+    p.add_argument("--ema", type=float, help="per-step decay of an exponential moving average of the weights, "
+                   "which is evaluated and exported instead of the raw weights (e.g. 0.999; 0 = off)")
+    p.add_argument("--device", help="auto (default: cuda when available), cpu, cuda or cuda:N")
     p.add_argument("--max-minutes", type=float, help="stop gracefully after this many minutes of training")
     p.add_argument("--time-budget", dest="time_budget_minutes", type=float,
                    help="minutes of training: the LR schedule progresses by max(step/total, time/budget) and the run "
@@ -112,7 +116,7 @@ def resolve_configs(a) -> tuple[ModelConfig, TrainConfig]:
     mv = {**mv, **model_overrides(a)}
     for k in ("data", "data_kind", "name", "out_dir", "epochs", "batch_size", "lr", "weight_decay",
               "label_smoothing", "translate", "cutout", "val_images", "seed", "threads", "bf16", "max_minutes", "limit_train",
-              "time_budget_minutes"):
+              "time_budget_minutes", "rnn_lr_scale", "ema", "device"):
         v = getattr(a, k, None)
         if v is not None:
             tv[k] = v
@@ -128,6 +132,48 @@ def set_seed(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(name)
+    except RuntimeError:
+        raise UserError(f"unknown device {name!r}", "use auto, cpu, cuda or cuda:N") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise UserError(f"device {name!r} asked for, but this PyTorch sees no CUDA GPU", "use --device cpu")
+    if dev.type not in ("cpu", "cuda"):
+        raise UserError(f"device {name!r} is not supported", "use auto, cpu, cuda or cuda:N")
+    return dev
+
+
+class WeightAverage:
+    """Exponential moving average of a model's parameters and buffers (BatchNorm statistics too).
+
+    The decay ramps up from 0 ((1 + step) / (10 + step)) so that early, random weights fade quickly."""
+
+    def __init__(self, model: nn.Module, decay: float):
+        import copy
+        self.decay = decay
+        self.model = copy.deepcopy(model).eval()
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+        self.updates = 0
+
+    @torch.no_grad()
+    def update(self, model: nn.Module) -> None:
+        self.updates += 1
+        d = min(self.decay, (1 + self.updates) / (10 + self.updates))
+        src = model.state_dict()
+        avg, new = [], []
+        for k, v in self.model.state_dict().items():
+            if v.dtype.is_floating_point:
+                avg.append(v)
+                new.append(src[k])
+            else:
+                v.copy_(src[k])
+        torch._foreach_lerp_(avg, new, 1.0 - d)
 
 
 def normalise(x_u8: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
@@ -172,15 +218,17 @@ def augment(x_u8: torch.Tensor, g: torch.Generator, translate: int, flip: bool, 
 @torch.no_grad()
 def predict(model: RCNN, x_u8: torch.Tensor, mean, std, batch: int = 500, bf16: bool = False,
             tta: bool = False) -> torch.Tensor:
+    """Logits (on the CPU) of `model` for uint8 images, computed on the model's device."""
     model.eval()
+    dev = mean.device
     outs = []
     for i in range(0, len(x_u8), batch):
-        xb = normalise(x_u8[i:i + batch], mean, std).contiguous(memory_format=torch.channels_last)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        xb = normalise(x_u8[i:i + batch].to(dev), mean, std).contiguous(memory_format=torch.channels_last)
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16):
             lo = model(xb)["logits"].float()
             if tta:
                 lo = lo + model(xb.flip(3))["logits"].float()
-        outs.append(lo)
+        outs.append(lo.cpu())
     return torch.cat(outs) if outs else torch.zeros(0)
 
 
@@ -216,17 +264,18 @@ def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False, export: st
         raise UserError(f"--resume: no checkpoint at {ckpt_path}", "start without --resume")
     ckpt = None
     if resume:
-        ckpt = torch.load(ckpt_path, weights_only=False)
+        ckpt = torch.load(ckpt_path, weights_only=False, map_location="cpu")
         prev = ckpt.get("command") or "python3 -m training.train"
         command = prev if command is None or command == prev else f"{prev}  (then resumed: {command})"
         log(f"resuming {ckpt_path} after epoch {ckpt['epoch']}")
         mcfg = ModelConfig(**ckpt["model_config"])
         # only run-time knobs may change on resume (explicit flags); everything else comes from the checkpoint
         keep = {k: getattr(tcfg, k) for k in (resume_overrides or {}) if k in RESUMABLE}
-        tcfg = TrainConfig(**{**ckpt["train_config"], "threads": tcfg.threads, **keep})
+        tcfg = TrainConfig(**{**ckpt["train_config"], "threads": tcfg.threads, "device": tcfg.device, **keep})
         if keep:
             log(f"resume overrides: {keep}")
     set_seed(tcfg.seed)
+    device = resolve_device(tcfg.device)
 
     ds = load_dataset(tcfg.data, mcfg.channels, (mcfg.height, mcfg.width), kind=tcfg.data_kind)
     if len(ds.classes) != mcfg.num_classes:
@@ -245,12 +294,15 @@ def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False, export: st
         del f
     mean = torch.tensor(mcfg.mean).view(1, -1, 1, 1)
     std = torch.tensor(mcfg.std).view(1, -1, 1, 1)
+    mean_dev, std_dev = mean.to(device), std.to(device)
     mean_u8 = (torch.tensor(mcfg.mean) * 255).round()
 
     model = RCNN(mcfg)
     if ckpt is None and model.whiten is not None:
         model.whiten.init_whitening(normalise(xtr[:5000], mean, std))
-    model = model.to(memory_format=torch.channels_last)
+    model = model.to(device, memory_format=torch.channels_last)
+    # the hand-written recurrence is for the CPU; on a GPU the stock module runs cuDNN's fused kernels
+    model.fast_rnn = device.type == "cpu"
     bs = tcfg.batch_size
     base_lr = tcfg.lr * bs / 256
     groups = param_groups(model, tcfg.weight_decay, base_lr, tcfg.rnn_lr_scale)
@@ -272,16 +324,22 @@ def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False, export: st
         return base_lr * max(0.0, (1.0 - p) / (1.0 - warm_frac))
 
     start_epoch, history, train_seconds = 0, [], 0.0
+    ema = WeightAverage(model, tcfg.ema) if tcfg.ema > 0 else None
     if ckpt is not None:
         model.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
+        if ema is not None:
+            ema.model.load_state_dict(ckpt.get("ema") or ckpt["model"])
+            ema.updates = ckpt.get("ema_updates", 0)
         start_epoch, history, train_seconds = ckpt["epoch"], ckpt["history"], ckpt["train_seconds"]
     crit = nn.CrossEntropyLoss(label_smoothing=tcfg.label_smoothing)
     run_dir.mkdir(parents=True, exist_ok=True)
     log(f"model: {count_params(model):,} params, grid {mcfg.grid}, {mcfg.rnn_type} h={mcfg.hidden_size} "
         f"bi={mcfg.bidirectional} scan={mcfg.scan_order} head={mcfg.head}")
     log(f"data: {ds.name} {len(xtr)} train / {len(xva)} val, classes {ds.classes}")
-    log(f"train: {tcfg.epochs} epochs x {steps_per_epoch} steps, batch {bs}, lr {base_lr:.3f}, bf16={tcfg.bf16}")
+    log(f"train: {tcfg.epochs} epochs x {steps_per_epoch} steps, batch {bs}, lr {base_lr:.3f}, bf16={tcfg.bf16}, "
+        f"ema={tcfg.ema or 'off'}, device={device}")
+    eval_model = (lambda: ema.model) if ema is not None else (lambda: model)
 
     stopped_early = False
     finished = bool(history) and history[-1].get("progress", 0) >= 1.0
@@ -304,15 +362,17 @@ def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False, export: st
                 gr["lr"] = lr * gr.get("lr_scale", 1.0)
             idx = perm[i * bs:(i + 1) * bs]
             xb = augment(xtr[idx], g, tcfg.translate, tcfg.flip, tcfg.cutout, mean_u8)
-            xb = normalise(xb, mean, std).contiguous(memory_format=torch.channels_last)
-            yb = ytr[idx]
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=tcfg.bf16):
+            xb = normalise(xb.to(device, non_blocking=True), mean_dev, std_dev).contiguous(memory_format=torch.channels_last)
+            yb = ytr[idx].to(device, non_blocking=True)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=tcfg.bf16):
                 out = model(xb)
                 loss = crit(out["logits"].float(), yb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(model.rnn.parameters(), 5.0)
             opt.step()
+            if ema is not None:
+                ema.update(model)
             loss_sum += loss.item() * len(idx)
             correct += (out["logits"].argmax(1) == yb).sum().item()
             seen += len(idx)
@@ -322,19 +382,27 @@ def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False, export: st
                     f"lr {lr:.4f} {seen / max(el, 1e-6):.0f} img/s")
         ep_sec = time.time() - t0
         train_seconds += ep_sec
-        va_logits = predict(model, xva, mean, std, bf16=tcfg.bf16)
+        va_logits = predict(eval_model(), xva, mean_dev, std_dev, bf16=tcfg.bf16)
         va_acc = (va_logits.argmax(1) == yva).float().mean().item() if len(yva) else float("nan")
+        raw_acc = None
+        # the raw weights' accuracy is for comparison only: every 10th and the last epoch (an evaluation costs seconds)
+        if ema is not None and len(yva) and (finished or (epoch + 1) % 10 == 0 or epoch + 1 == tcfg.epochs):
+            raw_acc = (predict(model, xva, mean_dev, std_dev, bf16=tcfg.bf16).argmax(1) == yva).float().mean().item()
         prog = 1.0 if finished else progress_at((epoch + 1) * steps_per_epoch, train_seconds)
         rec = {"epoch": epoch + 1, "steps": i + (0 if finished else 1), "train_loss": loss_sum / max(1, seen),
                "train_acc": correct / max(1, seen), "val_acc": va_acc, "epoch_seconds": round(ep_sec, 1),
                "progress": round(prog, 4)}
+        if raw_acc is not None:
+            rec["val_acc_raw_weights"] = raw_acc
         history.append(rec)
         log(f"epoch {epoch + 1}/{tcfg.epochs} (schedule {prog:.0%}): loss {rec['train_loss']:.4f} train_acc {rec['train_acc']:.4f} "
-            f"val_acc {va_acc:.4f} ({ep_sec:.0f}s, total {train_seconds / 60:.1f} min)")
+            f"val_acc {va_acc:.4f}{'' if raw_acc is None else f' (raw weights {raw_acc:.4f})'} ({ep_sec:.0f}s, total {train_seconds / 60:.1f} min)")
         state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch + 1,
                  "history": history, "train_seconds": train_seconds, "classes": ds.classes,
                  "dataset": ds.name, "model_config": dataclasses.asdict(mcfg),
                  "train_config": dataclasses.asdict(tcfg), "command": command}
+        if ema is not None:  # the exported weights; "model" stays the raw ones so that --resume continues exactly
+            state["ema"], state["ema_updates"] = ema.model.state_dict(), ema.updates
         tmp = run_dir / "last.pt.tmp"
         torch.save(state, tmp)
         tmp.replace(ckpt_path)
@@ -346,7 +414,7 @@ def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False, export: st
     result = {"run_dir": str(run_dir), "checkpoint": str(ckpt_path), "history": history,
               "train_minutes": round(train_seconds / 60, 1), "stopped_early": stopped_early}
     if tcfg.tta and len(yva):
-        tta_logits = predict(model, xva, mean, std, bf16=False, tta=True)
+        tta_logits = predict(eval_model(), xva, mean_dev, std_dev, bf16=False, tta=True)
         result["val_acc_torch_tta"] = (tta_logits.argmax(1) == yva).float().mean().item()
         log(f"pytorch val_acc with flip-TTA (not in the ONNX model): {result['val_acc_torch_tta']:.4f}")
     if export:

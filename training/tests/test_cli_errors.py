@@ -88,3 +88,24 @@ def test_evaluate_and_export_missing_files(tmp_path, env):
     check(r, "model not found")
     r = run_cli(["-m", "training.export", str(tmp_path / "none.pt"), "--out", str(tmp_path / "x.onnx")], env=env)
     check(r, "checkpoint not found")
+
+
+def test_unknown_or_missing_device(tmp_path, env):
+    r = run_cli(["-m", "training.train", "--device", "tpu7", "--data", str(tmp_path)], env=env)
+    check(r, "device 'tpu7'")
+    import torch
+    if not torch.cuda.is_available():
+        r = run_cli(["-m", "training.train", "--device", "cuda", "--data", str(tmp_path)], env=env)
+        check(r, "sees no CUDA GPU", "--device cpu")
+
+
+def test_sweep_plan_errors(tmp_path, env):
+    r = run_cli(["-m", "training.sweep", str(tmp_path / "none.json"), "--out", str(tmp_path / "o")], env=env)
+    check(r, "sweep plan not found")
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"runs": {"a b": []}}))
+    r = run_cli(["-m", "training.sweep", str(plan), "--out", str(tmp_path / "o")], env=env)
+    check(r, "run name 'a b'")
+    plan.write_text(json.dumps({"runs": {"a": "--ema 0.9"}}))
+    r = run_cli(["-m", "training.sweep", str(plan), "--out", str(tmp_path / "o")], env=env)
+    check(r, "list of strings")
