@@ -9,7 +9,7 @@
 //   - peak RSS of all processes of each run (the process and its descendants, sampled every 50 ms),
 //   - 10k vs 100k files (100k = hard links to the 10k, in 10 sub-folders) for flat memory.
 // Needs `node scripts/build.mjs` first. Usage:
-//   node scripts/bench-label.mjs [--work /tmp/rl-bench] [--repeat 2] [--skip-100k] [--model PATH] [--ours-args "--workers 1"]
+//   node scripts/bench-label.mjs [--work /tmp/rl-bench] [--repeat 2] [--skip-100k | --memory-only] [--model PATH] [--ours-args "--workers 1"]
 // The machine's load (load average) is printed: on a shared machine every number fluctuates, so each
 // contender runs --repeat times, interleaved, and the table shows the best and the median.
 import { execFileSync, spawn } from 'node:child_process';
@@ -30,6 +30,8 @@ const REPEAT = Number(opt('repeat', '2'));
 const MODEL = path.resolve(opt('model', path.join(ROOT, 'media/models/rcnn-cifar10.onnx')));
 const DATASET = opt('dataset', '/work/shared/datasets/cifar10-train-jpeg.tar.gz');
 const SKIP_100K = args.includes('--skip-100k');
+/** Only the 10k vs 100k memory comparison (no contenders, no bounds). */
+const MEMORY_ONLY = args.includes('--memory-only');
 /** Extra options for our CLI, e.g. --ours-args "--workers 1 --batch 16". */
 const OURS_ARGS = (opt('ours-args', '') || '').split(' ').filter(Boolean);
 let CLI = path.join(ROOT, 'dist/cli.js');
@@ -69,15 +71,17 @@ function treeRssKb(rootPid) {
   const pids = [rootPid];
   for (let i = 0; i < pids.length; i++) for (const [p, pp] of parent) if (pp === pids[i]) pids.push(p);
   let kb = 0;
+  let rootKb = 0;
   for (const p of pids) {
     try {
       const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
       if (m) kb += Number(m[1]);
+      if (m && p === rootPid) rootKb = Number(m[1]);
     } catch {
       /* gone */
     }
   }
-  return kb;
+  return { kb, rootKb };
 }
 
 /** Runs a command, sampling its process tree's RSS; resolves with stdout, wall seconds, peak RSS (MB). */
@@ -88,16 +92,22 @@ function measure(cmd, argv, { env } = {}) {
     let out = '';
     let err = '';
     let peak = 0;
+    let peakRoot = 0;
+    let peakOthers = 0;
     child.stdout.on('data', (c) => (out += c));
     child.stderr.on('data', (c) => (err = (err + c).slice(-4000)));
     const timer = setInterval(() => {
-      peak = Math.max(peak, treeRssKb(child.pid));
+      const { kb, rootKb } = treeRssKb(child.pid);
+      peak = Math.max(peak, kb);
+      peakRoot = Math.max(peakRoot, rootKb);
+      peakOthers = Math.max(peakOthers, kb - rootKb);
     }, 50);
     child.on('exit', (code) => {
       clearInterval(timer);
       const wall = (performance.now() - t0) / 1000;
       if (code !== 0) reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}: ${err}`));
-      else resolve({ out, wall, peakMb: peak / 1024 });
+      // parent and its workers separately too: which side grows with the folder's size
+      else resolve({ out, wall, peakMb: peak / 1024, peakParentMb: peakRoot / 1024, peakWorkersMb: peakOthers / 1024 });
     });
   });
 }
@@ -162,7 +172,7 @@ async function prepare() {
     writeFileSync(path.join(b1k, '.complete'), '');
   }
   const a100k = path.join(WORK, 'a100k');
-  if (!SKIP_100K && !existsSync(path.join(a100k, '.complete'))) {
+  if ((!SKIP_100K || MEMORY_ONLY) && !existsSync(path.join(a100k, '.complete'))) {
     log('making a100k (100,000 files: hard links to a10k in 10 sub-folders)');
     rmSync(a100k, { recursive: true, force: true });
     const files = listImages(a10k);
@@ -185,7 +195,7 @@ async function ours(dir, name) {
   mkdirSync(path.dirname(out), { recursive: true });
   const r = await measure(process.execPath, [CLI, 'label', dir, '--out', out, '--full', '--force', '--json', '--provider', 'cpu', '--model', MODEL, ...OURS_ARGS]);
   const s = JSON.parse(r.out);
-  return { ips: s.files / r.wall, labelIps: s.labelImagesPerSecond, wall: r.wall, peakMb: r.peakMb, files: s.files, errors: s.errors, timing: s.timing };
+  return { ips: s.files / r.wall, labelIps: s.labelImagesPerSecond, wall: r.wall, peakMb: r.peakMb, peakParentMb: r.peakParentMb, peakWorkersMb: r.peakWorkersMb, files: s.files, errors: s.errors, timing: s.timing };
 }
 
 async function python(dir) {
@@ -307,7 +317,7 @@ const ds = await prepare();
 for (const dir of [ds.a10k, ds.b1k]) for (const f of listImages(dir)) readFileSync(f);
 const results = { machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, loadStart: loadavg() }, datasets: {} };
 
-for (const [name, dir] of [['a: 10,000 × 32×32 JPEG', ds.a10k], ['b: 1,000 × 1024×768 JPEG', ds.b1k]]) {
+for (const [name, dir] of MEMORY_ONLY ? [] : [['a: 10,000 × 32×32 JPEG', ds.a10k], ['b: 1,000 × 1024×768 JPEG', ds.b1k]]) {
   log(`== ${name}`);
   const oursRuns = [];
   const pyRuns = [];
@@ -333,13 +343,15 @@ for (const [name, dir] of [['a: 10,000 × 32×32 JPEG', ds.a10k], ['b: 1,000 × 
   };
 }
 
-if (!SKIP_100K) {
+if (!SKIP_100K || MEMORY_ONLY) {
   log('== flat memory: 10k vs 100k files');
   const small = await ours(ds.a10k, 'a10k-mem');
-  log(`10k:  ${f0(small.ips)} img/s, peak RSS ${f0(small.peakMb)} MB`);
+  const split = (r) => `(parent ${f0(r.peakParentMb)} MB, workers together ${f0(r.peakWorkersMb)} MB)`;
+  log(`10k:  ${f0(small.ips)} img/s, peak RSS ${f0(small.peakMb)} MB ${split(small)}`);
   const big = await ours(ds.a100k, 'a100k');
-  log(`100k: ${f0(big.ips)} img/s, peak RSS ${f0(big.peakMb)} MB, ${big.files} files`);
-  results.memory = { '10k': { ips: small.ips, peakMb: small.peakMb }, '100k': { ips: big.ips, peakMb: big.peakMb, files: big.files } };
+  log(`100k: ${f0(big.ips)} img/s, peak RSS ${f0(big.peakMb)} MB ${split(big)}, ${big.files} files`);
+  const mem = (r) => ({ ips: r.ips, peakMb: r.peakMb, peakParentMb: r.peakParentMb, peakWorkersMb: r.peakWorkersMb, files: r.files });
+  results.memory = { '10k': mem(small), '100k': mem(big) };
 }
 results.machine.loadEnd = loadavg();
 
@@ -358,10 +370,11 @@ for (const [name, d] of Object.entries(results.datasets)) {
 }
 if (results.memory) {
   lines.push('');
-  lines.push(`| files | ours img/s | peak RSS (all processes) |`);
-  lines.push('|---|---|---|');
-  lines.push(`| 10,000 | ${f0(results.memory['10k'].ips)} | ${f0(results.memory['10k'].peakMb)} MB |`);
-  lines.push(`| 100,000 (hard links) | ${f0(results.memory['100k'].ips)} | ${f0(results.memory['100k'].peakMb)} MB |`);
+  lines.push(`| files | ours img/s | peak RSS (all processes) | peak RSS parent | peak RSS workers (together) |`);
+  lines.push('|---|---|---|---|---|');
+  for (const [label, m] of [['10,000', results.memory['10k']], ['100,000 (hard links)', results.memory['100k']]]) {
+    lines.push(`| ${label} | ${f0(m.ips)} | ${f0(m.peakMb)} MB | ${f0(m.peakParentMb)} MB | ${f0(m.peakWorkersMb)} MB |`);
+  }
 }
 lines.push('');
 lines.push('combined bound = 1 / (1/decode + 1/model): decoding and the model share the same cores.');
