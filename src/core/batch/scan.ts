@@ -53,6 +53,19 @@ export function entryPath(root: string, e: ScanEntry): string {
   return path.join(root, ...e.rel.split('/'));
 }
 
+/** How many stat() calls a folder's walk keeps in flight ahead of the entry it is at. */
+const STAT_AHEAD = 32;
+
+type StatResult = { st: Stats } | { err: unknown };
+
+/** stat() that never rejects, so a prefetched result nobody awaits yet is not an unhandled rejection. */
+function statResult(p: string): Promise<StatResult> {
+  return stat(p).then(
+    (st) => ({ st }),
+    (err: unknown) => ({ err }),
+  );
+}
+
 /** Scans `root`, returning image files sorted depth-first by name. */
 export async function scanFolder(root: string, options: ScanOptions = {}): Promise<ScanEntry[]> {
   const include = options.include?.length ? options.include : ['**/*'];
@@ -102,13 +115,33 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
       return;
     }
     dirents = dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const d of dirents) {
+    // stat() runs a few dozen entries ahead of the loop (in libuv's thread pool): one at a time, a
+    // folder of 10,000 images spent ~0.5 s waiting on single stats. Results are consumed in name order.
+    const wanted = (d: Dirent) => d.isFile() || d.isDirectory() || (d.isSymbolicLink() && !!options.followSymlinks);
+    const ahead = new Map<number, Promise<StatResult>>();
+    let next = 0;
+    const statAt = (i: number): Promise<StatResult> => {
+      for (; next < dirents.length && next < i + STAT_AHEAD; next++) {
+        if (wanted(dirents[next])) ahead.set(next, statResult(path.join(dirAbs, dirents[next].name)));
+      }
+      const r = ahead.get(i)!;
+      ahead.delete(i);
+      return r;
+    };
+    const statOrThrow = async (i: number): Promise<Stats> => {
+      const r = await statAt(i);
+      if ('err' in r) throw r.err;
+      return r.st;
+    };
+    for (let di = 0; di < dirents.length; di++) {
+      const d = dirents[di];
+      if (!wanted(d)) continue;
       const abs = path.join(dirAbs, d.name);
       const rel = dirRel ? `${dirRel}/${d.name}` : d.name;
       if (d.isDirectory()) {
+        const st = await statOrThrow(di).catch(() => undefined);
         if (skipDirNames.has(d.name) && !dirRel) continue;
         if (excludesDirectory(rel, exclude)) continue;
-        const st = await stat(abs).catch(() => undefined);
         if (!st) continue;
         const key = `${st.dev}:${st.ino}`;
         if (visited.has(key)) continue;
@@ -117,7 +150,7 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
       } else if (d.isFile()) {
         let st: Stats | undefined;
         try {
-          st = await stat(abs);
+          st = await statOrThrow(di);
         } catch (err) {
           await consider(abs, rel, d.name, undefined, { code: 'unreadable', message: (err as Error).message });
           continue;
@@ -127,7 +160,7 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
         if (!options.followSymlinks) continue;
         let st: Stats;
         try {
-          st = await stat(abs);
+          st = await statOrThrow(di);
         } catch (err) {
           const e = err as NodeJS.ErrnoException;
           const code = e.code === 'ENOENT' ? 'not_found' : 'unreadable';

@@ -1,0 +1,84 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { scanFolder, STATE_DIR } from '../../src/core/batch/scan';
+
+const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
+const root = mkdtempSync(path.join(os.tmpdir(), 'rl-scan-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/**
+ * A folder with more entries per level than the scan keeps stats in flight (32), nested folders
+ * whose names sort between files, and every kind of entry the scan has a rule for.
+ */
+function makeFolder(): string {
+  const dir = path.join(root, 'data');
+  mkdirSync(dir);
+  for (let i = 0; i < 150; i++) writeFileSync(path.join(dir, `img-${String(i).padStart(3, '0')}.jpg`), 'x');
+  for (const sub of ['img-050-dir', 'a', 'z/deep/er']) {
+    mkdirSync(path.join(dir, sub), { recursive: true });
+    for (let i = 0; i < 40; i++) writeFileSync(path.join(dir, sub, `f${i}.png`), 'x');
+  }
+  writeFileSync(path.join(dir, 'no-extension'), PNG_MAGIC); // recognised by its bytes
+  writeFileSync(path.join(dir, 'notes.txt'), 'not an image');
+  mkdirSync(path.join(dir, STATE_DIR));
+  writeFileSync(path.join(dir, STATE_DIR, 'journal.jpg'), 'x'); // our state folder is never scanned
+  symlinkSync(path.join(dir, 'a'), path.join(dir, 'link-to-a')); // a second way into a: followed once only
+  symlinkSync(dir, path.join(dir, 'z', 'loop')); // back to the root
+  symlinkSync(path.join(dir, 'nowhere.jpg'), path.join(dir, 'dangling.jpg'));
+  symlinkSync(path.join(dir, 'img-000.jpg'), path.join(dir, 'file-link.jpg'));
+  return dir;
+}
+
+/** What the scan must return, computed by a plain synchronous walk with the same rules. */
+function expectedOrder(dir: string, follow: boolean): string[] {
+  const out: string[] = [];
+  const walk = (abs: string, rel: string) => {
+    const names = readdirSync(abs, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const d of names) {
+      const r = rel ? `${rel}/${d.name}` : d.name;
+      if (d.isDirectory()) {
+        if (d.name !== STATE_DIR) walk(path.join(abs, d.name), r);
+      } else if (d.isFile()) {
+        if (d.name !== 'notes.txt') out.push(r);
+      } else if (d.isSymbolicLink() && follow) {
+        if (d.name === 'dangling.jpg' || d.name === 'file-link.jpg') out.push(r);
+        // link-to-a leads into a folder scanned before it sorts (a < link-to-a); loop leads to the root
+      }
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+describe('folder scan', () => {
+  const dir = makeFolder();
+
+  it('returns every image depth-first in name order, with stats in flight ahead of the walk', async () => {
+    const warnings: string[] = [];
+    const entries = await scanFolder(dir, { followSymlinks: true, onWarning: (m) => warnings.push(m) });
+    expect(entries.map((e) => e.rel)).toEqual(expectedOrder(dir, true));
+    expect(entries.length).toBe(150 + 3 * 40 + 1 + 2);
+    const byRel = new Map(entries.map((e) => [e.rel, e]));
+    expect(byRel.get('img-007.jpg')).toMatchObject({ size: 1 });
+    expect(byRel.get('no-extension')).toMatchObject({ size: PNG_MAGIC.length });
+    expect(byRel.get('dangling.jpg')?.problem).toEqual({ code: 'not_found', message: 'symbolic link points to nothing' });
+    expect(byRel.get('file-link.jpg')?.problem).toBeUndefined();
+    expect(warnings.some((w) => w.includes('link-to-a'))).toBe(true);
+    expect(warnings.some((w) => w.includes('z/loop'))).toBe(true);
+  });
+
+  it('skips symbolic links unless asked to follow them', async () => {
+    const entries = await scanFolder(dir);
+    expect(entries.map((e) => e.rel)).toEqual(expectedOrder(dir, false));
+    expect(entries.some((e) => e.problem)).toBe(false);
+  });
+
+  it('applies include and exclude globs', async () => {
+    const entries = await scanFolder(dir, { include: ['z/**'], exclude: ['**/f1*.png'] });
+    const rels = entries.map((e) => e.rel);
+    expect(rels.length).toBe(40 - 11); // f1, f10..f19 excluded
+    expect(rels.every((r) => r.startsWith('z/deep/er/') && !/\/f1\d?\.png$/.test(r))).toBe(true);
+  });
+});
