@@ -13,7 +13,7 @@
 // The machine's load (load average) is printed: on a shared machine every number fluctuates, so each
 // contender runs --repeat times, interleaved, and the table shows the best and the median.
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +52,7 @@ if (!existsSync(CLI) || !existsSync(path.join(ROOT, 'dist/labelWorker.js'))) {
   mkdirSync(own, { recursive: true });
   for (const f of ['cli.js', 'labelWorker.js', 'jpeg-turbo.wasm']) writeFileSync(path.join(own, f), readFileSync(path.join(ROOT, 'dist', f)));
   CLI = path.join(own, 'cli.js');
+  chmodSync(CLI, 0o755);
   process.env.NODE_PATH = path.join(ROOT, 'node_modules');
 }
 
@@ -193,7 +194,8 @@ async function prepare() {
 async function ours(dir, name) {
   const out = path.join(WORK, 'out', `ours-${name}.jsonl`);
   mkdirSync(path.dirname(out), { recursive: true });
-  const r = await measure(process.execPath, [CLI, 'label', dir, '--out', out, '--full', '--force', '--json', '--provider', 'cpu', '--model', MODEL, ...OURS_ARGS]);
+  // Run as a user runs the bin (`rcnn-lens label`): through its #! line, with the Node flags it carries.
+  const r = await measure(CLI, ['label', dir, '--out', out, '--full', '--force', '--json', '--provider', 'cpu', '--model', MODEL, ...OURS_ARGS]);
   const s = JSON.parse(r.out);
   return { ips: s.files / r.wall, labelIps: s.labelImagesPerSecond, wall: r.wall, peakMb: r.peakMb, peakParentMb: r.peakParentMb, peakWorkersMb: r.peakWorkersMb, files: s.files, errors: s.errors, timing: s.timing };
 }

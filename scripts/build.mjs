@@ -2,7 +2,7 @@
 // Host-side bundles target Node and keep native modules external (they ship as
 // node_modules in the .vsix); webview bundles target the browser.
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const watch = process.argv.includes('--watch');
@@ -37,8 +37,10 @@ const configs = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode', 'onnxruntime-node', 'sharp'],
-    // dist/cli.js is the package's bin: make it directly executable.
-    banner: { js: '#!/usr/bin/env node' },
+    // dist/cli.js is the package's bin: make it directly executable. Small young-generation semi-spaces:
+    // the CLI's garbage is short-lived per-batch records, and V8's default 16 MB semi-spaces grew the
+    // labeler's RSS with the run's length (parent peak 78 MB at 10,000 files, 126 MB at 100,000).
+    banner: { js: '#!/usr/bin/env -S node --max-semi-space-size=2' },
   },
   {
     ...common,
@@ -58,4 +60,5 @@ if (watch) {
   for (const c of configs) await (await esbuild.context(c)).watch();
 } else {
   await Promise.all(configs.map((c) => esbuild.build(c)));
+  chmodSync('dist/cli.js', 0o755); // the bin runs through its #! line (and the Node flags on it)
 }

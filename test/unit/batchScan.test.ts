@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { scanFolder, STATE_DIR } from '../../src/core/batch/scan';
+import { type ScanEntry, scanFolder, STATE_DIR } from '../../src/core/batch/scan';
+import { ScanList } from '../../src/core/batch/scanList';
 
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
 const root = mkdtempSync(path.join(os.tmpdir(), 'rl-scan-'));
@@ -57,7 +58,7 @@ describe('folder scan', () => {
 
   it('returns every image depth-first in name order, with stats in flight ahead of the walk', async () => {
     const warnings: string[] = [];
-    const entries = await scanFolder(dir, { followSymlinks: true, onWarning: (m) => warnings.push(m) });
+    const entries = [...(await scanFolder(dir, { followSymlinks: true, onWarning: (m) => warnings.push(m) }))];
     expect(entries.map((e) => e.rel)).toEqual(expectedOrder(dir, true));
     expect(entries.length).toBe(150 + 3 * 40 + 1 + 2);
     const byRel = new Map(entries.map((e) => [e.rel, e]));
@@ -70,15 +71,35 @@ describe('folder scan', () => {
   });
 
   it('skips symbolic links unless asked to follow them', async () => {
-    const entries = await scanFolder(dir);
+    const entries = [...(await scanFolder(dir))];
     expect(entries.map((e) => e.rel)).toEqual(expectedOrder(dir, false));
     expect(entries.some((e) => e.problem)).toBe(false);
   });
 
   it('applies include and exclude globs', async () => {
-    const entries = await scanFolder(dir, { include: ['z/**'], exclude: ['**/f1*.png'] });
+    const entries = [...(await scanFolder(dir, { include: ['z/**'], exclude: ['**/f1*.png'] }))];
     const rels = entries.map((e) => e.rel);
     expect(rels.length).toBe(40 - 11); // f1, f10..f19 excluded
     expect(rels.every((r) => r.startsWith('z/deep/er/') && !/\/f1\d?\.png$/.test(r))).toBe(true);
+  });
+});
+
+describe('ScanList (the scan result, stored by column)', () => {
+  it('gives back every entry as pushed, past its initial capacity, with non-ASCII paths and problems', () => {
+    const list = new ScanList();
+    const want: ScanEntry[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const e: ScanEntry = { rel: `dossier-é/${'ü'.repeat(i % 40)}/bild-${i}.jpg`, size: i * 1_000_003, mtimeMs: 1.7e12 + i };
+      if (i % 997 === 0) e.problem = { code: 'unreadable', message: `EACCES ${i}` };
+      list.push(e);
+      want.push(e);
+    }
+    expect(list.length).toBe(5000);
+    expect([...list]).toEqual(want);
+    expect(list.rel(4999)).toBe(want[4999].rel);
+    expect(list.get(997)).toEqual(want[997]);
+    expect(() => list.get(5000)).toThrow(RangeError);
+    const odd = list.filter((e) => e.size % 2 === 1);
+    expect([...odd]).toEqual(want.filter((e) => e.size % 2 === 1));
   });
 });

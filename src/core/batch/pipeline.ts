@@ -34,7 +34,8 @@ import {
   toJsonLine,
 } from './records';
 import { recordRunOutputs } from './runState';
-import { type ScanEntry, STATE_DIR, entryPath, scanFolder } from './scan';
+import { STATE_DIR, entryPath, scanFolder } from './scan';
+import type { ScanList } from './scanList';
 import { type Shard, defaultLabelsName, inShard } from './shard';
 import { type BatchOutcome, type ModelSummary, type PoolOptions, WorkerPool } from './workerPool';
 
@@ -214,7 +215,7 @@ class RecordStore {
 
 /** Records of the folder's files in scan order, as lines of the given format. */
 async function* renderLines(
-  order: readonly ScanEntry[],
+  order: ScanList,
   store: RecordStore,
   journalFile: string,
   format: LabelFormat,
@@ -229,7 +230,7 @@ async function* renderLines(
     while (i < order.length) {
       const off = store.offset[i];
       if (off < 0) {
-        const line = store.kept.get(order[i].rel);
+        const line = store.kept.get(order.rel(i));
         if (line) chunk += (format === 'csv' ? toCsvLine(JSON.parse(line) as LabelRecord) : line) + '\n';
         i++;
       } else {
@@ -455,7 +456,7 @@ export async function runLabelJob(
     // Content mode: files whose mtime changed but whose size did not, with a hash on record.
     const toCheck: number[] = [];
     for (let ei = 0; ei < entries.length; ei++) {
-      const e = entries[ei];
+      const e = entries.get(ei);
       if (++n % 2000 === 0) await breathe();
       const prevLine = previous.get(e.rel);
       const prev = prevLine ? parseJsonLine(prevLine) : undefined;
@@ -488,7 +489,7 @@ export async function runLabelJob(
       let lastEmit = performance.now();
       await forEachLimit(toCheck, 4, async (ei) => {
         checkCancel();
-        const e = entries[ei];
+        const e = entries.get(ei);
         const want = parseJsonLine(previous.get(e.rel)!)!.sha256;
         const got = await hashFileContent(entryPath(folder, e), { size: e.size, mtimeMs: e.mtimeMs }, signal);
         if (got !== undefined && got === want) sameContent.add(ei);
@@ -502,7 +503,7 @@ export async function runLabelJob(
       emit();
       n = 0;
       for (const ei of toCheck) {
-        const e = entries[ei];
+        const e = entries.get(ei);
         if (++n % 2000 === 0) await breathe();
         const prev = parseJsonLine(previous.get(e.rel)!)!;
         if (sameContent.has(ei) && prev.model.hash === modelHash && !stale(prev.error)) {
@@ -521,7 +522,7 @@ export async function runLabelJob(
     const keptReviews = new Map<string, LabelRecord['reviewed']>();
     n = 0;
     for (const ei of todo) {
-      const e = entries[ei];
+      const e = entries.get(ei);
       if (++n % 2000 === 0) await breathe();
       const prev = previous.get(e.rel);
       const r = prev ? parseJsonLine(prev) : undefined;
@@ -570,7 +571,7 @@ export async function runLabelJob(
     };
 
     const handle = async (batchIdx: number[]) => {
-      const batch = batchIdx.map((ei) => entries[ei]);
+      const batch = batchIdx.map((ei) => entries.get(ei));
       const out = await pool!.process(batch.map((e) => entryPath(folder, e)));
       timing.decodeMs += out.decodeMs;
       timing.runMs += out.runMs;

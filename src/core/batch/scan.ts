@@ -11,6 +11,7 @@ import type { Dirent, Stats } from 'node:fs';
 import { lstat, opendir, realpath, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { excludesDirectory, matchesAny } from './glob';
+import { ScanList } from './scanList';
 import { hasImageExtension, hasNonImageExtension, sniffFile } from './sniff';
 
 export interface ScanEntry {
@@ -67,11 +68,11 @@ function statResult(p: string): Promise<StatResult> {
 }
 
 /** Scans `root`, returning image files sorted depth-first by name. */
-export async function scanFolder(root: string, options: ScanOptions = {}): Promise<ScanEntry[]> {
+export async function scanFolder(root: string, options: ScanOptions = {}): Promise<ScanList> {
   const include = options.include?.length ? options.include : ['**/*'];
   const exclude = options.exclude ?? [];
   const skipDirNames = options.skipDirNames ?? new Set([STATE_DIR]);
-  const out: ScanEntry[] = [];
+  const out = new ScanList();
   const visited = new Set<string>();
   const rootStat = await stat(root);
   if (!rootStat.isDirectory()) throw new Error(`${root} is not a folder`);

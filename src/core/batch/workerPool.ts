@@ -60,6 +60,9 @@ class Slot {
 
 let nextBatchId = 1;
 
+/** Node flags of a labeling worker (see `ensure`). */
+export const WORKER_NODE_FLAGS = ['--max-semi-space-size=2'];
+
 export class WorkerPool {
   private readonly slots: Slot[];
   private disposed = false;
@@ -95,6 +98,9 @@ export class WorkerPool {
       // glibc gives each libvips/onnxruntime thread its own malloc arena, and freed decode buffers stay
       // spread over them: two arenas keep a worker's RSS near what it really uses.
       env: { MALLOC_ARENA_MAX: '2', ...process.env, ...this.options.env },
+      // A worker's garbage is short-lived batch buffers: V8's young generation, left to grow to its default
+      // 16 MB semi-spaces, only added RSS (WORKER_NODE_FLAGS); the parent's own flags (e.g. an inspector's) stay out.
+      execArgv: WORKER_NODE_FLAGS,
     });
     slot.child = child;
     let stderrTail = '';
