@@ -255,7 +255,7 @@ def param_groups(model: RCNN, wd: float, lr: float, rnn_lr_scale: float):
 RESUMABLE = ("time_budget_minutes", "max_minutes", "epochs")
 
 
-def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False, export: str | None = None,
+def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False,
           command: str | None = None, log=print, resume_overrides: dict | None = None) -> dict:
     torch.set_num_threads(max(1, tcfg.threads))
     run_dir = Path(tcfg.out_dir) / tcfg.name
@@ -417,9 +417,6 @@ def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False, export: st
         tta_logits = predict(eval_model(), xva, mean_dev, std_dev, bf16=False, tta=True)
         result["val_acc_torch_tta"] = (tta_logits.argmax(1) == yva).float().mean().item()
         log(f"pytorch val_acc with flip-TTA (not in the ONNX model): {result['val_acc_torch_tta']:.4f}")
-    if export:
-        from .export_cli import export_checkpoint
-        result["export"] = export_checkpoint(str(ckpt_path), export, log=log)
     return result
 
 

@@ -10,8 +10,7 @@
 import { readFileSync } from 'node:fs';
 import type { ModelInfo } from '../model/contract';
 import { ImageError, classifyDecodeError } from '../image/imageErrors';
-import { decodeToModelPixels, normalizeInto } from '../image/preprocess';
-import { decodePlainJpegRgb } from '../image/jpegWasm';
+import { decodeAtInputSize, decodeToModelPixels, normalizeInto } from '../image/preprocess';
 
 type InputSpec = Pick<ModelInfo, 'input' | 'preprocess'>;
 
@@ -63,9 +62,8 @@ export async function decodeBatchInto(
   /** Called with every file's bytes as read (e.g. to hash them without reading the file again). */
   onRead?: (index: number, contents: Buffer) => void,
 ): Promise<Array<ImageError | null>> {
-  const { channels, height: outH, width: outW, color } = spec.input;
-  const plane = channels * outH * outW;
-  const fastPathPossible = color === 'rgb' && channels === 3 && outW * outH <= maxPixels;
+  const { channels, height, width } = spec.input;
+  const plane = channels * height * width;
   const errors: Array<ImageError | null> = new Array(paths.length).fill(null);
   const contents: Array<Buffer | undefined> = new Array(paths.length);
   const viaSharp: number[] = [];
@@ -77,7 +75,7 @@ export async function decodeBatchInto(
       continue;
     }
     onRead?.(i, contents[i]!);
-    const pixels = fastPathPossible ? decodePlainJpegRgb(contents[i]!, outW, outH) : undefined;
+    const pixels = decodeAtInputSize(contents[i]!, spec, maxPixels);
     if (pixels) normalizeInto(pixels, spec, target, i * plane);
     else viaSharp.push(i);
   }

@@ -37,7 +37,7 @@ import { recordRunOutputs } from './runState';
 import { STATE_DIR, entryPath, scanFolder } from './scan';
 import type { ScanList } from './scanList';
 import { type Shard, defaultLabelsName, inShard } from './shard';
-import { type BatchOutcome, type ModelSummary, type PoolOptions, WorkerPool } from './workerPool';
+import { type ModelSummary, type PoolOptions, WorkerPool } from './workerPool';
 
 export interface OutputSpec {
   file: string;
@@ -453,8 +453,8 @@ export async function runLabelJob(
     const stale = (err: LabelRecord['error']) => !!err && (retryCodes.has(err.code) || (err.code === 'too_large' && !err.message.endsWith(limitNote)));
     let errorsTotal = 0;
     let n = 0;
-    // Content mode: files whose mtime changed but whose size did not, with a hash on record.
-    const toCheck: number[] = [];
+    // Content mode: files whose mtime changed but whose size did not, with a hash on record (their previous record).
+    const toCheck = new Map<number, LabelRecord>();
     for (let ei = 0; ei < entries.length; ei++) {
       const e = entries.get(ei);
       if (++n % 2000 === 0) await breathe();
@@ -475,22 +475,22 @@ export async function runLabelJob(
         continue;
       }
       // (Checked even when the model changed: same bytes keep their review through the relabeling.)
-      if (contentMode && prev?.sha256 && prev.size === e.size && prev.mtime !== e.mtimeMs) toCheck.push(ei);
+      if (contentMode && prev?.sha256 && prev.size === e.size && prev.mtime !== e.mtimeMs) toCheck.set(ei, prev);
       else todo.push(ei);
     }
 
     // Same bytes under a new mtime are the same file: hash those (streamed, a few at a time).
     const sameContent = new Set<number>();
-    if (toCheck.length) {
+    if (toCheck.size) {
       progress.phase = 'hashing';
-      progress.hashTotal = toCheck.length;
+      progress.hashTotal = toCheck.size;
       progress.hashed = 0;
       emit();
       let lastEmit = performance.now();
-      await forEachLimit(toCheck, 4, async (ei) => {
+      await forEachLimit([...toCheck.keys()], 4, async (ei) => {
         checkCancel();
         const e = entries.get(ei);
-        const want = parseJsonLine(previous.get(e.rel)!)!.sha256;
+        const want = toCheck.get(ei)!.sha256;
         const got = await hashFileContent(entryPath(folder, e), { size: e.size, mtimeMs: e.mtimeMs }, signal);
         if (got !== undefined && got === want) sameContent.add(ei);
         progress.hashed!++;
@@ -502,10 +502,9 @@ export async function runLabelJob(
       checkCancel();
       emit();
       n = 0;
-      for (const ei of toCheck) {
+      for (const [ei, prev] of toCheck) {
         const e = entries.get(ei);
         if (++n % 2000 === 0) await breathe();
-        const prev = parseJsonLine(previous.get(e.rel)!)!;
         if (sameContent.has(ei) && prev.model.hash === modelHash && !stale(prev.error)) {
           // The previous result (and review) as it was, under the file's new mtime.
           records.set(e.rel, toJsonLine({ ...prev, mtime: e.mtimeMs }));
@@ -515,7 +514,7 @@ export async function runLabelJob(
         } else todo.push(ei);
       }
       todo.sort((a, b) => a - b); // scan order, as without content mode
-      log?.(`content check: ${sameContent.size} of ${toCheck.length} file(s) with a new mtime have the same bytes`);
+      log?.(`content check: ${sameContent.size} of ${toCheck.size} file(s) with a new mtime have the same bytes`);
     }
 
     // Human corrections survive relabeling as long as the file itself did not change.

@@ -57,16 +57,6 @@ export function entryPath(root: string, e: ScanEntry): string {
 /** How many stat() calls a folder's walk keeps in flight ahead of the entry it is at. */
 const STAT_AHEAD = 32;
 
-type StatResult = { st: Stats } | { err: unknown };
-
-/** stat() that never rejects, so a prefetched result nobody awaits yet is not an unhandled rejection. */
-function statResult(p: string): Promise<StatResult> {
-  return stat(p).then(
-    (st) => ({ st }),
-    (err: unknown) => ({ err }),
-  );
-}
-
 /** Scans `root`, returning image files sorted depth-first by name. */
 export async function scanFolder(root: string, options: ScanOptions = {}): Promise<ScanList> {
   const include = options.include?.length ? options.include : ['**/*'];
@@ -119,20 +109,18 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
     // stat() runs a few dozen entries ahead of the loop (in libuv's thread pool): one at a time, a
     // folder of 10,000 images spent ~0.5 s waiting on single stats. Results are consumed in name order.
     const wanted = (d: Dirent) => d.isFile() || d.isDirectory() || (d.isSymbolicLink() && !!options.followSymlinks);
-    const ahead = new Map<number, Promise<StatResult>>();
+    const ahead = new Map<number, Promise<Stats>>();
     let next = 0;
-    const statAt = (i: number): Promise<StatResult> => {
+    const statOrThrow = (i: number): Promise<Stats> => {
       for (; next < dirents.length && next < i + STAT_AHEAD; next++) {
-        if (wanted(dirents[next])) ahead.set(next, statResult(path.join(dirAbs, dirents[next].name)));
+        if (!wanted(dirents[next])) continue;
+        const st = stat(path.join(dirAbs, dirents[next].name));
+        st.catch(() => undefined); // awaited (and its error handled) when the walk gets there
+        ahead.set(next, st);
       }
-      const r = ahead.get(i)!;
+      const st = ahead.get(i)!;
       ahead.delete(i);
-      return r;
-    };
-    const statOrThrow = async (i: number): Promise<Stats> => {
-      const r = await statAt(i);
-      if ('err' in r) throw r.err;
-      return r.st;
+      return st;
     };
     for (let di = 0; di < dirents.length; di++) {
       const d = dirents[di];

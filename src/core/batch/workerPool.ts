@@ -61,7 +61,7 @@ class Slot {
 let nextBatchId = 1;
 
 /** Node flags of a labeling worker (see `ensure`). */
-export const WORKER_NODE_FLAGS = ['--max-semi-space-size=2'];
+const WORKER_NODE_FLAGS = ['--max-semi-space-size=2'];
 
 export class WorkerPool {
   private readonly slots: Slot[];

@@ -70,16 +70,24 @@ export function normalizeInto(
 }
 
 /**
- * The one sharp pipeline from encoded bytes to the model's HWC uint8 pixels, shared by the
+ * The model's HWC uint8 pixels of a plain RGB JPEG that already has the model's input size
+ * (nothing to resize, rotate or convert), decoded by WebAssembly libjpeg-turbo, bit-identical
+ * to sharp (jpegWasm.ts); undefined for every other file, which then goes through sharp.
+ */
+export function decodeAtInputSize(bytes: Uint8Array, spec: InputSpec, maxPixels: number): Uint8Array | undefined {
+  const { channels, height, width, color } = spec.input;
+  if (color !== 'rgb' || channels !== 3 || width * height > maxPixels) return undefined;
+  return decodePlainJpegRgb(bytes, width, height);
+}
+
+/**
+ * The one pipeline from encoded bytes to the model's HWC uint8 pixels, shared by the
  * single-image path and the labeling workers so both feed the model identical tensors.
  */
 export async function decodeToModelPixels(bytes: Buffer, spec: InputSpec, maxPixels: number, filePath: string): Promise<Buffer> {
   const { channels, height: outH, width: outW, color } = spec.input;
-  if (color === 'rgb' && channels === 3 && outW * outH <= maxPixels) {
-    // already the model's size: no resize, rotation or colour conversion to do (jpegWasm.ts)
-    const pixels = decodePlainJpegRgb(bytes, outW, outH);
-    if (pixels) return Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength);
-  }
+  const pixels = decodeAtInputSize(bytes, spec, maxPixels);
+  if (pixels) return Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength);
   const { resize, mean } = spec.preprocess;
   const fit = resize === 'center_crop' ? 'cover' : resize === 'stretch' ? 'fill' : 'contain';
   const pad = mean.length === 3 ? mean : [mean[0], mean[0], mean[0]];
