@@ -43,7 +43,7 @@ def make(out: Path) -> list[Path]:
 
     # 1) contract metadata, but only the `logits` output
     torch.manual_seed(1)
-    cfg = ModelConfig(channels=3, height=32, width=32, color="rgb", stem="conv", widths=[8, 16, 16], pools=[1, 1, 0], convs_per_stage=1,
+    cfg = ModelConfig(channels=3, height=32, width=32, color="rgb", stem="conv", widths=[8, 16, 16], pools=[1, 1, 0], convs_per_stage=1, context_widths=[],
                       rnn_type="gru", hidden_size=16, bidirectional=True, scan_order="row_major", head="final",
                       num_classes=10)
     m = RCNN(cfg).eval()
@@ -55,7 +55,7 @@ def make(out: Path) -> list[Path]:
 
     # 2) greyscale 28x28, 7x7 grid, unidirectional LSTM, snake scan, final head, hidden + step_logits
     torch.manual_seed(2)
-    cfg = ModelConfig(channels=1, height=28, width=28, color="grey", stem="conv", widths=[8, 16], pools=[1, 1], convs_per_stage=1,
+    cfg = ModelConfig(channels=1, height=28, width=28, color="grey", stem="conv", widths=[8, 16], pools=[1, 1], convs_per_stage=1, context_widths=[],
                       rnn_type="lstm", hidden_size=16, bidirectional=False, scan_order="snake", head="final",
                       num_classes=10, mean=[0.286], std=[0.353])
     m = RCNN(cfg).eval()
@@ -67,7 +67,7 @@ def make(out: Path) -> list[Path]:
 
     # 3) a valid ONNX model without any rcnn_lens metadata
     torch.manual_seed(3)
-    cfg = ModelConfig(channels=3, height=32, width=32, stem="conv", widths=[4, 8, 8], pools=[1, 1, 0], convs_per_stage=1,
+    cfg = ModelConfig(channels=3, height=32, width=32, stem="conv", widths=[4, 8, 8], pools=[1, 1, 0], convs_per_stage=1, context_widths=[],
                       hidden_size=8, bidirectional=False, head="final")
     m = RCNN(cfg).eval()
     p = out / "bad-no-metadata.onnx"

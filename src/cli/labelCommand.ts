@@ -144,6 +144,8 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
         include: repeated.get('include')!.length ? repeated.get('include') : undefined,
         exclude: repeated.get('exclude')!.length ? repeated.get('exclude') : ['**/node_modules/**', '**/.git/**'],
         followSymlinks: args.flags.has('follow-symlinks'),
+        // Nothing else runs on this thread: the scan may stat files synchronously (cheaper, see ScanOptions).
+        inlineStat: true,
         shard,
         full: args.flags.has('full'),
         contentHash: args.flags.has('content-hash'),

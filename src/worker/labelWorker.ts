@@ -8,11 +8,11 @@
  * In content mode (InitMessage.contentHash) the result also carries each file's SHA-256.
  */
 import { rename, unlink } from 'node:fs/promises';
-import sharp from 'sharp';
 import { sha256Hex } from '../core/batch/contentHash';
 import { decodeBatchInto, decodeInto } from '../core/batch/decode';
 import { ImageError } from '../core/image/imageErrors';
 import { softmax } from '../core/math/softmax';
+import { configureSharpOnLoad, loadSharp } from '../core/image/sharpLoader';
 import { LoadedModel } from '../core/runtime/modelSession';
 import {
   type BatchMessage,
@@ -29,9 +29,12 @@ let model: LoadedModel | undefined;
 let init: InitMessage | undefined;
 const crashOn = process.env[CRASH_HOOK_ENV];
 
-// One libvips thread per image: parallelism comes from several images in flight.
-sharp.concurrency(1);
-sharp.cache(false);
+// One libvips thread per image: parallelism comes from several images in flight. (sharp loads on the
+// first file that needs it: tiny JPEGs never do, see sharpLoader.ts.)
+configureSharpOnLoad((sharp) => {
+  sharp.concurrency(1);
+  sharp.cache(false);
+});
 
 function send(msg: FromWorker): void {
   process.send?.(msg);
@@ -113,6 +116,7 @@ async function handleThumb(msg: ThumbMessage): Promise<void> {
   await acquire();
   const tmp = `${msg.out}.${process.pid}.${msg.id}.tmp`;
   try {
+    const sharp = await loadSharp();
     await sharp(msg.src, { limitInputPixels: init?.maxPixels ?? 100_000_000, failOn: 'none', pages: 1 })
       .rotate()
       .resize(msg.size, msg.size, { fit: 'inside', withoutEnlargement: true })

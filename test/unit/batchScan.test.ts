@@ -53,12 +53,16 @@ function expectedOrder(dir: string, follow: boolean): string[] {
   return out;
 }
 
-describe('folder scan', () => {
-  const dir = makeFolder();
+const dir = makeFolder();
+
+describe.each([
+  ['stats through the thread pool', false],
+  ['inline stats (command line)', true],
+])('folder scan, %s', (_name, inlineStat) => {
 
   it('returns every image depth-first in name order, with stats in flight ahead of the walk', async () => {
     const warnings: string[] = [];
-    const entries = [...(await scanFolder(dir, { followSymlinks: true, onWarning: (m) => warnings.push(m) }))];
+    const entries = [...(await scanFolder(dir, { followSymlinks: true, inlineStat, onWarning: (m) => warnings.push(m) }))];
     expect(entries.map((e) => e.rel)).toEqual(expectedOrder(dir, true));
     expect(entries.length).toBe(150 + 3 * 40 + 1 + 2);
     const byRel = new Map(entries.map((e) => [e.rel, e]));
@@ -71,17 +75,42 @@ describe('folder scan', () => {
   });
 
   it('skips symbolic links unless asked to follow them', async () => {
-    const entries = [...(await scanFolder(dir))];
+    const entries = [...(await scanFolder(dir, { inlineStat }))];
     expect(entries.map((e) => e.rel)).toEqual(expectedOrder(dir, false));
     expect(entries.some((e) => e.problem)).toBe(false);
   });
 
   it('applies include and exclude globs', async () => {
-    const entries = [...(await scanFolder(dir, { include: ['z/**'], exclude: ['**/f1*.png'] }))];
+    const entries = [...(await scanFolder(dir, { include: ['z/**'], exclude: ['**/f1*.png'], inlineStat }))];
     const rels = entries.map((e) => e.rel);
     expect(rels.length).toBe(40 - 11); // f1, f10..f19 excluded
     expect(rels.every((r) => r.startsWith('z/deep/er/') && !/\/f1\d?\.png$/.test(r))).toBe(true);
   });
+});
+
+it('inline stats still give the event loop a turn every few milliseconds', async () => {
+  // A timer due every millisecond keeps firing while the scan runs (the CLI's progress line, IPC with
+  // the workers): the longest gap between its ticks is a slice, not the whole scan.
+  const big = path.join(root, 'big');
+  mkdirSync(big);
+  for (let i = 0; i < 6000; i++) writeFileSync(path.join(big, `${i}.jpg`), 'x');
+  let last = performance.now();
+  let maxGap = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    maxGap = Math.max(maxGap, now - last);
+    last = now;
+  }, 1);
+  const t = performance.now();
+  last = t;
+  const entries = await scanFolder(big, { inlineStat: true });
+  const end = performance.now();
+  clearInterval(timer);
+  maxGap = Math.max(maxGap, end - last);
+  expect(entries.length).toBe(6000);
+  // 6,000 stats take tens of milliseconds even on a fast machine; a scan that never yields shows one gap as long as itself
+  expect(end - t).toBeGreaterThan(20);
+  expect(maxGap).toBeLessThan((end - t) / 2);
 });
 
 describe('ScanList (the scan result, stored by column)', () => {

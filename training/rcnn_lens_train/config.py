@@ -20,6 +20,10 @@ class ModelConfig:
     widths: list[int] = field(default_factory=lambda: [64, 128, 192])
     pools: list[int] = field(default_factory=lambda: [1, 1, 0])  # 2x2 max-pool after the first conv of a stage
     convs_per_stage: int = 2
+    # Coarse context stages after the grid stage: each is a 2x2 max-pool then convs_per_stage convs.
+    # Their output is upsampled (nearest) back to the grid and concatenated to the grid's features, so
+    # every timestep reads its own cell and the wider neighbourhood around it. [] = none.
+    context_widths: list[int] = field(default_factory=list)
     act: str = "relu"  # relu | gelu
     rnn_type: str = "gru"  # gru | lstm
     hidden_size: int = 96
@@ -67,6 +71,13 @@ class ModelConfig:
         f = 2 ** sum(1 for p in self.pools if p)
         if self.height % f or self.width % f:
             bad(f"input {self.height}x{self.width} is not divisible by the total pooling factor {f}")
+        if any(int(w) < 1 for w in self.context_widths):
+            bad(f"context_widths must be positive ints, got {self.context_widths}")
+        m, n = self.grid
+        fc = 2 ** len(self.context_widths)
+        if self.context_widths and (m % fc or n % fc):
+            bad(f"grid {m}x{n} cannot be pooled {len(self.context_widths)} more time(s) by context_widths",
+                "use fewer context stages (--context-widths none) or a finer grid")
         if min(self.hidden_size, self.rnn_layers, self.num_classes - 1, self.convs_per_stage) < 1:
             bad("hidden_size, rnn_layers, convs_per_stage must be >= 1 and num_classes >= 2")
         if len(self.mean) != self.channels or len(self.std) != self.channels:
@@ -148,3 +159,9 @@ def build_configs(model_values: dict, train_values: dict) -> tuple[ModelConfig, 
 
 def model_config_from_dict(d: dict) -> ModelConfig:
     return _merge(ModelConfig(), d, "model config")
+
+
+def model_config_from_checkpoint(d: dict) -> ModelConfig:
+    """The model config saved in a checkpoint. Keys added to ModelConfig later get the value that
+    reproduces the older network (not today's default): a checkpoint without context_widths has none."""
+    return ModelConfig(**{"context_widths": [], **d})

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from .config import ModelConfig, TrainConfig
+from .config import ModelConfig, TrainConfig, model_config_from_checkpoint
 from .contract import validate_model
 from .errors import UserError, run_cli
 from .export import OPSET, export_onnx, set_metadata
@@ -25,7 +25,7 @@ def load_checkpoint(path: str) -> tuple[RCNN, dict]:
     if not Path(path).exists():
         raise UserError(f"checkpoint not found: {path}", "train first: python3 -m training.train")
     ck = torch.load(path, weights_only=False, map_location="cpu")
-    model = RCNN(ModelConfig(**ck["model_config"]))
+    model = RCNN(model_config_from_checkpoint(ck["model_config"]))
     # a run with --ema exports its averaged weights (the ones its validation accuracy was measured on)
     model.load_state_dict(ck.get("ema") or ck["model"])
     return model.eval(), ck
@@ -108,6 +108,7 @@ def export_checkpoint(ckpt_path: str, out: str, name: str | None = None, log=pri
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "params": count_params(model),
         "architecture": {"stem": mcfg.stem, "widths": mcfg.widths, "pools": mcfg.pools,
+                         "context_widths": mcfg.context_widths,
                          "convs_per_stage": mcfg.convs_per_stage, "act": mcfg.act, "grid": list(mcfg.grid),
                          "rnn": mcfg.rnn_type, "hidden_size": mcfg.hidden_size, "rnn_layers": mcfg.rnn_layers,
                          "bidirectional": mcfg.bidirectional, "scan_order": mcfg.scan_order, "head": mcfg.head},

@@ -97,6 +97,16 @@ class RCNN(nn.Module):
                 if j == 0 and cfg.pools[i]:
                     layers.append(nn.MaxPool2d(2))
         self.cnn = nn.Sequential(*layers)
+        context: list[nn.Module] = []
+        c_grid = c
+        for w in cfg.context_widths:
+            context.append(nn.MaxPool2d(2))
+            for _ in range(cfg.convs_per_stage):
+                context.append(ConvBNAct(c, w, act=cfg.act))
+                c = w
+        self.context = nn.Sequential(*context) if context else None
+        if context:
+            c = c_grid + c
         m, n = cfg.grid
         self.register_buffer("perm", torch.tensor(scan_permutation(m, n, cfg.scan_order), dtype=torch.long),
                              persistent=False)
@@ -114,6 +124,9 @@ class RCNN(nn.Module):
     def sequence(self, x: torch.Tensor) -> torch.Tensor:
         """CNN feature map serialised in scan order: [B, L, C]."""
         f = self.cnn(x)  # B C M N
+        if self.context is not None:
+            g = F.interpolate(self.context(f), size=f.shape[-2:], mode="nearest")
+            f = torch.cat([f, g], dim=1)
         f = f.flatten(2).transpose(1, 2)  # B, M*N (row-major), C
         if self.cfg.scan_order != "row_major":
             f = f.index_select(1, self.perm)

@@ -17,7 +17,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .config import ModelConfig, TrainConfig, build_configs, load_config_file
+from .config import ModelConfig, TrainConfig, model_config_from_checkpoint, build_configs, load_config_file
 from .data import load_dataset, split_indices
 from .errors import UserError, run_cli
 from .model import RCNN, count_params
@@ -32,6 +32,9 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--widths", type=str, help="CNN stage widths, comma separated, e.g. 64,128,192")
     g.add_argument("--pools", type=str, help="1/0 per stage: 2x2 max-pool in that stage, e.g. 1,1,0 (grid = size / 2^sum)")
     g.add_argument("--convs-per-stage", type=int)
+    g.add_argument("--context-widths", type=str,
+                   help="coarse context stages after the grid stage (pool + convs, upsampled back and concatenated), "
+                        "e.g. 256; 'none' for none")
     g.add_argument("--stem", choices=["whiten", "conv"])
     g.add_argument("--rnn", dest="rnn_type", choices=["gru", "lstm"])
     g.add_argument("--hidden-size", type=int)
@@ -59,6 +62,8 @@ def model_overrides(a: argparse.Namespace) -> dict:
             raise UserError(f"--{what} must be comma-separated integers, got {s!r}") from None
     if getattr(a, "widths", None):
         out["widths"] = ints(a.widths, "widths")
+    if getattr(a, "context_widths", None):
+        out["context_widths"] = [] if a.context_widths.strip().lower() == "none" else ints(a.context_widths, "context-widths")
     if getattr(a, "pools", None):
         out["pools"] = ints(a.pools, "pools")
     if getattr(a, "size", None):
@@ -268,7 +273,7 @@ def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False,
         prev = ckpt.get("command") or "python3 -m training.train"
         command = prev if command is None or command == prev else f"{prev}  (then resumed: {command})"
         log(f"resuming {ckpt_path} after epoch {ckpt['epoch']}")
-        mcfg = ModelConfig(**ckpt["model_config"])
+        mcfg = model_config_from_checkpoint(ckpt["model_config"])
         # only run-time knobs may change on resume (explicit flags); everything else comes from the checkpoint
         keep = {k: getattr(tcfg, k) for k in (resume_overrides or {}) if k in RESUMABLE}
         tcfg = TrainConfig(**{**ckpt["train_config"], "threads": tcfg.threads, "device": tcfg.device, **keep})

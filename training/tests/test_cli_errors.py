@@ -9,7 +9,7 @@ import pytest
 from helpers import make_synthetic_folder, run_cli
 
 TRAIN = ["-m", "training.train", "--epochs", "1", "--time-budget", "0", "--val-images", "8", "--size", "16",
-         "--widths", "4,8", "--pools", "1,1", "--hidden-size", "4"]
+         "--widths", "4,8", "--pools", "1,1", "--context-widths", "4", "--hidden-size", "4"]
 
 
 @pytest.fixture()
@@ -61,6 +61,10 @@ def test_corrupt_archive(tmp_path, env):
     ({"optimiser": {}}, "unknown section"),
     ({"model": {"channels": 1, "color": "rgb"}}, "does not match channels"),
     ({"model": {"pools": [1, 1, 1, 1, 1, 1]}}, "pools"),
+    # 28x28 pooled twice is a 7x7 grid: a context stage cannot pool it again
+    ({"model": {"channels": 1, "color": "grey", "height": 28, "width": 28, "widths": [8, 16], "pools": [1, 1],
+                "context_widths": [8], "mean": [0.5], "std": [0.25]}}, "cannot be pooled"),
+    ({"model": {"context_widths": [0]}}, "context_widths"),
 ])
 def test_wrong_config(tmp_path, env, content, needle):
     cfg = tmp_path / "cfg.json"
@@ -81,6 +85,8 @@ def test_bad_flag_values(tmp_path, env):
     check(r, "--widths")
     r = run_cli(["-m", "training.train", "--size", "32", "--pools", "1,1,1,1,1,1", "--widths", "1,1,1,1,1,1"], env=env)
     check(r, "not divisible")
+    r = run_cli(["-m", "training.train", "--context-widths", "wide"], env=env)
+    check(r, "--context-widths")
 
 
 def test_evaluate_and_export_missing_files(tmp_path, env):

@@ -15,22 +15,23 @@ from training.rcnn_lens_train.train import train
 
 TOL = 1e-4
 
-# every rnn type x direction x scan order x head appears at least once; each scan order with GRU and LSTM
+# every rnn type x direction x scan order x head appears at least once; each scan order with GRU and LSTM;
+# some with a coarse context stage (exported as MaxPool + Resize nearest + Concat)
 CASES = [
-    dict(rnn_type="gru", bidirectional=True, scan_order="row_major", head="attention"),
+    dict(rnn_type="gru", bidirectional=True, scan_order="row_major", head="attention", context_widths=[8]),
     dict(rnn_type="lstm", bidirectional=False, scan_order="row_major", head="final"),
     dict(rnn_type="gru", bidirectional=False, scan_order="column_major", head="final"),
-    dict(rnn_type="lstm", bidirectional=True, scan_order="column_major", head="attention"),
+    dict(rnn_type="lstm", bidirectional=True, scan_order="column_major", head="attention", context_widths=[8]),
     dict(rnn_type="lstm", bidirectional=True, scan_order="snake", head="final"),
     dict(rnn_type="gru", bidirectional=False, scan_order="snake", head="attention"),
     dict(rnn_type="gru", bidirectional=True, scan_order="snake", head="final", channels=1, color="grey",
-         stem="conv", rnn_layers=2),
+         stem="conv", rnn_layers=2, context_widths=[6]),
 ]
 
 
 def case_id(c):
     return "-".join([c["rnn_type"], "bi" if c["bidirectional"] else "uni", c["scan_order"], c["head"]]
-                    + (["grey"] if c.get("channels") == 1 else []))
+                    + (["grey"] if c.get("channels") == 1 else []) + (["ctx"] if c.get("context_widths") else []))
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +46,8 @@ def trained(request, synth, tmp_path_factory):
     c = dict(request.param)
     ch = c.get("channels", 3)
     mean, std = ([0.5] * ch, [0.25] * ch)
-    m = ModelConfig(height=16, width=16, widths=[8, 16], pools=[1, 1], hidden_size=8, attention_size=8,
-                    num_classes=4, mean=mean, std=std, **c)
+    m = ModelConfig(**{"height": 16, "width": 16, "widths": [8, 16], "pools": [1, 1], "hidden_size": 8,
+                       "attention_size": 8, "num_classes": 4, "mean": mean, "std": std, "context_widths": [], **c})
     out = tmp_path_factory.mktemp("run")
     t = TrainConfig(data=str(synth[ch]), name="tiny", out_dir=str(out), epochs=1, batch_size=32,
                     val_images=40, time_budget_minutes=0, tta=False)

@@ -39,6 +39,7 @@ def test_permutation_matches_contract(order, m, n):
 def build(order: str, bidirectional: bool, tmp_path, seed=0):
     torch.manual_seed(seed)
     cfg = ModelConfig(height=16, width=16, widths=[6, 8], pools=[1, 1], convs_per_stage=1, stem="conv", hidden_size=5,
+                      context_widths=[],  # no context stage: one cell's input then reaches only its own timestep
                       bidirectional=bidirectional, scan_order=order, head="final", num_classes=3,
                       mean=[0.5] * 3, std=[0.25] * 3)
     model = RCNN(cfg).eval()

@@ -39,7 +39,7 @@ def test_checkpoint_keeps_raw_and_averaged_weights_and_export_uses_the_average(t
     data = make_synthetic_folder(tmp_path / "data", n_per_class=20, size=16)
     r = run_cli(["-m", "training.train", "--data", str(data), "--out-dir", str(tmp_path), "--name", "ema",
                  "--epochs", "2", "--time-budget", "0", "--val-images", "8", "--size", "16", "--widths", "4,8",
-                 "--pools", "1,1", "--hidden-size", "4", "--batch-size", "16", "--ema", "0.5", "--device", "cpu"],
+                 "--pools", "1,1", "--context-widths", "4", "--hidden-size", "4", "--batch-size", "16", "--ema", "0.5", "--device", "cpu"],
                 env={"RCNN_LENS_CACHE": str(tmp_path / "cache")})
     assert r.returncode == 0, r.stderr + r.stdout
     assert "(raw weights " in r.stdout  # the last epoch reports both

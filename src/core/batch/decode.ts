@@ -5,7 +5,7 @@
  * file in one go and skips the separate header pass (metadata) that the single-image
  * path needs for its geometry. The pixel limit is enforced by libvips itself
  * (limitInputPixels), before any pixel is decoded.
- * Worker-only: imports sharp.
+ * Worker-only: loads sharp (on the first file the WebAssembly path declines).
  */
 import { readFileSync } from 'node:fs';
 import type { ModelInfo } from '../model/contract';

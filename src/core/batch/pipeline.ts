@@ -60,6 +60,8 @@ export interface LabelJobOptions {
   include?: readonly string[];
   exclude?: readonly string[];
   followSymlinks?: boolean;
+  /** Stat files on the calling thread (ScanOptions.inlineStat): the command-line tool, never the extension host. */
+  inlineStat?: boolean;
   shard?: Shard;
   maxPixels?: number;
   topK?: number;
@@ -426,6 +428,7 @@ export async function runLabelJob(
         include: options.include,
         exclude: options.exclude,
         followSymlinks: options.followSymlinks,
+        inlineStat: options.inlineStat,
         skipFiles,
         onCount: (found) => {
           progress.scanned = found;

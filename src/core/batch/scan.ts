@@ -8,7 +8,8 @@
  * row for them instead of silently dropping them.
  */
 import type { Dirent, Stats } from 'node:fs';
-import { lstat, opendir, realpath, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { excludesDirectory, matchesAny } from './glob';
 import { ScanList } from './scanList';
@@ -36,6 +37,13 @@ export interface ScanOptions {
   /** Called with the number of images found so far, every 500. */
   onCount?: (found: number) => void;
   signal?: AbortSignal;
+  /**
+   * Stat files on the calling thread, a few milliseconds at a time between event-loop turns, instead
+   * of through libuv's thread pool. About 3x less CPU per file (10,000 files: ~0.1 s vs ~0.3 s alone,
+   * and the scan competes with the labeling workers' start-up for the same cores), but one stat() on a
+   * hung network mount would block the thread: for the command-line tool, not for the extension host.
+   */
+  inlineStat?: boolean;
 }
 
 export interface ScanWarning {
@@ -56,6 +64,8 @@ export function entryPath(root: string, e: ScanEntry): string {
 
 /** How many stat() calls a folder's walk keeps in flight ahead of the entry it is at. */
 const STAT_AHEAD = 32;
+/** With `inlineStat`, the longest stretch (ms) of synchronous stats before the event loop gets a turn. */
+const INLINE_SLICE_MS = 8;
 
 /** Scans `root`, returning image files sorted depth-first by name. */
 export async function scanFolder(root: string, options: ScanOptions = {}): Promise<ScanList> {
@@ -69,6 +79,14 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
   visited.add(`${rootStat.dev}:${rootStat.ino}`);
   const warn = (m: string) => options.onWarning?.(m);
   const includeAll = include.length === 1 && (include[0] === '**/*' || include[0] === '**');
+  let sliceStart = performance.now();
+  const inlineStat = async (p: string): Promise<Stats> => {
+    if (performance.now() - sliceStart > INLINE_SLICE_MS) {
+      await new Promise((r) => setImmediate(r));
+      sliceStart = performance.now();
+    }
+    return statSync(p);
+  };
 
   async function consider(abs: string, rel: string, name: string, st: Stats | undefined, problem?: ScanEntry['problem']) {
     if (options.skipFiles?.has(rel) || isTempOfOurs(name)) return;
@@ -99,8 +117,7 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
     if (options.signal?.aborted) throw options.signal.reason ?? new Error('cancelled');
     let dirents: Dirent[] = [];
     try {
-      const dir = await opendir(dirAbs);
-      for await (const d of dir) dirents.push(d);
+      dirents = await readdir(dirAbs, { withFileTypes: true });
     } catch (err) {
       warn(`cannot read folder ${dirRel || '.'}: ${(err as Error).message}`);
       return;
@@ -112,6 +129,7 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
     const ahead = new Map<number, Promise<Stats>>();
     let next = 0;
     const statOrThrow = (i: number): Promise<Stats> => {
+      if (options.inlineStat) return inlineStat(path.join(dirAbs, dirents[i].name));
       for (; next < dirents.length && next < i + STAT_AHEAD; next++) {
         if (!wanted(dirents[next])) continue;
         const st = stat(path.join(dirAbs, dirents[next].name));

@@ -5,7 +5,7 @@
  * decoding), then (x/255 - mean) / std into CHW float32.
  */
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
+import { loadSharp } from './sharpLoader';
 import type { ModelInfo } from '../model/contract';
 import { type CropRect, computeCrop } from './geometry';
 import { ImageError, classifyDecodeError } from './imageErrors';
@@ -91,6 +91,7 @@ export async function decodeToModelPixels(bytes: Buffer, spec: InputSpec, maxPix
   const { resize, mean } = spec.preprocess;
   const fit = resize === 'center_crop' ? 'cover' : resize === 'stretch' ? 'fill' : 'contain';
   const pad = mean.length === 3 ? mean : [mean[0], mean[0], mean[0]];
+  const sharp = await loadSharp();
   let pipeline = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
     .rotate()
     .flatten({ background: { r: 255, g: 255, b: 255 } })
@@ -122,6 +123,7 @@ async function orientedSize(
   if (jpeg && !jpeg.exif && jpeg.width > 0 && jpeg.height > 0) {
     size = { width: jpeg.width, height: jpeg.height, format: 'jpeg' };
   } else {
+    const sharp = await loadSharp();
     const meta = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 }).metadata();
     if (!meta.width || !meta.height) throw new ImageError('corrupt', filePath, 'no image size in the header');
     const rotated = (meta.orientation ?? 1) >= 5;

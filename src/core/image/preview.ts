@@ -3,7 +3,7 @@
  * same EXIF orientation and alpha handling as preprocessing, so the heatmap geometry
  * computed on the oriented image lines up with it.
  */
-import sharp from 'sharp';
+import { loadSharp } from './sharpLoader';
 import { DEFAULT_MAX_PIXELS } from './preprocess';
 import { classifyDecodeError } from './imageErrors';
 
@@ -13,6 +13,7 @@ export async function renderPreview(
   maxPixels = DEFAULT_MAX_PIXELS,
 ): Promise<{ png: Uint8Array; width: number; height: number }> {
   try {
+    const sharp = await loadSharp();
     const { data, info } = await sharp(filePath, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
       .rotate()
       .flatten({ background: { r: 255, g: 255, b: 255 } })
