@@ -9,7 +9,7 @@
 //   - peak RSS of all processes of each run (the process and its descendants, sampled every 50 ms),
 //   - 10k vs 100k files (100k = hard links to the 10k, in 10 sub-folders) for flat memory.
 // Needs `node scripts/build.mjs` first. Usage:
-//   node scripts/bench-label.mjs [--work /tmp/rl-bench] [--repeat 2] [--skip-100k | --memory-only] [--model PATH] [--ours-args "--workers 1"]
+//   node scripts/bench-label.mjs [--work /tmp/rl-bench] [--repeat 2] [--skip-100k | --memory-only] [--only a|b] [--model PATH] [--ours-args "--workers 1"]
 // The machine's load (load average) is printed: on a shared machine every number fluctuates, so each
 // contender runs --repeat times, interleaved, and the table shows the best and the median.
 import { execFileSync, spawn } from 'node:child_process';
@@ -32,6 +32,8 @@ const DATASET = opt('dataset', '/work/shared/datasets/cifar10-train-jpeg.tar.gz'
 const SKIP_100K = args.includes('--skip-100k');
 /** Only the 10k vs 100k memory comparison (no contenders, no bounds). */
 const MEMORY_ONLY = args.includes('--memory-only');
+/** `--only a` or `--only b`: one of the two datasets (e.g. to compare two models quickly). */
+const ONLY = opt('only', '');
 /** Extra options for our CLI, e.g. --ours-args "--workers 1 --batch 16". */
 const OURS_ARGS = (opt('ours-args', '') || '').split(' ').filter(Boolean);
 let CLI = path.join(ROOT, 'dist/cli.js');
@@ -319,7 +321,8 @@ const ds = await prepare();
 for (const dir of [ds.a10k, ds.b1k]) for (const f of listImages(dir)) readFileSync(f);
 const results = { machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, loadStart: loadavg() }, datasets: {} };
 
-for (const [name, dir] of MEMORY_ONLY ? [] : [['a: 10,000 × 32×32 JPEG', ds.a10k], ['b: 1,000 × 1024×768 JPEG', ds.b1k]]) {
+const contests = [['a', 'a: 10,000 × 32×32 JPEG', ds.a10k], ['b', 'b: 1,000 × 1024×768 JPEG', ds.b1k]].filter(([key]) => !ONLY || key === ONLY);
+for (const [, name, dir] of MEMORY_ONLY ? [] : contests) {
   log(`== ${name}`);
   const oursRuns = [];
   const pyRuns = [];
