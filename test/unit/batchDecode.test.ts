@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeBatchInto, decodeInto, readJpegHeader } from '../../src/core/batch/decode';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { preprocessImage } from '../../src/core/image/preprocess';
+import { DecoderUnavailableError } from '../../src/core/image/sharpLoader';
 import type { ModelInfo } from '../../src/core/model/contract';
 import { makeHostileFolder, solidImage, tmpDir } from '../fixtures/hostile/helpers';
 
@@ -106,5 +107,24 @@ describe('the labeling decoder', () => {
     });
     expect(singles.sort()).toEqual([6, 7]);
     expect(Array.from(t2.subarray(0, 6 * plane))).toEqual(Array.from(target.subarray(0, 6 * plane)));
+  });
+
+  it('a decoder that cannot load fails the batch instead of marking its files corrupt', async () => {
+    const dir = tmpDir();
+    const png = path.join(dir, 'needs-sharp.png'); // not a JPEG at the input size: goes to decodeOne
+    await solidImage(png, { r: 10, g: 200, b: 30 }, 'png');
+    const s = spec('center_crop');
+    const target = new Float32Array(3 * 32 * 32);
+    const missing = decodeBatchInto([png], s, 1e8, target, async (i, contents) => {
+      await decodeInto(png, s, 1e8, target, 0, contents).then(() => {
+        throw new DecoderUnavailableError('cannot load the image decoder (sharp): test');
+      });
+    });
+    await expect(missing).rejects.toThrow(DecoderUnavailableError);
+    // any other failure of the same file is still that file's error row
+    const errors = await decodeBatchInto([png], s, 1e8, target, async () => {
+      throw new Error('bad Huffman table');
+    });
+    expect(errors.map((e) => e?.code)).toEqual(['corrupt']);
   });
 });

@@ -2,6 +2,8 @@
  * Every way an image can fail to become a tensor, with a reason a user can act on.
  * The codes also appear in label files' error rows, so they are part of the output format.
  */
+import { DecoderUnavailableError } from './sharpLoader';
+
 export type ImageErrorCode = 'not_found' | 'unreadable' | 'empty' | 'unsupported' | 'truncated' | 'corrupt' | 'too_large';
 
 export class ImageError extends Error {
@@ -37,6 +39,8 @@ export function describeCode(code: ImageErrorCode): string {
 /** Maps a libvips/sharp or filesystem error to one of our codes. */
 export function classifyDecodeError(filePath: string, err: unknown): ImageError {
   if (err instanceof ImageError) return err;
+  // Not about this file: rethrown so the run (or the classification) fails with the reason.
+  if (err instanceof DecoderUnavailableError) throw err;
   const e = err as NodeJS.ErrnoException;
   const message = (e && e.message) || String(err);
   if (e && e.code === 'ENOENT') return new ImageError('not_found', filePath, message);

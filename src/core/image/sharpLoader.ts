@@ -7,6 +7,15 @@ import type Sharp from 'sharp';
 
 type SharpModule = typeof Sharp;
 
+/**
+ * sharp itself cannot be loaded (a broken install, a missing platform binary). Not a property of any
+ * file: classifyDecodeError lets it through, so a labeling run fails with this message instead of
+ * writing "corrupt" rows for every file that needed sharp.
+ */
+export class DecoderUnavailableError extends Error {
+  override name = 'DecoderUnavailableError';
+}
+
 let loading: Promise<SharpModule> | undefined;
 let configure: ((sharp: SharpModule) => void) | undefined;
 
@@ -14,7 +23,12 @@ export function loadSharp(): Promise<SharpModule> {
   // require(), not import(): it resolves like every other module of the bundle (including NODE_PATH,
   // which ESM resolution ignores), and the native addon loads synchronously once.
   loading ??= Promise.resolve().then(() => {
-    const sharp = require('sharp') as SharpModule;
+    let sharp: SharpModule;
+    try {
+      sharp = require('sharp') as SharpModule;
+    } catch (err) {
+      throw new DecoderUnavailableError(`cannot load the image decoder (sharp): ${(err as Error).message.split('\n')[0]}`);
+    }
     configure?.(sharp);
     return sharp;
   });
