@@ -39,9 +39,10 @@ export interface ScanOptions {
   signal?: AbortSignal;
   /**
    * Stat files on the calling thread, a few milliseconds at a time between event-loop turns, instead
-   * of through libuv's thread pool. About 3x less CPU per file (10,000 files: ~0.1 s vs ~0.3 s alone,
-   * and the scan competes with the labeling workers' start-up for the same cores), but one stat() on a
-   * hung network mount would block the thread: for the command-line tool, not for the extension host.
+   * of through libuv's thread pool: less work per file (10,000 files with a training job beside it:
+   * 0.19–0.25 s vs 0.35–0.69 s; a bare statSync loop over them takes 0.07–0.1 s), which matters because
+   * the scan competes with the labeling workers' start-up for the same cores. But one stat() on a hung
+   * network mount would block the thread: for the command-line tool, not for the extension host.
    */
   inlineStat?: boolean;
 }
