@@ -17,13 +17,13 @@ class ModelConfig:
     color: str = "rgb"  # rgb | grey
     num_classes: int = 10
     stem: str = "whiten"  # whiten | conv
-    widths: list[int] = field(default_factory=lambda: [64, 128, 192])
-    pools: list[int] = field(default_factory=lambda: [1, 1, 0])  # 2x2 max-pool after the first conv of a stage
+    widths: list[int] = field(default_factory=lambda: [64, 256])
+    pools: list[int] = field(default_factory=lambda: [1, 1])  # 2x2 max-pool after the first conv of a stage
     convs_per_stage: int = 2
     # Coarse context stages after the grid stage: each is a 2x2 max-pool then convs_per_stage convs.
     # Their output is upsampled (nearest) back to the grid and concatenated to the grid's features, so
     # every timestep reads its own cell and the wider neighbourhood around it. [] = none.
-    context_widths: list[int] = field(default_factory=list)
+    context_widths: list[int] = field(default_factory=lambda: [256])
     act: str = "relu"  # relu | gelu
     rnn_type: str = "gru"  # gru | lstm
     hidden_size: int = 96
@@ -94,7 +94,7 @@ class TrainConfig:
     batch_size: int = 512
     lr: float = 0.2  # Nesterov SGD, per 256 images (scaled linearly with batch size)
     momentum: float = 0.9
-    weight_decay: float = 5e-4
+    weight_decay: float = 1e-3
     rnn_lr_scale: float = 0.25
     label_smoothing: float = 0.2
     warmup_epochs: float = 1.0
