@@ -1,5 +1,6 @@
 """RCNN Lens training package (see training/README.md)."""
 import os as _os
+import sys as _sys
 
 # OpenMP threads spin while waiting by default. On a busy, shared CPU that burns the cores other work needs
 # (measured: a training step went from >24 s to ~7 s with PASSIVE under load); on an idle machine spinning
@@ -9,8 +10,7 @@ import os as _os
 # subprocesses such as the onnxruntime benchmark, and its idle spinning threads halved the throughput
 # that benchmark measured (745 vs 1,535 img/s at batch 128, same model).
 def _running_module():
-    import sys
-    argv = list(getattr(sys, "orig_argv", []))
+    argv = list(getattr(_sys, "orig_argv", []))
     return argv[argv.index("-m") + 1] if "-m" in argv[:-1] else None
 
 
@@ -23,15 +23,14 @@ def _reexec_with_huge_pages() -> None:
     with `glibc.malloc.hugetlb=1` (madvise'd 2 MiB pages) ~2,800 faults and 1.10 s. The tunable is read
     by the dynamic loader at start-up, hence the re-exec (once; the variable marks it done).
     """
-    import sys
     tunables = _os.environ.get("GLIBC_TUNABLES", "")
-    if (not sys.platform.startswith("linux") or "glibc.malloc.hugetlb" in tunables
-            or _running_module() != "training.train" or not getattr(sys, "orig_argv", None)):
+    if (not _sys.platform.startswith("linux") or "glibc.malloc.hugetlb" in tunables
+            or _running_module() != "training.train"):
         return
     env = dict(_os.environ)
     env["GLIBC_TUNABLES"] = ":".join(t for t in (tunables, "glibc.malloc.hugetlb=1") if t)
     try:
-        _os.execve(sys.executable, list(sys.orig_argv), env)
+        _os.execve(_sys.executable, list(_sys.orig_argv), env)
     except OSError:  # cannot re-exec: train without huge pages
         pass
 
@@ -56,8 +55,7 @@ def _keep_freed_memory_mapped() -> None:
     (the GRU recurrence alone from 1.6 s to 0.2 s) with a 32 MiB mmap threshold and no trimming.
     """
     import ctypes
-    import sys
-    if not sys.platform.startswith("linux"):
+    if not _sys.platform.startswith("linux"):
         return
     try:
         libc = ctypes.CDLL("libc.so.6")

@@ -29,7 +29,7 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model (defaults: the bundled CIFAR-10 model)")
     g.add_argument("--channels", type=int, help="input channels: 3 (rgb) or 1 (grey)")
     g.add_argument("--size", type=str, help="input size HxW or S, e.g. 32 or 28x28")
-    g.add_argument("--widths", type=str, help="CNN stage widths, comma separated, e.g. 64,128,192")
+    g.add_argument("--widths", type=str, help="CNN stage widths, comma separated, e.g. 64,256")
     g.add_argument("--pools", type=str, help="1/0 per stage: 2x2 max-pool in that stage, e.g. 1,1,0 (grid = size / 2^sum)")
     g.add_argument("--convs-per-stage", type=int)
     g.add_argument("--context-widths", type=str,

@@ -20,6 +20,9 @@ def test_checkpoint_from_before_context_stages_rebuilds_the_old_network():
 
 
 def test_context_stage_widens_every_timestep_input_and_sees_the_whole_image():
+    # seeded: with some random inits every ReLU on the path from the corner can be off, and the
+    # context difference is 0 (it failed once this way when run after other tests)
+    torch.manual_seed(0)
     cfg = ModelConfig(height=16, width=16, widths=[4, 8], pools=[1, 1], convs_per_stage=1, stem="conv",
                       context_widths=[6], hidden_size=4, attention_size=4)
     model = RCNN(cfg).eval()
