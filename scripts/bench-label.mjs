@@ -58,8 +58,11 @@ if (!existsSync(CLI) || !existsSync(path.join(ROOT, 'dist/labelWorker.js'))) {
   process.env.NODE_PATH = path.join(ROOT, 'node_modules');
 }
 
-// ---------- process-tree RSS ----------
-function treeRssKb(rootPid) {
+// ---------- process-tree RSS and CPU time ----------
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** RSS of `rootPid` and its descendants; `cpu` (if given) gets each one's user+system seconds so far. */
+function treeRssKb(rootPid, cpu) {
   const parent = new Map();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
@@ -77,6 +80,11 @@ function treeRssKb(rootPid) {
   let rootKb = 0;
   for (const p of pids) {
     try {
+      if (cpu) {
+        const s = readFileSync(`/proc/${p}/stat`, 'utf8');
+        const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
+        cpu.set(p, (Number(rest[11]) + Number(rest[12])) / CLOCK_TICKS);
+      }
       const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
       if (m) kb += Number(m[1]);
       if (m && p === rootPid) rootKb = Number(m[1]);
@@ -87,7 +95,11 @@ function treeRssKb(rootPid) {
   return { kb, rootKb };
 }
 
-/** Runs a command, sampling its process tree's RSS; resolves with stdout, wall seconds, peak RSS (MB). */
+/**
+ * Runs a command, sampling its process tree every 50 ms; resolves with stdout, wall seconds, peak RSS (MB)
+ * and the CPU seconds (user + system) of all its processes as last sampled (a process's final <50 ms
+ * are missed, so this slightly undercounts). cpuSeconds / wall = how many cores the run kept busy.
+ */
 function measure(cmd, argv, { env } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
@@ -97,10 +109,11 @@ function measure(cmd, argv, { env } = {}) {
     let peak = 0;
     let peakRoot = 0;
     let peakOthers = 0;
+    const cpu = new Map();
     child.stdout.on('data', (c) => (out += c));
     child.stderr.on('data', (c) => (err = (err + c).slice(-4000)));
     const timer = setInterval(() => {
-      const { kb, rootKb } = treeRssKb(child.pid);
+      const { kb, rootKb } = treeRssKb(child.pid, cpu);
       peak = Math.max(peak, kb);
       peakRoot = Math.max(peakRoot, rootKb);
       peakOthers = Math.max(peakOthers, kb - rootKb);
@@ -110,7 +123,10 @@ function measure(cmd, argv, { env } = {}) {
       const wall = (performance.now() - t0) / 1000;
       if (code !== 0) reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}: ${err}`));
       // parent and its workers separately too: which side grows with the folder's size
-      else resolve({ out, wall, peakMb: peak / 1024, peakParentMb: peakRoot / 1024, peakWorkersMb: peakOthers / 1024 });
+      else {
+        const cpuSeconds = [...cpu.values()].reduce((a, b) => a + b, 0);
+        resolve({ out, wall, cpuSeconds, peakMb: peak / 1024, peakParentMb: peakRoot / 1024, peakWorkersMb: peakOthers / 1024 });
+      }
     });
   });
 }
@@ -199,13 +215,13 @@ async function ours(dir, name) {
   // Run as a user runs the bin (`rcnn-lens label`): through its #! line, with the Node flags it carries.
   const r = await measure(CLI, ['label', dir, '--out', out, '--full', '--force', '--json', '--provider', 'cpu', '--model', MODEL, ...OURS_ARGS]);
   const s = JSON.parse(r.out);
-  return { ips: s.files / r.wall, labelIps: s.labelImagesPerSecond, wall: r.wall, peakMb: r.peakMb, peakParentMb: r.peakParentMb, peakWorkersMb: r.peakWorkersMb, files: s.files, errors: s.errors, timing: s.timing };
+  return { ips: s.files / r.wall, labelIps: s.labelImagesPerSecond, wall: r.wall, cores: r.cpuSeconds / r.wall, peakMb: r.peakMb, peakParentMb: r.peakParentMb, peakWorkersMb: r.peakWorkersMb, files: s.files, errors: s.errors, timing: s.timing };
 }
 
 async function python(dir) {
   const r = await measure('python3', [path.join(ROOT, 'scripts/bench_label_baseline.py'), dir, '--model', MODEL, '--batch', '64', '--out', path.join(WORK, 'out', 'python.jsonl')]);
   const s = JSON.parse(r.out.trim().split('\n').pop());
-  return { ips: s.images / r.wall, labelIps: s.label_images_per_second, wall: r.wall, peakMb: r.peakMb, files: s.images };
+  return { ips: s.images / r.wall, labelIps: s.label_images_per_second, wall: r.wall, cores: r.cpuSeconds / r.wall, peakMb: r.peakMb, files: s.images };
 }
 
 const DECODE_SCRIPT = `
@@ -291,7 +307,9 @@ async function modelBound() {
   writeFileSync(script, MODEL_SCRIPT);
   const results = [];
   for (const batch of [16, 64, 256]) {
-    for (const [procs, threads] of [[1, 0], [2, 1]]) {
+    // threads 0 = onnxruntime's own default (what the Python baseline gets): on this 2-vCPU VM that is
+    // one thread, so the all-cores split of one process is measured explicitly as well.
+    for (const [procs, threads] of [[1, 0], [1, os.cpus().length], [2, 1]]) {
       const runs = await Promise.all(
         Array.from({ length: procs }, () =>
           measure(process.execPath, [script], { env: { ORT: require.resolve('onnxruntime-node'), MODEL, THREADS: String(threads), BATCH: String(batch), MS: '2500' } }),
@@ -301,7 +319,7 @@ async function modelBound() {
         const s = JSON.parse(r.out);
         return a + s.n / s.seconds;
       }, 0);
-      results.push({ config: `batch ${batch}, ${procs} proc × ${threads || 'all'} thread(s)`, ips });
+      results.push({ config: `batch ${batch}, ${procs} proc × ${threads ? `${threads} thread(s)` : "onnxruntime's default threads"}`, ips });
     }
   }
   results.sort((a, b) => b.ips - a.ips);
@@ -328,10 +346,10 @@ for (const [, name, dir] of MEMORY_ONLY ? [] : contests) {
   const pyRuns = [];
   for (let r = 0; r < REPEAT; r++) {
     const o = await ours(dir, path.basename(dir));
-    log(`ours:   ${f0(o.ips)} img/s end-to-end (${f0(o.labelIps)} in the labeling phase), ${o.wall.toFixed(1)} s, peak RSS ${f0(o.peakMb)} MB, timing ${JSON.stringify(Object.fromEntries(Object.entries(o.timing).map(([k, v]) => [k, Math.round(v)])))}`);
+    log(`ours:   ${f0(o.ips)} img/s end-to-end (${f0(o.labelIps)} in the labeling phase), ${o.wall.toFixed(1)} s, ${o.cores.toFixed(2)} cores busy, peak RSS ${f0(o.peakMb)} MB, timing ${JSON.stringify(Object.fromEntries(Object.entries(o.timing).map(([k, v]) => [k, Math.round(v)])))}`);
     oursRuns.push(o);
     const p = await python(dir);
-    log(`python: ${f0(p.ips)} img/s end-to-end (${f0(p.labelIps)} in its loop), ${p.wall.toFixed(1)} s, peak RSS ${f0(p.peakMb)} MB`);
+    log(`python: ${f0(p.ips)} img/s end-to-end (${f0(p.labelIps)} in its loop), ${p.wall.toFixed(1)} s, ${p.cores.toFixed(2)} cores busy, peak RSS ${f0(p.peakMb)} MB`);
     pyRuns.push(p);
   }
   const dec = await decodeBound(dir, dir === ds.a10k);
@@ -340,8 +358,8 @@ for (const [, name, dir] of MEMORY_ONLY ? [] : contests) {
   log(`model-only bound: ${f0(mod.best.ips)} img/s (${mod.best.config}); all: ${mod.all.map((m) => `${m.config}: ${f0(m.ips)}`).join('; ')}`);
   const combined = 1 / (1 / dec.ips + 1 / mod.best.ips);
   results.datasets[name] = {
-    ours: { best: Math.max(...oursRuns.map((o) => o.ips)), median: median(oursRuns.map((o) => o.ips)), bestLabel: Math.max(...oursRuns.map((o) => o.labelIps)), peakMb: Math.max(...oursRuns.map((o) => o.peakMb)) },
-    python: { best: Math.max(...pyRuns.map((o) => o.ips)), median: median(pyRuns.map((o) => o.ips)), bestLabel: Math.max(...pyRuns.map((o) => o.labelIps)), peakMb: Math.max(...pyRuns.map((o) => o.peakMb)) },
+    ours: { best: Math.max(...oursRuns.map((o) => o.ips)), median: median(oursRuns.map((o) => o.ips)), bestLabel: Math.max(...oursRuns.map((o) => o.labelIps)), cores: median(oursRuns.map((o) => o.cores)), peakMb: Math.max(...oursRuns.map((o) => o.peakMb)) },
+    python: { best: Math.max(...pyRuns.map((o) => o.ips)), median: median(pyRuns.map((o) => o.ips)), bestLabel: Math.max(...pyRuns.map((o) => o.labelIps)), cores: median(pyRuns.map((o) => o.cores)), peakMb: Math.max(...pyRuns.map((o) => o.peakMb)) },
     decodeBound: dec,
     modelBound: mod.best,
     combinedBound: combined,
@@ -366,11 +384,11 @@ lines.push(`Batch labeling benchmark — ${new Date().toISOString()} — ${resul
 lines.push('The machine is shared (a training job and builds run beside it): throughputs fluctuate between runs; best and median of ' + REPEAT + ' interleaved runs.');
 lines.push('img/s are end-to-end (process start to exit: scan, model load, labeling, output write) unless marked "loop".');
 lines.push('');
-lines.push('| dataset | ours img/s best (median) | ours loop img/s | Python baseline img/s best (median) | speed-up | decode-only bound | model-only bound | combined bound | ours / bound | peak RSS ours | peak RSS Python |');
-lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
+lines.push('| dataset | ours img/s best (median) | ours loop img/s | Python baseline img/s best (median) | speed-up | decode-only bound | model-only bound | combined bound | ours / bound | cores busy ours / Python | peak RSS ours | peak RSS Python |');
+lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const [name, d] of Object.entries(results.datasets)) {
   lines.push(
-    `| ${name} | ${f0(d.ours.best)} (${f0(d.ours.median)}) | ${f0(d.ours.bestLabel)} | ${f0(d.python.best)} (${f0(d.python.median)}) | ${(d.ours.best / d.python.best).toFixed(2)}× | ${f0(d.decodeBound.ips)} | ${f0(d.modelBound.ips)} | ${f0(d.combinedBound)} | ${((100 * d.ours.bestLabel) / d.combinedBound).toFixed(0)}% | ${f0(d.ours.peakMb)} MB | ${f0(d.python.peakMb)} MB |`,
+    `| ${name} | ${f0(d.ours.best)} (${f0(d.ours.median)}) | ${f0(d.ours.bestLabel)} | ${f0(d.python.best)} (${f0(d.python.median)}) | ${(d.ours.best / d.python.best).toFixed(2)}× | ${f0(d.decodeBound.ips)} | ${f0(d.modelBound.ips)} | ${f0(d.combinedBound)} | ${((100 * d.ours.bestLabel) / d.combinedBound).toFixed(0)}% | ${d.ours.cores.toFixed(2)} / ${d.python.cores.toFixed(2)} | ${f0(d.ours.peakMb)} MB | ${f0(d.python.peakMb)} MB |`,
   );
 }
 if (results.memory) {
@@ -383,6 +401,7 @@ if (results.memory) {
 }
 lines.push('');
 lines.push('combined bound = 1 / (1/decode + 1/model): decoding and the model share the same cores.');
+lines.push('cores busy = CPU seconds (user + system, all processes of the run) / wall seconds, median over the runs.');
 console.log(lines.join('\n'));
 writeFileSync(path.join(WORK, 'results.json'), JSON.stringify(results, null, 2));
 writeFileSync(path.join(WORK, 'results.md'), lines.join('\n') + '\n');
