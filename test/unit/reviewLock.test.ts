@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { toJsonLine } from '../../src/core/batch/records';
+import { acquireLock, isLocked } from '../../src/core/batch/lock';
 import { applyReviews } from '../../src/core/batch/review';
 import { tmpDir } from '../fixtures/hostile/helpers';
 
@@ -24,9 +25,25 @@ describe('review write-back and the folder lock', () => {
     const dir = tmpDir();
     const file = path.join(dir, 'labels.jsonl');
     writeFileSync(file, toJsonLine({ path: 'a.jpg', label: 'cat', score: 0.9, topk: [{ label: 'cat', score: 0.9 }], model: { name: 'm', hash: 'h' }, size: 1, mtime: 1 }) + '\n');
-    expect(await applyReviews(dir, file, [{ path: 'a.jpg', label: 'dog' }])).toBe(1);
+    expect((await applyReviews(dir, file, [{ path: 'a.jpg', label: 'dog' }])).changed).toBe(1);
     expect(seen).toEqual([true]);
     expect(existsSync(path.join(dir, '.rcnn-lens', 'label.lock'))).toBe(false);
     expect(JSON.parse(readFileSync(file, 'utf8')).reviewed.label).toBe('dog');
+  });
+});
+
+describe('checking the folder lock (the review gallery does on every refresh)', () => {
+  it('only reads: a folder nobody labeled keeps no state folder', async () => {
+    const dir = tmpDir();
+    expect(await isLocked(dir)).toBeUndefined();
+    expect(existsSync(path.join(dir, '.rcnn-lens'))).toBe(false);
+  });
+
+  it('still sees a live lock and lets it go when released', async () => {
+    const dir = tmpDir();
+    const lock = await acquireLock(dir, 'labeling');
+    expect((await isLocked(dir))?.purpose).toBe('labeling');
+    await lock.release();
+    expect(await isLocked(dir)).toBeUndefined();
   });
 });

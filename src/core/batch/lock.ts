@@ -51,17 +51,27 @@ export interface FolderLock {
   release(): Promise<void>;
 }
 
-/** Where the lock for `folder` lives: inside its state folder, or in the temp folder if that is read-only. */
+/** The lock file inside the folder's state folder (the usual place). */
+function stateDirLockFile(folder: string, name: string): string {
+  return path.join(folder, STATE_DIR, name);
+}
+
+const TEMP_LOCK_DIR = path.join(os.tmpdir(), 'rcnn-lens-locks');
+
+/** The lock file in the temp folder, used when the folder itself cannot hold one (read-only). */
+function tempLockFile(folder: string, name: string): string {
+  const key = createHash('sha256').update(path.resolve(folder)).digest('hex').slice(0, 16);
+  return path.join(TEMP_LOCK_DIR, `${key}-${name}`);
+}
+
+/** Where a lock for `folder` is taken: inside its state folder (created), or in the temp folder if that is read-only. */
 async function lockPath(folder: string, name: string): Promise<string> {
-  const dir = path.join(folder, STATE_DIR);
   try {
-    await mkdir(dir, { recursive: true });
-    return path.join(dir, name);
+    await mkdir(path.join(folder, STATE_DIR), { recursive: true });
+    return stateDirLockFile(folder, name);
   } catch {
-    const key = createHash('sha256').update(path.resolve(folder)).digest('hex').slice(0, 16);
-    const tmp = path.join(os.tmpdir(), 'rcnn-lens-locks');
-    await mkdir(tmp, { recursive: true });
-    return path.join(tmp, `${key}-${name}`);
+    await mkdir(TEMP_LOCK_DIR, { recursive: true });
+    return tempLockFile(folder, name);
   }
 }
 
@@ -151,10 +161,17 @@ async function olderThan(file: string, ms: number): Promise<boolean> {
   }
 }
 
-/** Whether a live run holds the lock, or (for the folder lock) any shard lock (for features that must not write during a run). */
+/**
+ * Whether a live run holds the lock, or (for the folder lock) any shard lock (for features
+ * that must not write during a run). Only reads: looking at a folder (the review gallery)
+ * must not create its state folder, so both places a lock can live are checked as they are.
+ */
 export async function isLocked(folder: string, name = FOLDER_LOCK): Promise<LockInfo | undefined> {
-  const file = await lockPath(folder, name);
-  const owner = await readLock(file);
-  if (owner && !(owner.host === os.hostname() && !isAlive(owner.pid))) return owner;
-  return name === FOLDER_LOCK ? (await conflicting(folder, name, file))?.owner : undefined;
+  for (const file of [stateDirLockFile(folder, name), tempLockFile(folder, name)]) {
+    const owner = await readLock(file);
+    if (owner && !(owner.host === os.hostname() && !isAlive(owner.pid))) return owner;
+    const shardOwner = name === FOLDER_LOCK ? (await conflicting(folder, name, file))?.owner : undefined;
+    if (shardOwner) return shardOwner;
+  }
+  return undefined;
 }
