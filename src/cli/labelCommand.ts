@@ -76,7 +76,12 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
 
   if (args.flags.has('undo-sort')) {
     const r = await undoLastSort(folder);
-    process.stdout.write(json ? JSON.stringify(r) + '\n' : `restored ${r.restored} file(s); ${r.problems.length} problem(s)\n${r.problems.join('\n')}\n`);
+    process.stdout.write(
+      json
+        ? JSON.stringify(r) + '\n'
+        : `restored ${r.restored} file(s); ${r.problems.length} problem(s)\n` +
+            [...r.problems, ...r.warnings.map((w) => `warning: ${w}`)].map((l) => l + '\n').join(''),
+    );
     return r.problems.length ? 1 : 0;
   }
 
@@ -104,13 +109,23 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
   }
   const format = args.values.get('format') ?? (args.values.get('out')?.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl');
   if (!['jsonl', 'csv', 'both'].includes(format)) throw new UsageError('--format must be jsonl, csv or both');
+  const out = args.values.get('out');
+  const outExt = out ? path.extname(out).toLowerCase() : '';
+  if ((format === 'csv' && outExt === '.jsonl') || (format === 'jsonl' && outExt === '.csv')) {
+    // Sort, review and undo read a labels file by its extension.
+    throw new UsageError(`--out ${out} does not match --format ${format}: name the file .${format}`);
+  }
   const sort = args.values.get('sort');
   if (sort !== undefined && sort !== 'copy' && sort !== 'move') throw new UsageError('--sort must be copy or move');
+  if (sort && shard) {
+    // A shard labels part of the folder while its siblings may still run; sorting (moving) files would
+    // change the paths the other shards partition by. Concatenate the shards, then sort once.
+    throw new UsageError('--sort cannot be combined with --shard: sort once all shards are done (rcnn-lens label <folder> --sort …)');
+  }
   const threshold = args.values.has('review-threshold') ? Number(args.values.get('review-threshold')) : 0;
   if (!(threshold >= 0 && threshold <= 1)) throw new UsageError('--review-threshold must be between 0 and 1');
 
   const outputs: OutputSpec[] = [];
-  const out = args.values.get('out');
   // Each shard writes (and journals) its own file by default: labels.shard-K-of-N.jsonl.
   const base = out ? path.resolve(out) : path.join(folder, defaultLabelsName(shard));
   const stem = base.replace(/\.(jsonl|csv|json)$/i, '');
@@ -168,17 +183,23 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
     );
     if (tty) process.stderr.write('\r\x1b[K');
     let sorted;
+    let sortError: string | undefined;
     if (sort) {
-      sorted = await sortIntoClassFolders({
-        folder,
-        labelsFile: outputs[0].file,
-        mode: sort,
-        dest: args.values.get('sort-dest') ? path.resolve(args.values.get('sort-dest')!) : undefined,
-        reviewThreshold: threshold,
-      });
+      // The labeling is done and written whatever happens to the sort: report a failed sort on its own.
+      try {
+        sorted = await sortIntoClassFolders({
+          folder,
+          labelsFile: outputs[0].file,
+          mode: sort,
+          dest: args.values.get('sort-dest') ? path.resolve(args.values.get('sort-dest')!) : undefined,
+          reviewThreshold: threshold,
+        });
+      } catch (err) {
+        sortError = (err as Error).message;
+      }
     }
     if (json) {
-      process.stdout.write(JSON.stringify({ ...summary, sort: sorted }) + '\n');
+      process.stdout.write(JSON.stringify({ ...summary, sort: sorted, sortError }) + '\n');
     } else {
       const errs = Object.entries(summary.errorCodes).map(([c, n]) => `${c} ${n}`).join(', ');
       process.stdout.write(
@@ -188,6 +209,10 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
           (sorted ? `${sort === 'move' ? 'moved' : 'copied'} ${sorted.sorted} file(s) into ${sorted.dest} (undo: rcnn-lens label --undo-sort ${folder})\n` : '') +
           summary.warnings.map((w) => `warning: ${w}\n`).join(''),
       );
+    }
+    if (sortError) {
+      process.stderr.write(`rcnn-lens: every file was labeled, but the sort failed: ${sortError}\n(rcnn-lens label --undo-sort ${folder} undoes what it moved)\n`);
+      return 3;
     }
     return 0;
   } catch (err) {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runLabelJob } from '../../src/core/batch/pipeline';
 import { parseLabelsText, toJsonLine, type LabelRecord } from '../../src/core/batch/records';
-import { REVIEW_GROUP, classFolderName, hasUndoableSort, sortIntoClassFolders, sortsDir, undoLastSort } from '../../src/core/batch/sort';
+import { REVIEW_GROUP, classFolderName, hasUndoableSort, recordFile, sortIntoClassFolders, sortsDir, undoLastSort } from '../../src/core/batch/sort';
 import { BUNDLE_ENV, TINY_MODEL, buildBundles, snapshotTree, solidImage, tmpDir } from '../fixtures/hostile/helpers';
 
 let workerScript = '';
@@ -131,6 +131,93 @@ describe('sort into class folders', () => {
     const u = await undoLastSort(dir);
     expect(u.problems).toEqual([]);
     expect(layout(dir)).toEqual(before);
+  });
+
+  it('a labels file with a path that leaves the folder is refused before anything moves', async () => {
+    const { dir, labels } = await folderWithLabels([['a/x.jpg', 'cat']]);
+    const outside = tmpDir('rl-sort-outside-');
+    writeFileSync(path.join(outside, 'secret.txt'), 'keep me');
+    const rel = path.relative(dir, path.join(outside, 'secret.txt')).split(path.sep).join('/');
+    const recs = readRecords(labels);
+    recs.push({ path: rel, label: 'cat', score: 0.9, topk: [{ label: 'cat', score: 0.9 }], model: MODEL, size: 1, mtime: 1 });
+    writeFileSync(labels, recs.map((r) => toJsonLine(r) + '\n').join(''));
+    const before = layout(dir);
+    await expect(sortIntoClassFolders({ folder: dir, labelsFile: labels, mode: 'move' })).rejects.toThrow(/leaves/);
+    expect(readFileSync(path.join(outside, 'secret.txt'), 'utf8')).toBe('keep me');
+    expect(layout(dir)).toEqual(before);
+    expect(await hasUndoableSort(dir)).toBe(false);
+  });
+
+  it('record paths: inside the folder only, never into the state folder', () => {
+    const root = path.resolve('/data/imgs');
+    expect(recordFile(root, 'a/b.jpg')).toBe(path.join(root, 'a', 'b.jpg'));
+    expect(recordFile(root, '../x.jpg')).toBeUndefined();
+    expect(recordFile(root, 'a/../../x.jpg')).toBeUndefined();
+    expect(recordFile(root, '.rcnn-lens/thumbs/t.jpg')).toBeUndefined();
+    expect(recordFile(root, '')).toBeUndefined();
+    expect(recordFile(root, '..data.jpg')).toBe(path.join(root, '..data.jpg'));
+  });
+
+  it('a planted journal that points outside the folder is refused by undo', async () => {
+    const { dir } = await folderWithLabels([['a/x.jpg', 'cat']]);
+    const victim = path.join(tmpDir('rl-sort-victim-'), 'x.jpg');
+    writeFileSync(victim, 'not yours');
+    mkdirSync(sortsDir(dir), { recursive: true });
+    const lines = [
+      { kind: 'header', version: 1, folder: dir, dest: dir, mode: 'copy', labelsFile: path.join(dir, 'labels.jsonl'), startedAt: '' },
+      { kind: 'op', seq: 1, op: 'copy', from: path.join(dir, 'a', 'x.jpg'), to: victim },
+      { kind: 'done', seq: 1 },
+    ];
+    writeFileSync(path.join(sortsDir(dir), '2026-01-01.jsonl'), lines.map((l) => JSON.stringify(l) + '\n').join(''));
+    await expect(undoLastSort(dir)).rejects.toThrow(/outside/);
+    expect(readFileSync(victim, 'utf8')).toBe('not yours');
+  });
+
+  it('undo keeps a copy that no longer matches its original', async () => {
+    const { dir, labels } = await folderWithLabels([['p.jpg', 'ship']]);
+    await sortIntoClassFolders({ folder: dir, labelsFile: labels, mode: 'copy' });
+    const copy = path.join(`${dir}-sorted`, 'ship', 'p.jpg');
+    writeFileSync(copy, 'edited by the user since the sort');
+    const u = await undoLastSort(dir);
+    expect(u.problems.join('\n')).toMatch(/no longer matches/);
+    expect(readFileSync(copy, 'utf8')).toBe('edited by the user since the sort');
+  });
+
+  it('a class folder the user added files to is kept with a warning, and the undo is complete', async () => {
+    const { dir, labels } = await folderWithLabels([['a/x.jpg', 'cat']]);
+    await sortIntoClassFolders({ folder: dir, labelsFile: labels, mode: 'move' });
+    writeFileSync(path.join(dir, 'cat', 'mine.jpg'), 'added after the sort');
+    const u = await undoLastSort(dir);
+    expect(u.problems).toEqual([]);
+    expect(u.warnings.join('\n')).toMatch(/kept folder .*cat/);
+    expect(existsSync(path.join(dir, 'a', 'x.jpg'))).toBe(true);
+    expect(await hasUndoableSort(dir)).toBe(false);
+  });
+
+  it('a sort that changes nothing leaves no journal behind', async () => {
+    const { dir, labels } = await folderWithLabels([['cat/x.jpg', 'cat']]);
+    const r = await sortIntoClassFolders({ folder: dir, labelsFile: labels, mode: 'move' });
+    expect(r.sorted).toBe(0);
+    expect(await hasUndoableSort(dir)).toBe(false);
+  });
+
+  it('a sort that fails part-way still points the labels at the files it moved', async () => {
+    const { dir, labels } = await folderWithLabels([
+      ['a/x.jpg', 'cat'],
+      ['b/y.jpg', 'dog'],
+    ]);
+    // The second move fails: a plain file sits where its class folder would go.
+    writeFileSync(path.join(dir, 'dog'), 'a file, not a folder');
+    await expect(sortIntoClassFolders({ folder: dir, labelsFile: labels, mode: 'move' })).rejects.toThrow();
+    expect(existsSync(path.join(dir, 'cat', 'x.jpg'))).toBe(true);
+    const paths = readRecords(labels).map((x) => x.path);
+    expect(paths).toContain('cat/x.jpg');
+    expect(paths).toContain('b/y.jpg');
+    // And Undo brings the moved file back.
+    const u = await undoLastSort(dir);
+    expect(u.problems).toEqual([]);
+    expect(existsSync(path.join(dir, 'a', 'x.jpg'))).toBe(true);
+    expect(readRecords(labels).map((x) => x.path)).toContain('a/x.jpg');
   });
 
   it('class names become safe folder names', () => {

@@ -114,6 +114,28 @@ describe('rcnn-lens label', () => {
     expect(run(['/tmp', '--shard', '3/2']).code).toBe(2);
     expect(run(['/tmp', '--sort', 'sideways']).code).toBe(2);
     expect(run(['/does/not/exist']).code).not.toBe(0);
+    const shardSort = run(['/tmp', '--shard', '1/2', '--sort', 'move']);
+    expect(shardSort.code).toBe(2);
+    expect(shardSort.err).toMatch(/--sort cannot be combined with --shard/);
+    const mismatch = run(['/tmp', '--out', '/tmp/x.csv', '--format', 'jsonl']);
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.err).toMatch(/does not match --format jsonl/);
+  });
+
+  it('a sort that fails after labeling keeps the labels and says so (exit 3)', async () => {
+    const dir = await folder(3, false);
+    expect(run([dir]).code).toBe(0);
+    const labels = readFileSync(path.join(dir, 'labels.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).label as string);
+    // Every class folder name is taken by a plain file, so each move fails.
+    for (const c of new Set(labels)) writeFileSync(path.join(dir, c), 'in the way');
+    const r = run([dir, '--sort', 'move']);
+    expect(r.code, r.err).toBe(3);
+    expect(r.err).toMatch(/every file was labeled, but the sort failed/);
+    const summary = JSON.parse(r.out);
+    expect(summary.files).toBe(3);
+    expect(summary.errors).toBe(0);
+    expect(summary.sortError).toBeTruthy();
+    expect(readFileSync(path.join(dir, 'labels.jsonl'), 'utf8').trim().split('\n')).toHaveLength(3);
   });
 
   it('--content-hash: records carry the hash; a touched file is reused by content and counted in the summary', async () => {

@@ -111,8 +111,24 @@ async function moveFile(from: string, to: string): Promise<void> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
     await copyPreserving(from, to);
+    // The copy must be on disk before the original goes: a power cut in between keeps one of them.
+    const copy = await open(to, 'r');
+    try {
+      await copy.sync();
+    } finally {
+      await copy.close();
+    }
     await unlink(from);
   }
+}
+
+/**
+ * Same size and modification time (what copyPreserving keeps). utimes() takes the time as a
+ * Date, so the copy's time can differ from the original's in the sub-millisecond digits.
+ */
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const [sa, sb] = await Promise.all([stat(a), stat(b)]).catch(() => [undefined, undefined]);
+  return !!sa && !!sb && sa.isFile() && sb.isFile() && sa.size === sb.size && Math.abs(sa.mtimeMs - sb.mtimeMs) < 2;
 }
 
 async function copyPreserving(from: string, to: string): Promise<void> {
@@ -123,7 +139,24 @@ async function copyPreserving(from: string, to: string): Promise<void> {
 
 function isInside(parent: string, child: string): boolean {
   const rel = path.relative(parent, child);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+  return rel !== '' && rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel);
+}
+
+/** `child` is `parent` or lies under it. */
+function isWithin(parent: string, child: string): boolean {
+  return path.resolve(child) === path.resolve(parent) || isInside(parent, child);
+}
+
+/**
+ * A record's file inside the labeled folder. Labels files are data that may come from
+ * elsewhere (a cloned repository): a path that leaves the folder ("../../.ssh/id_rsa",
+ * an absolute path) or points into our state folder is refused, never followed.
+ */
+export function recordFile(folder: string, rel: string): string | undefined {
+  const abs = path.resolve(folder, ...rel.split('/'));
+  if (!isInside(folder, abs)) return undefined;
+  const first = path.relative(folder, abs).split(path.sep)[0];
+  return first === STATE_DIR ? undefined : abs;
 }
 
 /** Renames record paths (old → new) in each labels file; `first` may come with its records already read. */
@@ -152,6 +185,11 @@ export async function sortIntoClassFolders(options: SortOptions): Promise<SortRe
   try {
     const records = await readLabelsFile(options.labelsFile, formatOf(options.labelsFile));
     if (!records.length) throw new Error(`no labels found in ${options.labelsFile}; label the folder first`);
+    // Refuse the whole file before touching anything if one record points outside the folder.
+    const outside = records.find((r) => !recordFile(folder, r.path));
+    if (outside) {
+      throw new Error(`${options.labelsFile} has a record whose path leaves ${folder} (${JSON.stringify(outside.path)}); not sorting anything`);
+    }
     // With format "both" the last run wrote JSONL and CSV: moves update all of them.
     const labelsFiles = await labelsFilesWith(folder, options.labelsFile);
     await mkdir(sortsDir(folder), { recursive: true });
@@ -177,6 +215,7 @@ export async function sortIntoClassFolders(options: SortOptions): Promise<SortRe
     let seq = 0;
     const result: SortResult = { sorted: 0, unchanged: 0, skippedErrors: 0, dest, journal: journalFile, classCounts: {} };
     const moved = new Map<string, string>();
+    let failure: unknown;
     try {
       let i = 0;
       for (const r of records) {
@@ -188,7 +227,7 @@ export async function sortIntoClassFolders(options: SortOptions): Promise<SortRe
         }
         const group = r.reviewed ? r.reviewed.label : threshold > 0 && (r.score ?? 0) < threshold ? REVIEW_GROUP : r.label!;
         const dir = path.join(dest, classFolderName(group));
-        const from = path.join(folder, ...r.path.split('/'));
+        const from = recordFile(folder, r.path)!;
         if (path.dirname(from) === dir) {
           result.unchanged++;
           continue;
@@ -219,18 +258,26 @@ export async function sortIntoClassFolders(options: SortOptions): Promise<SortRe
         result.classCounts[group] = (result.classCounts[group] ?? 0) + 1;
         if (options.mode === 'move') moved.set(r.path, to);
       }
+    } catch (err) {
+      // Files already moved keep their labels below, before the error is reported.
+      failure = err;
+    }
+    try {
       // Moved files keep their labels (and reviews): point the records at the new paths,
       // so a rerun recognises them as unchanged.
-      if (moved.size && isInside(folder, dest) || (moved.size && dest === folder)) {
+      if (moved.size && isWithin(folder, dest)) {
         const rename = new Map<string, string>();
         for (const [from, to] of moved) rename.set(from, path.relative(folder, to).split(path.sep).join('/'));
         await write({ kind: 'labels', rewritten: true }, true);
         await remapLabelsFiles(labelsFiles, rename, records);
       }
+      if (failure) throw failure;
       await write({ kind: 'complete' }, true);
     } finally {
       await journal.close();
     }
+    // A sort that changed nothing leaves no journal: it would hide the real last sort from Undo.
+    if (seq === 0) await unlink(journalFile).catch(() => undefined);
     return result;
   } finally {
     await lock.release();
@@ -240,7 +287,10 @@ export async function sortIntoClassFolders(options: SortOptions): Promise<SortRe
 export interface UndoResult {
   journal: string | undefined;
   restored: number;
+  /** What could not be restored: the journal stays, so Undo can be retried once they are fixed. */
   problems: string[];
+  /** Worth saying but not blocking (e.g. a class folder kept because the user added files to it). */
+  warnings: string[];
 }
 
 async function latestJournal(folder: string): Promise<string | undefined> {
@@ -263,7 +313,7 @@ export async function undoLastSort(folderArg: string): Promise<UndoResult> {
   const lock = await acquireLock(folder, 'undoing a sort');
   try {
     const file = await latestJournal(folder);
-    if (!file) return { journal: undefined, restored: 0, problems: ['there is no sort to undo in this folder'] };
+    if (!file) return { journal: undefined, restored: 0, problems: ['there is no sort to undo in this folder'], warnings: [] };
     const lines: JournalLine[] = [];
     for (const l of (await readFile(file, 'utf8')).split('\n')) {
       if (!l) continue;
@@ -275,9 +325,22 @@ export async function undoLastSort(folderArg: string): Promise<UndoResult> {
     }
     const header = lines.find((l): l is JournalHeader => l.kind === 'header');
     if (!header) throw new Error(`${file} is not a sort journal`);
+    if (path.resolve(header.folder) !== folder) throw new Error(`${file} is the journal of another folder (${header.folder}); not undoing it`);
+    const dest = path.resolve(header.dest);
+    // A journal is data that may come from elsewhere: every operation must stay inside the sorted
+    // folder and its destination, or the whole undo is refused before anything is touched.
+    const stray = lines.find(
+      (l) =>
+        l.kind === 'op' &&
+        (l.op === 'mkdir'
+          ? !isWithin(dest, l.to) && !isWithin(l.to, dest) // a class folder, or a missing parent of the destination
+          : !isWithin(dest, l.to) || !isInside(folder, l.from)),
+    ) as JournalOp | undefined;
+    if (stray) throw new Error(`${file} has an operation outside ${folder} and ${dest} (${stray.op} ${stray.from} -> ${stray.to}); not undoing it`);
     const ops = lines.filter((l): l is JournalOp => l.kind === 'op');
     const done = new Set(lines.filter((l): l is JournalDone => l.kind === 'done').map((l) => l.seq));
     const problems: string[] = [];
+    const warnings: string[] = [];
     let restored = 0;
     const movedBack = new Map<string, string>();
     for (const op of [...ops].reverse()) {
@@ -286,7 +349,9 @@ export async function undoLastSort(folderArg: string): Promise<UndoResult> {
           await rmdir(op.to);
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
-          if (code !== 'ENOENT') problems.push(`kept folder ${op.to}: it is not empty (${code})`);
+          // Files added to a class folder since the sort are the user's: keep the folder, and still
+          // retire the journal (otherwise every later Undo would stop here).
+          if (code !== 'ENOENT') warnings.push(`kept folder ${op.to}: it is not empty (${code})`);
         }
         continue;
       }
@@ -294,8 +359,11 @@ export async function undoLastSort(folderArg: string): Promise<UndoResult> {
       const hasFrom = await exists(op.from);
       if (op.op === 'copy') {
         if (hasTo) {
-          await unlink(op.to);
-          restored++;
+          // Only a copy that still matches its original is ours to delete.
+          if (hasFrom && (await sameFile(op.from, op.to))) {
+            await unlink(op.to);
+            restored++;
+          } else problems.push(`kept ${op.to}: it no longer matches ${op.from}`);
         }
         continue;
       }
@@ -323,7 +391,7 @@ export async function undoLastSort(folderArg: string): Promise<UndoResult> {
     // Only a complete undo retires the journal; with problems it stays, so Undo can be
     // retried once they are fixed (what was restored already is skipped then).
     if (!problems.length) await rename(file, file.replace(/\.jsonl$/, '.undone.jsonl'));
-    return { journal: file, restored, problems };
+    return { journal: file, restored, problems, warnings };
   } finally {
     await lock.release();
   }
