@@ -15,17 +15,17 @@ describe('review corrections', () => {
       const file = path.join(dir, `labels.${format}`);
       const records = [rec('a.jpg', 'cat'), rec('b, "odd".jpg', 'dog')];
       writeFileSync(file, format === 'csv' ? [CSV_HEADER, ...records.map(toCsvLine)].join('\n') + '\n' : records.map((r) => toJsonLine(r) + '\n').join(''));
-      const n = await applyReviews(dir, file, [
+      const outcome = await applyReviews(dir, file, [
         { path: 'a.jpg', label: 'cat' },
         { path: 'b, "odd".jpg', label: 'horse' },
         { path: 'missing.jpg', label: 'x' },
       ], () => 'T');
-      expect(n).toBe(2);
+      expect(outcome).toEqual({ changed: 2, unknownPaths: ['missing.jpg'] });
       let back = parseLabelsText(readFileSync(file, 'utf8'), format);
       expect(back[0].reviewed).toEqual({ label: 'cat', at: 'T' });
       expect(back[1].reviewed).toEqual({ label: 'horse', at: 'T' });
       expect(back[1].label).toBe('dog');
-      expect(await applyReviews(dir, file, [{ path: 'a.jpg', label: 'cat' }])).toBe(0);
+      expect(await applyReviews(dir, file, [{ path: 'a.jpg', label: 'cat' }])).toEqual({ changed: 0, unknownPaths: [] });
       await applyReviews(dir, file, [{ path: 'a.jpg', label: null }]);
       back = parseLabelsText(readFileSync(file, 'utf8'), format);
       expect(back[0].reviewed).toBeUndefined();
@@ -39,6 +39,16 @@ describe('review corrections', () => {
     const lock = await acquireLock(dir, 'labeling');
     await expect(applyReviews(dir, file, [{ path: 'a.jpg', label: 'dog' }])).rejects.toThrow(/labeling run/);
     await lock.release();
-    expect(await applyReviews(dir, file, [{ path: 'a.jpg', label: 'dog' }])).toBe(1);
+    expect((await applyReviews(dir, file, [{ path: 'a.jpg', label: 'dog' }])).changed).toBe(1);
+  });
+
+  it('report paths the file no longer holds (after a Move sort) instead of dropping them silently', async () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'labels.jsonl');
+    writeFileSync(file, toJsonLine(rec('cat/a.jpg', 'cat')) + '\n');
+    const before = readFileSync(file, 'utf8');
+    const outcome = await applyReviews(dir, file, [{ path: 'a.jpg', label: 'dog' }]);
+    expect(outcome).toEqual({ changed: 0, unknownPaths: ['a.jpg'] });
+    expect(readFileSync(file, 'utf8')).toBe(before);
   });
 });

@@ -19,13 +19,24 @@ export interface ReviewChange {
 
 export class ReviewWriteError extends Error {}
 
-/** Applies changes to `labelsFile`; returns how many records changed. */
+export interface ReviewOutcome {
+  /** How many records changed (a change that sets the label already there counts as none). */
+  changed: number;
+  /**
+   * Paths of changes that match no record, so nothing was saved for them: the file was
+   * rewritten under the caller (a Move sort renames paths) and the caller must say so
+   * rather than report success.
+   */
+  unknownPaths: string[];
+}
+
+/** Applies changes to `labelsFile`; the changes for paths it holds are written, the others reported. */
 export async function applyReviews(
   folder: string,
   labelsFile: string,
   changes: readonly ReviewChange[],
   now: () => string = () => new Date().toISOString(),
-): Promise<number> {
+): Promise<ReviewOutcome> {
   // Hold the folder lock for the whole read-modify-write: a run (or sort) starting in
   // between would otherwise replace the file and lose these corrections, or be lost itself.
   let lock;
@@ -46,15 +57,19 @@ export async function applyReviews(
   }
 }
 
-async function applyLocked(labelsFile: string, changes: readonly ReviewChange[], now: () => string): Promise<number> {
+async function applyLocked(labelsFile: string, changes: readonly ReviewChange[], now: () => string): Promise<ReviewOutcome> {
   const format = formatOf(labelsFile);
   const records = await readLabelsFile(labelsFile, format);
   if (!records.length) throw new ReviewWriteError(`${labelsFile} has no RCNN Lens records`);
   const byPath = new Map<string, LabelRecord>(records.map((r) => [r.path, r]));
   let changed = 0;
+  const unknownPaths = new Set<string>();
   for (const c of changes) {
     const r = byPath.get(c.path);
-    if (!r) continue;
+    if (!r) {
+      unknownPaths.add(c.path);
+      continue;
+    }
     if (c.label === null) {
       if (r.reviewed) {
         delete r.reviewed;
@@ -65,8 +80,9 @@ async function applyLocked(labelsFile: string, changes: readonly ReviewChange[],
       changed++;
     }
   }
-  if (!changed) return 0;
+  const outcome = { changed, unknownPaths: [...unknownPaths] };
+  if (!changed) return outcome;
   const lines = records.map((r) => (format === 'csv' ? toCsvLine(r) : toJsonLine(r)) + '\n');
   await writeFileAtomic(labelsFile, format === 'csv' ? [CSV_HEADER + '\n', ...lines] : lines);
-  return changed;
+  return outcome;
 }

@@ -4,10 +4,11 @@
  * panel for an image. One panel per labels file; restored after a reload by the serializer.
  */
 import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readLabelsFile } from '../../core/batch/pipeline';
-import { type ReviewChange, applyReviews } from '../../core/batch/review';
+import { type ReviewChange, type ReviewOutcome, applyReviews } from '../../core/batch/review';
 import { formatOf } from '../../core/batch/records';
 import { isLocked } from '../../core/batch/lock';
 import { labelsFilesWith } from '../../core/batch/runState';
@@ -21,27 +22,34 @@ import {
   type ReviewToHost,
 } from '../../shared/reviewProtocol';
 import type { ExtensionServices } from '../services';
+import { ModelLabelsCache } from './modelLabels';
 import { renderReviewHtml } from './reviewHtml';
-import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { readOnnxHeader } from '../../core/model/onnxProto';
+import { ReviewVocabulary, parseReviewMessage } from './reviewMessages';
+import { ReviewWriteQueue, UnknownReviewPathsError } from './reviewWriteQueue';
 
-/** The class list in model output order (digit keys follow it), if the current model made these labels. */
-async function modelLabels(modelPath: string, hash: string | undefined): Promise<string[] | undefined> {
-  try {
-    const bytes = await readFile(modelPath);
-    if (hash && createHash('sha256').update(bytes).digest('hex').slice(0, 16) !== hash) return undefined;
-    const labels = JSON.parse(readOnnxHeader(bytes).metadata['rcnn_lens.labels'] ?? 'null');
-    return Array.isArray(labels) && labels.every((l) => typeof l === 'string') ? labels : undefined;
-  } catch {
-    return undefined;
-  }
+/** Shared by every review panel: the model file is hashed once per version, not per refresh. */
+const modelLabelsCache = new ModelLabelsCache();
+
+/** What refresh() derives from the labels file, kept while the file's size and modification time stay the same. */
+interface LabelsSnapshot {
+  version: string;
+  items: ReviewItem[];
+  /** Every label the records' top-k lists name, sorted. */
+  topkLabels: string[];
+  model: { name: string; hash: string } | undefined;
+}
+
+async function fileVersion(file: string): Promise<string> {
+  const st = await stat(file);
+  return `${st.size}:${st.mtimeMs}`;
 }
 
 export class ReviewPanel {
   private readonly disposables: vscode.Disposable[] = [];
-  private pending: ReviewChange[] = [];
-  private flushing: Promise<void> = Promise.resolve();
+  private readonly writes: ReviewWriteQueue;
+  /** The records and labels last sent to the webview: all its messages may name. */
+  private vocabulary = ReviewVocabulary.empty;
+  private snapshot: LabelsSnapshot | undefined;
   private disposed = false;
   readonly onDispose = new vscode.EventEmitter<void>();
 
@@ -75,6 +83,7 @@ export class ReviewPanel {
     readonly state: ReviewState,
     private readonly thumbs?: ThumbnailMaker,
   ) {
+    this.writes = new ReviewWriteQueue(state.labelsFile, (changes) => this.writeBatch(changes));
     panel.webview.options = ReviewPanel.options(services, state.folder);
     panel.title = `Review: ${path.basename(state.folder)}`;
     panel.iconPath = vscode.Uri.joinPath(services.extensionUri, 'media', 'icon.png');
@@ -87,7 +96,7 @@ export class ReviewPanel {
       title: panel.title,
     });
     this.disposables.push(
-      panel.webview.onDidReceiveMessage((m: ReviewToHost) => this.onMessage(m)),
+      panel.webview.onDidReceiveMessage((raw: unknown) => void this.onRawMessage(raw)),
       panel.onDidDispose(() => this.dispose()),
     );
   }
@@ -100,20 +109,42 @@ export class ReviewPanel {
     this.panel.reveal();
   }
 
-  /** Re-reads the labels file and sends everything to the webview. */
+  /** Re-reads the labels file (unless unchanged since the last time) and sends everything to the webview. */
   async refresh(): Promise<void> {
     const { folder, labelsFile } = this.state;
-    let records;
+    let snapshot: LabelsSnapshot;
     try {
-      records = await readLabelsFile(labelsFile, formatOf(labelsFile));
+      snapshot = await this.readSnapshot();
     } catch (err) {
       this.post({ type: 'notice', level: 'error', text: `Cannot read ${labelsFile}: ${(err as Error).message}` });
       return;
     }
-    const classes: string[] = [];
-    const seen = new Set<string>();
+    const owner = await isLocked(folder);
+    const modelClasses = await modelLabelsCache.labelsFor(this.services.currentModel().modelPath, snapshot.model?.hash);
+    // Class order: the model's output order is not in the file; topk labels sorted is stable.
+    const classes = modelClasses ?? snapshot.topkLabels;
+    this.vocabulary = new ReviewVocabulary(snapshot.items, classes);
+    this.post({
+      type: 'init',
+      folderName: path.basename(folder),
+      folder,
+      labelsFile,
+      classes,
+      imageBase: this.panel.webview.asWebviewUri(vscode.Uri.file(folder)).toString(),
+      items: snapshot.items,
+      model: snapshot.model,
+      readOnlyReason: owner ? `A labeling run (process ${owner.pid}) is working on this folder; corrections are disabled until it finishes.` : undefined,
+    });
+  }
+
+  private async readSnapshot(): Promise<LabelsSnapshot> {
+    const { labelsFile } = this.state;
+    const version = await fileVersion(labelsFile);
+    if (this.snapshot?.version === version) return this.snapshot;
+    const records = await readLabelsFile(labelsFile, formatOf(labelsFile));
+    const topkLabels = new Set<string>();
     const items: ReviewItem[] = records.map((r) => {
-      for (const t of r.topk ?? []) if (!seen.has(t.label)) seen.add(t.label);
+      for (const t of r.topk ?? []) topkLabels.add(t.label);
       return {
         path: r.path,
         label: r.label,
@@ -125,21 +156,23 @@ export class ReviewPanel {
         error: r.error,
       };
     });
-    // Class order: the model's output order is not in the file; topk labels sorted is stable.
-    classes.push(...[...seen].sort());
     const model = records.find((r) => r.model)?.model;
-    const owner = await isLocked(folder);
-    this.post({
-      type: 'init',
-      folderName: path.basename(folder),
-      folder,
-      labelsFile,
-      classes: (await modelLabels(this.services.currentModel().modelPath, model?.hash)) ?? classes,
-      imageBase: this.panel.webview.asWebviewUri(vscode.Uri.file(folder)).toString(),
-      items,
-      model,
-      readOnlyReason: owner ? `A labeling run (process ${owner.pid}) is working on this folder; corrections are disabled until it finishes.` : undefined,
-    });
+    this.snapshot = { version, items, topkLabels: [...topkLabels].sort(), model };
+    return this.snapshot;
+  }
+
+  /** A message from the webview: checked, handled, and never an unhandled rejection in the host. */
+  private async onRawMessage(raw: unknown): Promise<void> {
+    const message = parseReviewMessage(raw);
+    if (!message) {
+      this.services.output.warn(`review: ignored a malformed message from the review webview`);
+      return;
+    }
+    try {
+      await this.onMessage(message);
+    } catch (err) {
+      this.services.output.error(`review: handling "${message.type}" failed: ${(err as Error).stack ?? err}`);
+    }
   }
 
   private async onMessage(m: ReviewToHost): Promise<void> {
@@ -149,30 +182,33 @@ export class ReviewPanel {
         await this.refresh();
         return;
       case 'open': {
-        const abs = path.join(this.state.folder, ...m.path.split('/'));
-        const rel = path.relative(this.state.folder, abs);
-        if (rel.startsWith('..') || path.isAbsolute(rel)) return; // never outside the folder
-        await this.services.openClassifyPanel(vscode.Uri.file(abs));
+        const abs = this.recordFile(m.path);
+        if (abs) await this.services.openClassifyPanel(vscode.Uri.file(abs));
         return;
       }
       case 'wantThumbs':
         this.sendThumbs(m.paths);
         return;
       case 'setLabels':
-        await answer((msg) => this.post(msg), m.requestId, () => this.enqueue(m.changes));
+        await answer((msg) => this.post(msg), m.requestId, () => this.saveCorrections(m.changes));
         return;
     }
   }
 
-  /** Thumbnails made by a labeling worker (sharp), cached under .rcnn-lens/thumbs; sent as they are ready. */
-  private sendThumbs(paths: unknown): void {
-    if (!Array.isArray(paths)) return;
+  /** The absolute file of one of the review's records; undefined for any other path (never outside the folder). */
+  private recordFile(relPath: string): string | undefined {
+    if (!this.vocabulary.hasPath(relPath)) return undefined;
     const { folder } = this.state;
-    for (const p of paths.slice(0, 500)) {
-      if (typeof p !== 'string') continue;
-      const abs = path.join(folder, ...p.split('/'));
-      const rel = path.relative(folder, abs);
-      if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) continue; // never outside the folder
+    const abs = path.join(folder, ...relPath.split('/'));
+    const rel = path.relative(folder, abs);
+    return !rel || rel.startsWith('..') || path.isAbsolute(rel) ? undefined : abs;
+  }
+
+  /** Thumbnails made by a labeling worker (sharp), cached under .rcnn-lens/thumbs; sent as they are ready. */
+  private sendThumbs(paths: readonly string[]): void {
+    const { folder } = this.state;
+    for (const p of paths) {
+      if (!this.recordFile(p)) continue;
       const reply = (url: string | null) => this.post({ type: 'thumbs', items: [{ path: p, url }] });
       if (!this.thumbs) {
         reply(null);
@@ -185,33 +221,39 @@ export class ReviewPanel {
     }
   }
 
-  /** Corrections are written in batches: one atomic rewrite covers every key press since the last. */
-  private enqueue(changes: ReviewChange[]): Promise<number> {
-    this.pending.push(...changes);
-    const run = this.flushing.then(async () => {
-      const batch = this.pending;
-      this.pending = [];
-      if (!batch.length) return 0;
-      try {
-        const n = await applyReviews(this.state.folder, this.state.labelsFile, batch);
-        // "both" formats: keep every output of the last run (labels.csv next to labels.jsonl) in step.
-        for (const other of await this.otherOutputs()) {
-          await applyReviews(this.state.folder, other, batch).catch((err: Error) =>
-            this.services.output.warn(`review: ${other} not updated: ${err.message}`),
-          );
-        }
-        return n;
-      } catch (err) {
-        this.services.output.warn(`review: could not save ${batch.length} correction(s): ${(err as Error).message}`);
-        this.post({ type: 'notice', level: 'error', text: `Not saved: ${(err as Error).message}` });
-        throw err;
-      }
-    });
-    this.flushing = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
+  /** Only changes to the review's own records, to labels it knows; resolves once they are on disk. */
+  private async saveCorrections(changes: ReviewChange[]): Promise<number> {
+    const refusal = this.vocabulary.refusal(changes);
+    if (refusal) throw new Error(refusal);
+    try {
+      return await this.writes.enqueue(changes);
+    } catch (err) {
+      if (err instanceof UnknownReviewPathsError) void this.reloadAfterLostChanges(err);
+      throw err;
+    }
+  }
+
+  /** The gallery shows paths the file no longer has: show the file as it is now, and say what was not saved. */
+  private async reloadAfterLostChanges(err: UnknownReviewPathsError): Promise<void> {
+    await this.refresh();
+    this.post({ type: 'notice', level: 'error', text: `Not saved: ${err.message}. The review was reloaded; make the correction again.` });
+  }
+
+  /** One batch of corrections into the labels file, and into the run's other outputs (labels.csv next to labels.jsonl). */
+  private async writeBatch(changes: ReviewChange[]): Promise<ReviewOutcome> {
+    const { folder, labelsFile } = this.state;
+    let outcome: ReviewOutcome;
+    try {
+      outcome = await applyReviews(folder, labelsFile, changes);
+    } catch (err) {
+      this.services.output.warn(`review: could not save ${changes.length} correction(s): ${(err as Error).message}`);
+      throw err;
+    }
+    if (outcome.unknownPaths.length) this.services.output.warn(`review: not in ${labelsFile}: ${outcome.unknownPaths.join(', ')}`);
+    for (const other of await this.otherOutputs()) {
+      await applyReviews(folder, other, changes).catch((err: Error) => this.services.output.warn(`review: ${other} not updated: ${err.message}`));
+    }
+    return outcome;
   }
 
   /** The last run's other outputs (state.json); for runs recorded before it, the sibling of the other format if present. */
