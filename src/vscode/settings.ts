@@ -1,6 +1,7 @@
 /** Typed access to the rcnnLens.* settings, with the trust rules applied. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { trustedSettingValue } from '../core/batch/outputs';
 import { type ProviderSetting, isProviderSetting } from '../core/runtime/providers';
 
 const SECTION = 'rcnnLens';
@@ -63,8 +64,42 @@ export function topKSetting(): number {
   return Math.max(1, Math.min(50, Math.round(config().get<number>('topK', 5))));
 }
 
+/**
+ * A setting a repository must not decide for the user (declared in package.json under
+ * capabilities.untrustedWorkspaces.restrictedConfigurations): in a restricted workspace
+ * only the user's own (global) value counts.
+ */
+export function trustedSetting<T>(key: string, fallback: T, isValid: (v: unknown) => v is T): T {
+  const c = config();
+  const value = trustedSettingValue<unknown>(vscode.workspace.isTrusted, c.get<unknown>(key), c.inspect<unknown>(key), fallback);
+  return isValid(value) ? value : fallback;
+}
+
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+
+/** Restricted: an untrusted repository could raise it to make the extension decode huge images. */
 export function maxPixelsSetting(): number {
-  return Math.max(1, config().get<number>('image.maxPixels', 100_000_000));
+  return Math.max(1, trustedSetting('image.maxPixels', 100_000_000, isNumber));
+}
+
+/** Which files Label Folder reads. Restricted: a repository could point a followed symlink at the user's own pictures. */
+export function labelScanSettings(): { include: string[]; exclude: string[]; followSymlinks: boolean } {
+  return {
+    include: trustedSetting('label.include', ['**/*'], isStringArray),
+    exclude: trustedSetting('label.exclude', ['**/node_modules/**', '**/.git/**'], isStringArray),
+    followSymlinks: trustedSetting('label.followSymlinks', false, isBoolean),
+  };
+}
+
+/** Where Label Folder writes (relative to the folder; '' = the default name). Restricted. */
+export function labelOutputSettings(): { file: string; format: string } {
+  return {
+    file: trustedSetting('label.outputFile', '', isString),
+    format: trustedSetting('label.outputFormat', 'jsonl', isString),
+  };
 }
 
 export function heatmapSettings(): { colormap: string; opacity: number; playIntervalMs: number } {

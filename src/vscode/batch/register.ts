@@ -15,13 +15,15 @@ import {
   assertWritableOutputs,
   runLabelJob,
 } from '../../core/batch/pipeline';
-import { OutputPathError, resolveOutputs, trustedSettingValue } from '../../core/batch/outputs';
+import { OutputPathError, resolveOutputs } from '../../core/batch/outputs';
 import { formatOf } from '../../core/batch/records';
 import { lastRunOutputs } from '../../core/batch/runState';
 import { ThumbnailMaker } from '../../core/batch/thumbs';
 import { hasUndoableSort, sortIntoClassFolders, undoLastSort } from '../../core/batch/sort';
 import { REVIEW_VIEW_TYPE, type ReviewState } from '../../shared/reviewProtocol';
 import type { ExtensionServices } from '../services';
+import { labelOutputSettings, labelScanSettings, maxPixelsSetting } from '../settings';
+import { labeledFolderOf } from './labeledFolder';
 import { ReviewPanel } from './reviewPanel';
 import { OPENED_REVIEWS_KEY, rememberReview, restorableReview } from './reviewRestore';
 
@@ -38,10 +40,7 @@ function cfg(): vscode.WorkspaceConfiguration {
 
 /** The configured outputs, inside `folder` (OutputPathError otherwise); an untrusted workspace's own value is ignored. */
 export function outputsFor(folder: string): OutputSpec[] {
-  const c = cfg();
-  const trusted = vscode.workspace.isTrusted;
-  const format = trustedSettingValue(trusted, c.get<string>('label.outputFormat'), c.inspect<string>('label.outputFormat'), 'jsonl');
-  const file = trustedSettingValue(trusted, c.get<string>('label.outputFile'), c.inspect<string>('label.outputFile'), '');
+  const { file, format } = labelOutputSettings();
   return resolveOutputs(folder, file, format);
 }
 
@@ -77,11 +76,21 @@ export function progressMessage(p: LabelProgress): string {
   }
 }
 
-async function pickFolder(arg: unknown, title: string): Promise<string | undefined> {
-  if (arg instanceof vscode.Uri && arg.scheme === 'file') {
-    const st = await vscode.workspace.fs.stat(arg);
-    return st.type & vscode.FileType.Directory ? arg.fsPath : path.dirname(arg.fsPath);
+/** A failure to show as it is: the message already says what went wrong, in the user's terms. */
+class UserFacingError extends Error {}
+
+/** Whether `uri` is a folder; a target that is gone is a UserFacingError, not VS Code's generic "command failed". */
+async function isDirectory(uri: vscode.Uri): Promise<boolean> {
+  try {
+    return ((await vscode.workspace.fs.stat(uri)).type & vscode.FileType.Directory) !== 0;
+  } catch (err) {
+    if (err instanceof vscode.FileSystemError && err.code === 'FileNotFound') throw new UserFacingError(`${uri.fsPath} does not exist (moved or deleted?).`);
+    throw err;
   }
+}
+
+async function pickFolder(arg: unknown, title: string): Promise<string | undefined> {
+  if (arg instanceof vscode.Uri && arg.scheme === 'file') return (await isDirectory(arg)) ? arg.fsPath : path.dirname(arg.fsPath);
   const folders = vscode.workspace.workspaceFolders ?? [];
   const picked = await vscode.window.showOpenDialog({
     canSelectFolders: true,
@@ -99,6 +108,32 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
   // Review thumbnails: made by a labeling worker process (sharp), never on the extension host.
   const thumbs = new ThumbnailMaker({ script: services.distPath('labelWorker.js') });
   const log = (line: string) => services.output.info(`label: ${line}`);
+
+  /** A command body whose unexpected failures are logged and shown with the command's name. */
+  const reportingFailures =
+    (title: string, body: (arg?: unknown) => Promise<void>) =>
+    async (arg?: unknown): Promise<void> => {
+      try {
+        await body(arg);
+      } catch (err) {
+        if (err instanceof UserFacingError || err instanceof OutputPathError) {
+          void vscode.window.showErrorMessage(`${title}: ${err.message}`);
+          return;
+        }
+        services.output.error(`label: ${title} failed: ${(err as Error).stack ?? err}`);
+        void vscode.window.showErrorMessage(`${title} failed: ${(err as Error).message}`, 'Show Log').then((c) => {
+          if (c) services.output.show(true);
+        });
+      }
+    };
+
+  /** Review panels of `folder` show its labels file as it is now (a sort or undo renamed its paths). */
+  const refreshReviewsOf = async (folder: string): Promise<void> => {
+    for (const p of [...panels.values()]) {
+      if (path.resolve(p.state.folder) !== path.resolve(folder)) continue;
+      await p.refresh().catch((err: Error) => services.output.warn(`review: refresh of ${p.state.labelsFile} failed: ${err.message}`));
+    }
+  };
 
   const openReview = async (state: ReviewState): Promise<void> => {
     // Remember what the host opened: only these are restored after a reload.
@@ -187,11 +222,10 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
               modelPath: model.modelPath,
               provider: model.provider,
               batchSize: cfg().get<number>('label.batchSize', 0) || undefined,
-              include: cfg().get<string[]>('label.include', ['**/*']),
-              exclude: cfg().get<string[]>('label.exclude', ['**/node_modules/**', '**/.git/**']),
-              followSymlinks: cfg().get<boolean>('label.followSymlinks', false),
+              // Which files are read, and how big: only the user's own values in a restricted workspace.
+              ...labelScanSettings(),
               contentHash: cfg().get<boolean>('label.contentHash', false),
-              maxPixels: cfg().get<number>('image.maxPixels', 100_000_000),
+              maxPixels: maxPixelsSetting(),
               topK: Math.max(1, Math.min(50, cfg().get<number>('topK', 5))),
               workerScript: services.distPath('labelWorker.js'),
             },
@@ -245,14 +279,16 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
     }
   };
 
-  const labelsFileFor = async (arg: unknown): Promise<ReviewState | undefined> => {
-    if (arg instanceof vscode.Uri && arg.scheme === 'file') {
-      const st = await vscode.workspace.fs.stat(arg);
-      if (!(st.type & vscode.FileType.Directory)) return { folder: path.dirname(arg.fsPath), labelsFile: arg.fsPath };
-      // The last run's labels file (state.json), whatever the settings say now.
-      const last = await lastRunOutputs(arg.fsPath);
-      return { folder: arg.fsPath, labelsFile: last?.[0]?.file ?? outputsFor(arg.fsPath)[0].file };
-    }
+  /** The review of a labels file, or of a folder's last run (its current settings if none is recorded). */
+  const reviewOf = async (target: vscode.Uri): Promise<ReviewState> => {
+    if (!(await isDirectory(target))) return { folder: await labeledFolderOf(target.fsPath), labelsFile: target.fsPath };
+    // The last run's labels file (state.json), whatever the settings say now.
+    const last = await lastRunOutputs(target.fsPath);
+    return { folder: target.fsPath, labelsFile: last?.[0]?.file ?? outputsFor(target.fsPath)[0].file };
+  };
+
+  /** From the palette: the last run of this workspace, else a labels file the user picks. */
+  const reviewFromPalette = async (): Promise<ReviewState | undefined> => {
     const last = context.workspaceState.get<LastRun>(LAST_RUN_KEY);
     if (last) return last;
     const picked = await vscode.window.showOpenDialog({
@@ -261,14 +297,18 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
       filters: { Labels: ['jsonl', 'csv'] },
       openLabel: 'Open Review',
     });
-    if (!picked?.[0]) return undefined;
-    return { folder: path.dirname(picked[0].fsPath), labelsFile: picked[0].fsPath };
+    return picked?.[0] ? reviewOf(picked[0]) : undefined;
+  };
+
+  const openReviewCommand = async (arg?: unknown): Promise<void> => {
+    const state = arg instanceof vscode.Uri && arg.scheme === 'file' ? await reviewOf(arg) : await reviewFromPalette();
+    if (state) await openReview(state);
   };
 
   const sortCommand = async (arg?: unknown): Promise<void> => {
-    const state = (arg instanceof vscode.Uri ? await labelsFileFor(arg) : undefined) ?? (await labelsFileFor(await pickFolder(undefined, 'Sort This Folder').then((f) => (f ? vscode.Uri.file(f) : undefined))));
-    if (!state) return;
-    const { folder, labelsFile } = state;
+    const folderArg = arg instanceof vscode.Uri && arg.scheme === 'file' ? arg : await pickFolder(undefined, 'Sort This Folder').then((f) => (f ? vscode.Uri.file(f) : undefined));
+    if (!folderArg) return; // the picker was cancelled: so is the sort
+    const { folder, labelsFile } = await reviewOf(folderArg);
     const mode = await vscode.window.showQuickPick(
       [
         { label: 'Move', description: `into ${path.basename(folder)}/<class>/`, value: 'move' as const },
@@ -278,8 +318,9 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
     );
     if (!mode) return;
     const threshold = cfg().get<number>('label.reviewThreshold', 0);
+    let r;
     try {
-      const r = await vscode.window.withProgress(
+      r = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Sorting ${path.basename(folder)}`, cancellable: true },
         (progress, token) => {
           const controller = new AbortController();
@@ -301,21 +342,35 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
           });
         },
       );
-      log(`sorted ${r.sorted} file(s) of ${folder} into ${r.dest} (${mode.value}); journal ${r.journal}`);
-      const c = await vscode.window.showInformationMessage(
-        `${mode.value === 'move' ? 'Moved' : 'Copied'} ${r.sorted} image(s) into class folders${threshold > 0 ? ` (under ${threshold}: _review)` : ''}.`,
-        'Undo',
-      );
-      if (c === 'Undo') await undoCommand(vscode.Uri.file(folder));
     } catch (err) {
+      await refreshReviewsOf(folder); // a sort that stopped part way has moved some files already
       void vscode.window.showErrorMessage(`Sorting failed: ${(err as Error).message}`);
+      return;
     }
+    // A move renamed the records' paths: a gallery still showing the old ones would lose the next correction.
+    await refreshReviewsOf(folder);
+    log(`sorted ${r.sorted} file(s) of ${folder} into ${r.dest} (${mode.value}); journal ${r.journal}`);
+    const c = await vscode.window.showInformationMessage(
+      `${mode.value === 'move' ? 'Moved' : 'Copied'} ${r.sorted} image(s) into class folders${threshold > 0 ? ` (under ${threshold}: _review)` : ''}.`,
+      'Undo',
+    );
+    if (c === 'Undo') await undoCommand(vscode.Uri.file(folder));
+  };
+
+  /** From the palette: the last run's folder when it has a sort to undo, else a folder the user picks. */
+  const undoFolderFromPalette = async (): Promise<string | undefined> => {
+    const last = context.workspaceState.get<LastRun>(LAST_RUN_KEY)?.folder;
+    if (last && (await hasUndoableSort(last))) return last;
+    return pickFolder(undefined, 'Undo Sort Here');
   };
 
   const undoCommand = async (arg?: unknown): Promise<void> => {
-    let folder = arg instanceof vscode.Uri ? arg.fsPath : context.workspaceState.get<LastRun>(LAST_RUN_KEY)?.folder;
-    if (!folder || !(await hasUndoableSort(folder))) folder = await pickFolder(undefined, 'Undo Sort Here');
+    const folder = arg instanceof vscode.Uri && arg.scheme === 'file' ? await pickFolder(arg, 'Undo Sort Here') : await undoFolderFromPalette();
     if (!folder) return;
+    if (!(await hasUndoableSort(folder))) {
+      void vscode.window.showInformationMessage(`There is no sort to undo in ${path.basename(folder)}.`);
+      return;
+    }
     try {
       const r = await undoLastSort(folder);
       if (!r.journal) {
@@ -325,20 +380,18 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
       log(`undo: restored ${r.restored} file(s) in ${folder}${r.problems.length ? `; problems: ${r.problems.join('; ')}` : ''}`);
       if (r.problems.length) void vscode.window.showWarningMessage(`Restored ${r.restored} file(s); ${r.problems.length} could not be restored (see the log).`);
       else void vscode.window.showInformationMessage(`Restored the original layout of ${path.basename(folder)} (${r.restored} file(s)).`);
-      for (const p of panels.values()) if (p.state.folder === folder) await p.refresh();
     } catch (err) {
       void vscode.window.showErrorMessage(`Undo failed: ${(err as Error).message}`);
+    } finally {
+      await refreshReviewsOf(folder);
     }
   };
 
   context.subscriptions.push(
-    vscode.commands.registerCommand('rcnnLens.labelFolder', labelFolder),
-    vscode.commands.registerCommand('rcnnLens.openReview', async (arg?: unknown) => {
-      const state = await labelsFileFor(arg);
-      if (state) await openReview(state);
-    }),
-    vscode.commands.registerCommand('rcnnLens.sortIntoClassFolders', sortCommand),
-    vscode.commands.registerCommand('rcnnLens.undoLastSort', undoCommand),
+    vscode.commands.registerCommand('rcnnLens.labelFolder', reportingFailures('Label Folder', labelFolder)),
+    vscode.commands.registerCommand('rcnnLens.openReview', reportingFailures('Open Review', openReviewCommand)),
+    vscode.commands.registerCommand('rcnnLens.sortIntoClassFolders', reportingFailures('Sort Into Class Folders', sortCommand)),
+    vscode.commands.registerCommand('rcnnLens.undoLastSort', reportingFailures('Undo Last Sort', undoCommand)),
     vscode.window.registerWebviewPanelSerializer(REVIEW_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
         // The webview's state is not trusted: restore only a review this host opened itself.
