@@ -18,6 +18,7 @@ import {
   type BatchMessage,
   type BatchResultMessage,
   CRASH_HOOK_ENV,
+  HANG_HOOK_ENV,
   type FromWorker,
   type InitMessage,
   type ItemError,
@@ -28,6 +29,7 @@ import {
 let model: LoadedModel | undefined;
 let init: InitMessage | undefined;
 const crashOn = process.env[CRASH_HOOK_ENV];
+const hangOn = process.env[HANG_HOOK_ENV];
 
 // One libvips thread per image: parallelism comes from several images in flight. (sharp loads on the
 // first file that needs it: tiny JPEGs never do, see sharpLoader.ts.)
@@ -85,6 +87,7 @@ async function handleBatch(msg: BatchMessage): Promise<void> {
     if (err) errors[i] = { code: err.code, message: describe(err) };
   });
   if (crashOn && msg.paths.some((p) => p.includes(crashOn))) process.kill(process.pid, 'SIGKILL');
+  if (hangOn && msg.paths.some((p) => p.includes(hangOn))) await new Promise(() => undefined);
   const decodeMs = performance.now() - decodeStart;
   // Compact the decoded rows so the model never runs on failed slots.
   const ok: number[] = [];

@@ -2,7 +2,8 @@ import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeBatchInto, decodeInto, readJpegHeader } from '../../src/core/batch/decode';
+import { decodeBatchInto, decodeInto, maxFileBytes, readJpegHeader } from '../../src/core/batch/decode';
+import { classifyDecodeError } from '../../src/core/image/imageErrors';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { preprocessImage } from '../../src/core/image/preprocess';
 import { DecoderUnavailableError } from '../../src/core/image/sharpLoader';
@@ -126,5 +127,28 @@ describe('the labeling decoder', () => {
       throw new Error('bad Huffman table');
     });
     expect(errors.map((e) => e?.code)).toEqual(['corrupt']);
+  });
+  it('refuses a file bigger than any image within the pixel limit before reading it', async () => {
+    const dir = tmpDir();
+    const big = path.join(dir, 'big.jpg');
+    const maxPixels = 1000;
+    writeFileSync(big, Buffer.alloc(maxFileBytes(maxPixels) + 1));
+    const ok = path.join(dir, 'ok.jpg');
+    await solidImage(ok, { r: 1, g: 2, b: 3 });
+    const target = new Float32Array(2 * 3 * 32 * 32);
+    const errors = await decodeBatchInto([big, ok], spec('center_crop'), maxPixels * 1000, target, async (i) => {
+      await decodeInto([big, ok][i], spec('center_crop'), maxPixels * 1000, target, i * 3 * 32 * 32);
+    });
+    expect(errors[1]).toBeNull();
+    const small = await decodeBatchInto([big], spec('center_crop'), maxPixels, new Float32Array(3 * 32 * 32), async () => undefined);
+    expect(small[0]?.code).toBe('too_large');
+    expect(small[0]?.message).toMatch(/bytes/);
+  });
+
+  it('file-system trouble is "unreadable" (retried by the next run), not "corrupt"', () => {
+    for (const code of ['ETIMEDOUT', 'ESTALE', 'EMFILE', 'EIO', 'EACCES']) {
+      expect(classifyDecodeError('/x.jpg', Object.assign(new Error(code), { code })).code).toBe('unreadable');
+    }
+    expect(classifyDecodeError('/x.jpg', Object.assign(new RangeError('big'), { code: 'ERR_FS_FILE_TOO_LARGE' })).code).toBe('too_large');
   });
 });

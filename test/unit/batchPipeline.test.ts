@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError, ForeignOutputError, journalPath, runLabelJob, type LabelJobOptions } from '../../src/core/batch/pipeline';
 import { LockedError, acquireLock } from '../../src/core/batch/lock';
 import { parseShard } from '../../src/core/batch/shard';
-import { CRASH_HOOK_ENV } from '../../src/core/batch/workerProtocol';
+import { CRASH_HOOK_ENV, HANG_HOOK_ENV } from '../../src/core/batch/workerProtocol';
 import { BUNDLE_ENV, buildBundles, makeHostileFolder, solidImage, tmpDir, labelJobOptions, readLabelRecords } from '../fixtures/hostile/helpers';
 
 let workerScript = '';
@@ -72,6 +72,18 @@ describe('labeling a hostile folder', () => {
     expect(failed[0].error!.code).toBe('crash');
     expect(summary.workerRestarts).toBeGreaterThan(0);
   });
+
+  it('a decoder that hangs loses only that file, recorded as a timeout (retried by the next run)', async () => {
+    const dir = await makePlainFolder(6);
+    await solidImage(path.join(dir, 'c1', 'hang.jpg'), { r: 1, g: 1, b: 1 });
+    const summary = await runLabelJob(opts(dir, { batchSize: 4, batchTimeoutMs: 2000, workerEnv: { ...BUNDLE_ENV, [HANG_HOOK_ENV]: 'hang.jpg' } }));
+    const records = readRecords(path.join(dir, 'labels.jsonl'));
+    expect(records.length).toBe(7);
+    const failed = records.filter((r) => r.error);
+    expect(failed.map((r) => r.path)).toEqual(['c1/hang.jpg']);
+    expect(failed[0].error!.code).toBe('timeout');
+    expect(summary.workerRestarts).toBeGreaterThan(0);
+  }, 30_000);
 });
 
 describe('incremental reruns and resume', () => {

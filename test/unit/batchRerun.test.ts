@@ -89,6 +89,48 @@ describe('resume and reruns', () => {
     expect(readRecords(out).find((r) => r.path === recs[0].path)!.reviewed?.label).toBe('zebra');
   });
 
+  it('--full relabels every file but keeps the human reviews of unchanged files', async () => {
+    const dir = await plain(3);
+    const out = path.join(dir, 'labels.jsonl');
+    await runLabelJob(opts(dir));
+    const recs = readRecords(out);
+    const reviewed = recs.map((r, i) => (i === 1 ? { ...r, reviewed: { label: 'zebra', at: '2026-01-01T00:00:00.000Z' } } : r));
+    writeFileSync(out, reviewed.map((r) => toJsonLine(r) + '\n').join(''));
+    const s = await runLabelJob(opts(dir, { full: true }));
+    expect(s.labeled).toBe(3);
+    const after = readRecords(out);
+    expect(after.find((r) => r.path === recs[1].path)!.reviewed?.label).toBe('zebra');
+    expect(after.filter((r) => r.reviewed)).toHaveLength(1);
+  });
+
+  it('resuming after a torn journal line: the torn line is dropped, the next record is whole', async () => {
+    const dir = await plain(3);
+    const out = path.join(dir, 'labels.jsonl');
+    await runLabelJob(opts(dir));
+    const recs = readRecords(out);
+    // A killed rerun journaled img0 and died half-way through the next line.
+    mkdirSync(path.dirname(journalPath(out)), { recursive: true });
+    writeFileSync(journalPath(out), toJsonLine(recs[0]) + '\n' + toJsonLine(recs[1]).slice(0, 25));
+    // Force relabeling of the other files (new mtimes), then cancel once the first batch is journaled.
+    const t = new Date(Date.now() + 60_000);
+    for (const r of recs.slice(1)) utimesSync(path.join(dir, r.path), t, t);
+    const c = new AbortController();
+    await runLabelJob(opts(dir, { batchSize: 1 }), {
+      signal: c.signal,
+      onProgress: (p) => {
+        if (p.phase === 'labeling' && p.done >= 1) c.abort();
+      },
+    }).catch((err) => expect(err).toBeInstanceOf(CancelledError));
+    const lines = readFileSync(journalPath(out), 'utf8').split('\n').filter(Boolean);
+    // The torn fragment stays alone on its line; every new record after it is a whole line.
+    expect(lines[1]).toBe(toJsonLine(recs[1]).slice(0, 25));
+    expect(lines.slice(2).length).toBeGreaterThan(0);
+    for (const l of lines.slice(2)) expect(() => JSON.parse(l)).not.toThrow();
+    const s = await runLabelJob(opts(dir));
+    expect(s.files).toBe(3);
+    expect(readRecords(out)).toHaveLength(3);
+  });
+
   it('too_large rows are retried when the pixel limit changes', async () => {
     const dir = await plain(2);
     const out = path.join(dir, 'labels.jsonl');

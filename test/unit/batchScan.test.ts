@@ -25,6 +25,8 @@ function makeFolder(): string {
   writeFileSync(path.join(dir, 'notes.txt'), 'not an image');
   mkdirSync(path.join(dir, STATE_DIR));
   writeFileSync(path.join(dir, STATE_DIR, 'journal.jpg'), 'x'); // our state folder is never scanned
+  mkdirSync(path.join(dir, 'a', STATE_DIR, 'thumbs'), { recursive: true });
+  writeFileSync(path.join(dir, 'a', STATE_DIR, 'thumbs', 't.jpg'), 'x'); // nor a sub-folder's (its review thumbnails)
   symlinkSync(path.join(dir, 'a'), path.join(dir, 'link-to-a')); // a second way into a: followed once only
   symlinkSync(dir, path.join(dir, 'z', 'loop')); // back to the root
   symlinkSync(path.join(dir, 'nowhere.jpg'), path.join(dir, 'dangling.jpg'));

@@ -342,6 +342,15 @@ export async function runLabelJob(
     const journalFile = journalPath(primary.file);
     // --full starts over: an interrupted run's journal holds results it must not resume (now or after a cancel).
     if (options.full) await unlink(journalFile).catch(() => undefined);
+    // Human corrections are not model output: --full relabels everything but keeps them for unchanged files.
+    const reviewedOnly = new Map<string, string>();
+    if (options.full) {
+      let m = 0;
+      for (const r of await readLabelsFile(primary.file, primary.format)) {
+        if (++m % 2000 === 0) await breathe();
+        if (r.reviewed) reviewedOnly.set(r.path, toJsonLine(r));
+      }
+    }
     if (!options.full) {
       let m = 0;
       // Reviews are only ever written to the labels file, so for an unchanged image its
@@ -526,11 +535,12 @@ export async function runLabelJob(
     for (const ei of todo) {
       const e = entries.get(ei);
       if (++n % 2000 === 0) await breathe();
-      const prev = previous.get(e.rel);
+      const prev = previous.get(e.rel) ?? reviewedOnly.get(e.rel);
       const r = prev ? parseJsonLine(prev) : undefined;
       if (r?.reviewed && r.size === e.size && (r.mtime === e.mtimeMs || sameContent.has(ei))) keptReviews.set(e.rel, r.reviewed);
     }
     previous.clear();
+    reviewedOnly.clear();
 
     if (todo.length && !model) {
       progress.phase = 'loading';
@@ -555,6 +565,20 @@ export async function runLabelJob(
     const journalHandle = journal;
     // Journal writes are serialised so each line's offset is known.
     let journalEnd = (await journal.stat()).size;
+    if (journalEnd > 0) {
+      // A killed run can leave a torn last line: end it, or the first new record would be glued onto it.
+      const last = Buffer.alloc(1);
+      const tail = await open(journalFile, 'r');
+      try {
+        await tail.read(last, 0, 1, journalEnd - 1);
+      } finally {
+        await tail.close();
+      }
+      if (last[0] !== 0x0a) {
+        await journal.write('\n');
+        journalEnd++;
+      }
+    }
     let journalChain: Promise<unknown> = Promise.resolve();
     const classCounts: Record<string, number> = {};
     const errorCodes: Record<string, number> = {};

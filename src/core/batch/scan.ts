@@ -30,7 +30,7 @@ export interface ScanOptions {
   followSymlinks?: boolean;
   /** Relative paths (forward slashes) never returned: our own outputs. */
   skipFiles?: ReadonlySet<string>;
-  /** Folder names skipped at every level (our state folder). */
+  /** Folder names skipped at every depth (our state folder). */
   skipDirNames?: ReadonlySet<string>;
   /** Called for folders that could not be read or were skipped (loops). */
   onWarning?: (message: string) => void;
@@ -148,7 +148,8 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
       const rel = dirRel ? `${dirRel}/${d.name}` : d.name;
       if (d.isDirectory()) {
         const st = await statOrThrow(di).catch(() => undefined);
-        if (skipDirNames.has(d.name) && !dirRel) continue;
+        // At every depth: a sub-folder labeled on its own keeps its state (and review thumbnails) there too.
+        if (skipDirNames.has(d.name)) continue;
         if (excludesDirectory(rel, exclude)) continue;
         if (!st) continue;
         const key = `${st.dev}:${st.ino}`;

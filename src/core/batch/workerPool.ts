@@ -130,7 +130,8 @@ export class WorkerPool {
           slot.child = undefined;
           slot.ready = undefined;
         }
-        const how = signal ? `signal ${signal}` : `exit code ${code}`;
+        const timedOutAfter = this.timedOut.get(child);
+        const how = timedOutAfter !== undefined ? `stopped after ${timedOutAfter} ms without an answer` : signal ? `signal ${signal}` : `exit code ${code}`;
         slot.lastExit = how;
         const tail = stderrTail.trim().split('\n').slice(-1)[0] ?? '';
         reject(new PoolFailedError(`labeling worker stopped before the model loaded (${how})${tail ? `: ${tail}` : ''}`));
@@ -140,7 +141,7 @@ export class WorkerPool {
         for (const [id, f] of slot.inflight) {
           slot.inflight.delete(id);
           if (f.timer) clearTimeout(f.timer);
-          f.reject(Object.assign(new Error(`worker crashed (${how})`), { crashed: true, how }));
+          f.reject(Object.assign(new Error(`worker crashed (${how})`), { crashed: true, how, timedOut: timedOutAfter !== undefined }));
         }
       });
       child.on('error', (err) => this.options.log?.(`labeling worker error: ${err.message}`));
@@ -177,6 +178,7 @@ export class WorkerPool {
       if (timeout) {
         f.timer = setTimeout(() => {
           this.options.log?.(`labeling worker ${child.pid} did not finish a batch in ${timeout} ms; restarting it`);
+          this.timedOut.set(child, timeout);
           child.kill('SIGKILL');
         }, timeout);
       }
@@ -220,6 +222,8 @@ export class WorkerPool {
   }
 
   private isolationSlot = new Slot();
+  /** Workers we killed because a batch took too long: their files are `timeout` rows, not `crash` rows. */
+  private readonly timedOut = new WeakMap<ChildProcess, number>();
   private isolationChain: Promise<unknown> = Promise.resolve();
 
   private isolated(path: string): Promise<BatchOutcome> {
@@ -228,13 +232,17 @@ export class WorkerPool {
         const r = await this.sendBatch([path], this.isolationSlot);
         return { probs: r.probs, errors: r.errors, sha256: r.sha256, decodeMs: r.decodeMs, runMs: r.runMs };
       } catch (err) {
-        const e = err as Error & { crashed?: boolean; how?: string };
+        const e = err as Error & { crashed?: boolean; how?: string; timedOut?: boolean };
         if (this.disposed || !e.crashed) throw err;
         this.restarts++;
-        this.options.log?.(`a decoder crash was isolated to ${path} (${e.how}); recorded as an error row`);
+        this.options.log?.(`a decoder ${e.timedOut ? 'hang' : 'crash'} was isolated to ${path} (${e.how}); recorded as an error row`);
         return {
           probs: new Float32Array(this.model!.labels.length),
-          errors: [{ code: 'crash', message: `the decoder process crashed on this file (${e.how}); it was skipped` }],
+          errors: [
+            e.timedOut
+              ? { code: 'timeout', message: `decoding this file did not finish (the decoder process was ${e.how}); it was skipped` }
+              : { code: 'crash', message: `the decoder process crashed on this file (${e.how}); it was skipped` },
+          ],
           decodeMs: 0,
           runMs: 0,
         };

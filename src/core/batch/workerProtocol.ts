@@ -85,3 +85,5 @@ export type FromWorker = ReadyMessage | InitErrorMessage | BatchResultMessage | 
 
 /** Test hook: a worker given this env var crashes (SIGKILL itself) on any path containing its value. */
 export const CRASH_HOOK_ENV = 'RCNN_LENS_TEST_CRASH_ON';
+/** Test hook: a worker given this env var hangs (never answers) on any path containing its value. */
+export const HANG_HOOK_ENV = 'RCNN_LENS_TEST_HANG_ON';

@@ -32,9 +32,15 @@ export function describeCode(code: ImageErrorCode): string {
     case 'corrupt':
       return 'image data is corrupt';
     case 'too_large':
-      return 'image is larger than the pixel limit';
+      return 'image is too large';
   }
 }
+
+const UNREADABLE_ERRNO = new Set([
+  'EACCES', 'EPERM', 'EISDIR', 'EIO', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG', 'ENXIO', 'ENODEV',
+  // passing trouble (a network mount, too many open files): worth another try later
+  'ETIMEDOUT', 'ESTALE', 'EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'EINTR', 'ECONNRESET', 'EHOSTDOWN',
+]);
 
 /** Maps a libvips/sharp or filesystem error to one of our codes. */
 export function classifyDecodeError(filePath: string, err: unknown): ImageError {
@@ -44,9 +50,10 @@ export function classifyDecodeError(filePath: string, err: unknown): ImageError 
   const e = err as NodeJS.ErrnoException;
   const message = (e && e.message) || String(err);
   if (e && e.code === 'ENOENT') return new ImageError('not_found', filePath, message);
-  if (e && (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EISDIR' || e.code === 'EIO')) {
-    return new ImageError('unreadable', filePath, message);
-  }
+  // Node refuses to read a file over 2 GiB into one buffer.
+  if (e && e.code === 'ERR_FS_FILE_TOO_LARGE') return new ImageError('too_large', filePath, 'the file is over 2 GiB');
+  // The file system's problems, not the image's: `unreadable` rows are retried by the next run.
+  if (e && typeof e.code === 'string' && UNREADABLE_ERRNO.has(e.code)) return new ImageError('unreadable', filePath, message);
   const firstLine = message.split('\n')[0].trim();
   if (/input file is missing/i.test(message)) return new ImageError('not_found', filePath, firstLine);
   if (/exceeds pixel limit/i.test(message)) return new ImageError('too_large', filePath, firstLine);
