@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError, ForeignOutputError, journalPath, runLabelJob, type LabelJobOptions } from '../../src/core/batch/pipeline';
@@ -182,6 +182,23 @@ describe('outputs, locks and shards', () => {
     expect(forced.labeled).toBe(3);
     expect(readRecords(out).length).toBe(3);
     expect(readdirSync(dir).filter((n) => n.includes('rcnn-tmp'))).toEqual([]);
+  });
+
+  it('a file of the user\'s put at the output path during the run is not overwritten; the rerun resumes', async () => {
+    const dir = await makePlainFolder(4);
+    const out = path.join(dir, 'labels.jsonl');
+    await expect(
+      runLabelJob(opts(dir, { batchSize: 1 }), {
+        onProgress: (p) => {
+          if (p.phase === 'labeling' && p.done === 1 && !existsSync(out)) writeFileSync(out, 'my notes\n');
+        },
+      }),
+    ).rejects.toBeInstanceOf(ForeignOutputError);
+    expect(readFileSync(out, 'utf8')).toBe('my notes\n');
+    unlinkSync(out);
+    const again = await runLabelJob(opts(dir));
+    expect(again.labeled).toBe(0);
+    expect(readRecords(out).length).toBe(4);
   });
 
   it('writes JSONL and CSV side by side with the same records (any file name)', async () => {

@@ -682,6 +682,9 @@ export async function runLabelJob(
     await journalChain;
     await journal.close();
     journal = undefined;
+    // Checked again at the end: a long run gives the user time to put a file of their own there.
+    // (The journal stays, so after moving that file away the next run only rewrites the output.)
+    await assertWritableOutputs(outputs, options.force);
     for (const o of outputs) {
       await mkdir(path.dirname(o.file), { recursive: true });
       await writeFileAtomic(o.file, renderLines(entries, store, journalFile, o.format));
