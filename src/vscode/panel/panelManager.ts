@@ -28,11 +28,15 @@ export class PanelManager extends Disposable implements vscode.WebviewPanelSeria
 
   /** Opens or reveals the panel for `image` and classifies it. Resolves true on success. */
   async open(image: vscode.Uri, startedAt = performance.now()): Promise<boolean> {
+    // Find or create the panel before anything awaits: a second open of the same image (a
+    // double-click in the review gallery) must find the panel the first one created.
     const key = image.toString();
-    await this.rememberOpened(image.fsPath);
     let panel = this.panels.get(key);
     if (panel) panel.reveal();
     else panel = this.track(ClassifyPanel.create(this.services, this.backend, image, this.columnForNewPanel()));
+    this.rememberOpened(image.fsPath).catch((err: unknown) =>
+      this.services.output.warn(`could not record ${image.fsPath} for restoring after a reload: ${err instanceof Error ? err.message : String(err)}`),
+    );
     return panel.classify(startedAt);
   }
 
