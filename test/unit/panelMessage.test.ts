@@ -4,6 +4,8 @@
  * outputs must travel as Float32Array (VS Code sends typed arrays as binary; number[]
  * costs a conversion here and JSON text there), while Copy JSON and setState stay plain.
  */
+import { statSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it, vi } from 'vitest';
 import type { ClassifyDetail } from '../../src/core/classify';
@@ -16,6 +18,7 @@ import type { ExtensionServices } from '../../src/vscode/services';
 import { predictionsJson } from '../../webview/panel/predictionsJson';
 import { ResultModel } from '../../webview/panel/resultModel';
 import { defaultUiState, persistedState, readPersistedState, restoreUiState } from '../../webview/panel/uiState';
+import { tmpDir } from '../fixtures/hostile/helpers';
 
 // Just enough of the vscode module for ClassifyPanel: URIs, settings at their defaults, an emitter.
 vi.mock('vscode', () => {
@@ -96,14 +99,20 @@ function detailFromWorker(): ClassifyDetail {
 const spansWholeBuffer = (a: Float32Array) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength;
 
 /** Opens a panel on a fake webview, lets it classify once, and returns what it posted. */
-async function postedResult(detail: ClassifyDetail): Promise<Extract<HostToPanel, { type: 'result' }>> {
+async function postedResult(detail: ClassifyDetail, imagePath = detail.path): Promise<Extract<HostToPanel, { type: 'result' }>> {
   const posted: HostToPanel[] = [];
   let receive: (message: PanelToHost) => void = () => undefined;
   const webview = {
     options: {},
     html: '',
     cspSource: 'https://webview.test',
-    asWebviewUri: (u: { fsPath: string }) => ({ toString: () => `https://file+.vscode-resource.test${u.fsPath}` }),
+    asWebviewUri: (u: { fsPath: string }) => {
+      const at = (query: string) => ({
+        toString: () => `https://file+.vscode-resource.test${u.fsPath}${query ? `?${query}` : ''}`,
+        with: (change: { query: string }) => at(change.query),
+      });
+      return at('');
+    },
     postMessage: async (message: HostToPanel) => {
       posted.push(message);
       return true;
@@ -121,7 +130,7 @@ async function postedResult(detail: ClassifyDetail): Promise<Extract<HostToPanel
     previewDataUrl: async () => undefined,
     reportError: () => undefined,
   } as unknown as ClassifierBackend;
-  const classifyPanel = new ClassifyPanel(panel as never, services, backend, { fsPath: detail.path } as never);
+  const classifyPanel = new ClassifyPanel(panel as never, services, backend, { fsPath: imagePath } as never);
   receive({ type: 'ready' });
   expect(await classifyPanel.classify()).toBe(true);
   const result = posted.find((m): m is Extract<HostToPanel, { type: 'result' }> => m.type === 'result');
@@ -225,5 +234,17 @@ describe('classify panel result message', () => {
     expect(restored.imagePath).toBe(result.imagePath);
     const again = new ResultModel(structuredClone(result));
     expect(restoreUiState(defaultUiState(again, settings), restored.ui, again, true)).toEqual(ui);
+  });
+
+  it('versions the image URL by size and modification time, so Reclassify after an edit shows the new picture', async () => {
+    const image = path.join(tmpDir(), 'cat.png');
+    writeFileSync(image, 'first');
+    const first = (await postedResult(detailFromWorker(), image)).result.imageSrc!;
+    const st = statSync(image);
+    expect(first).toBe(`https://file+.vscode-resource.test${image}?version=${st.size}-${st.mtimeMs}`);
+    writeFileSync(image, 'second, longer');
+    const second = (await postedResult(detailFromWorker(), image)).result.imageSrc!;
+    expect(second).not.toBe(first);
+    expect(second.split('?')[0]).toBe(first.split('?')[0]);
   });
 });

@@ -4,6 +4,7 @@
  * the latest state message and answers with it.
  */
 import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
@@ -111,7 +112,7 @@ export class ClassifyPanel extends Disposable {
     try {
       const { detail, model, modelLoadMs } = await this.backend.classify(imagePath, { topK: topKSetting(), full: true });
       if (seq !== this.runSeq || this.isDisposed) return false;
-      const result = toResultView(detail, model, this.panel.webview.asWebviewUri(this.image).toString(), 0, modelLoadMs);
+      const result = toResultView(detail, model, await this.versionedImageUri(), 0, modelLoadMs);
       if (!result.imageSrc) result.imageSrc = await this.previewOrUndefined(imagePath);
       if (seq !== this.runSeq || this.isDisposed) return false;
       result.timing.totalMs = performance.now() - startedAt - (modelLoadMs ?? 0);
@@ -129,6 +130,20 @@ export class ClassifyPanel extends Disposable {
       this.post({ type: 'error', imagePath, fileName, message: described.message, detail: described.detail });
       this.backend.reportError(described);
       return false;
+    }
+  }
+
+  /**
+   * The image's webview URI with its size and modification time as a query: a file changed
+   * on disk gets a new URL, so Reclassify shows the new picture instead of the cached one.
+   */
+  private async versionedImageUri(): Promise<string> {
+    const uri = this.panel.webview.asWebviewUri(this.image);
+    try {
+      const st = await stat(this.image.fsPath);
+      return uri.with({ query: `version=${st.size}-${st.mtimeMs}` }).toString();
+    } catch {
+      return uri.toString(); // the classifier reports a missing file itself
     }
   }
 
