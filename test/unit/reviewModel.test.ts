@@ -11,7 +11,9 @@ import {
   browserCanShow,
   classForKey,
   filterClasses,
+  focusTakesKeys,
   histogram,
+  readSavedView,
   layout,
   visibleRows,
   type ViewOptions,
@@ -111,5 +113,36 @@ describe('review panel HTML', () => {
     expect(html).toContain('Review: &lt;x&gt;');
     expect(html).not.toMatch(/style="/);
     expect(html).not.toMatch(/\son[a-z]+="/);
+  });
+});
+
+describe('review view kept across a hidden tab', () => {
+  const view = { options: { sort: 'entropy-desc', label: 'cat', status: 'unreviewed', threshold: 0.4, group: false }, selectedPath: 'a/b.jpg', scrollTop: 1234 };
+
+  it('reads back what it saved, through JSON (setState)', () => {
+    expect(readSavedView(JSON.parse(JSON.stringify(view)))).toEqual(view);
+  });
+
+  it('ignores a state in another shape rather than showing a broken view', () => {
+    expect(readSavedView(undefined)).toBeUndefined();
+    expect(readSavedView({ options: { ...view.options, sort: 'random' } })).toBeUndefined();
+    expect(readSavedView({ options: { ...view.options, status: 1 } })).toBeUndefined();
+    expect(readSavedView({ options: { ...view.options, threshold: 7 } })).toBeUndefined();
+    expect(readSavedView({ options: view.options, selectedPath: 3, scrollTop: -5 })).toEqual({ options: view.options, selectedPath: undefined, scrollTop: 0 });
+  });
+});
+
+describe('review keys and the focused control', () => {
+  it('leave Enter and typing to buttons, summaries and fields', () => {
+    for (const tag of ['BUTTON', 'SUMMARY', 'SELECT', 'INPUT', 'TEXTAREA', 'a']) expect(focusTakesKeys(tag), tag).toBe(true);
+    expect(focusTakesKeys('DIV')).toBe(false);
+    expect(focusTakesKeys('DIV', true)).toBe(true);
+    expect(focusTakesKeys(undefined)).toBe(false);
+  });
+
+  it('the gallery is a grid that can point at its selected cell', () => {
+    const html = renderReviewHtml({ cspSource: 'vscode-resource:', nonce: 'n', scriptUri: 's.js', styleUri: 's.css', title: 'Review' });
+    expect(html).toMatch(/data-testid="review-scroller"[^>]*role="grid"/);
+    expect(html).toMatch(/data-testid="review-spacer" role="rowgroup"/);
   });
 });

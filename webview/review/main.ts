@@ -3,7 +3,9 @@
  * A virtualised grid: only the rows in (or near) the viewport exist in the DOM, so tens of
  * thousands of images scroll smoothly. Keyboard review: j/k or arrows move, Enter accepts,
  * 1–9/0 relabel to a class, l picks any class from a list, o opens the image in the classify
- * panel, u clears a review. Enter keeps an existing human correction.
+ * panel, u clears a review. Enter keeps an existing human correction. Keys go to the focused
+ * control instead when it has keys of its own (a button, a field). The view (sort, filters,
+ * selection, scroll position) is kept in the webview's state: VS Code reloads a hidden tab.
  */
 import { RequestTracker, type ReplyMessage } from '../../src/shared/rpc';
 import {
@@ -21,6 +23,7 @@ import {
   type Layout,
   type SortKey,
   type StatusFilter,
+  type SavedView,
   type ViewOptions,
   acceptedLabel,
   arrange,
@@ -31,11 +34,15 @@ import {
   histogram,
   layout,
   filterClasses,
+  focusTakesKeys,
+  readSavedView,
   visibleRows,
 } from './model';
 
 const CELL = { w: 136, h: 168 };
-const vscode = vscodeApi<ReviewState>();
+/** The serializer reads folder and labelsFile (and checks them against its own record); the view is ours. */
+type PersistedReview = ReviewState & { view?: SavedView };
+const vscode = vscodeApi<PersistedReview>();
 const tracker = new RequestTracker();
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -67,6 +74,9 @@ let readOnlyReason: string | undefined;
 /** Thumbnail URL per path: a string once made, null when none could be made (use the original), absent while pending. */
 const thumbUrls = new Map<string, string | null>();
 const thumbsAsked = new Set<string>();
+/** The view saved before this page was (re)loaded; applied to the first init of the same labels file. */
+const savedState = vscode.getState();
+let viewToRestore: SavedView | undefined = readSavedView(savedState?.view);
 
 function post(msg: ReviewToHost): void {
   vscode.postMessage(msg);
@@ -82,6 +92,29 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: 
 function setStatus(text: string, error = false): void {
   statusEl.textContent = text;
   statusEl.classList.toggle('is-error', error);
+}
+
+function applyOptions(o: ViewOptions): void {
+  sortEl.value = o.sort;
+  statusFilterEl.value = o.status;
+  thresholdEl.value = String(o.threshold);
+  thresholdOut.textContent = o.threshold.toFixed(2);
+  groupEl.checked = o.group;
+  // The label filter gets its options in fillLabelFilter, which applies o.label.
+}
+
+function selectedPath(): string | undefined {
+  return lay && selected >= 0 ? items[lay.flat[selected]]?.path : undefined;
+}
+
+/** Saves the view with the webview's state, so showing the tab again puts it back. */
+function saveView(): void {
+  if (!data) return;
+  vscode.setState({
+    folder: data.folder,
+    labelsFile: data.labelsFile,
+    view: { options: options(), selectedPath: selectedPath(), scrollTop: scroller.scrollTop },
+  });
 }
 
 function options(): ViewOptions {
@@ -139,8 +172,8 @@ function renderSummary(): void {
   );
 }
 
-function fillLabelFilter(): void {
-  const current = labelEl.value;
+function fillLabelFilter(wanted = labelEl.value): void {
+  const current = wanted;
   const labels = new Set<string>(data?.classes ?? []);
   for (const it of items) labels.add(effective(it));
   labelEl.replaceChildren(el('option', undefined, 'All'));
@@ -155,8 +188,8 @@ function fillLabelFilter(): void {
 
 // ---- gallery ----
 
-function relayout(rearrange: boolean): void {
-  const keepPath = lay && selected >= 0 ? items[lay.flat[selected]]?.path : undefined;
+function relayout(rearrange: boolean, preferredPath?: string): void {
+  const keepPath = preferredPath ?? selectedPath();
   if (rearrange || !groups.length) groups = arrange(items, options());
   lay = layout(groups, Math.max(CELL.w, scroller.clientWidth - 16), CELL, options().group);
   spacer.style.height = `${lay.height}px`;
@@ -175,11 +208,13 @@ function relayout(rearrange: boolean): void {
   );
   root.dataset.state = 'ready';
   renderVisible();
+  saveView();
 }
 
 function renderItem(flatIndex: number): HTMLElement {
   const it = items[lay!.flat[flatIndex]];
   const cell = el('div', 'item');
+  cell.id = itemElementId(flatIndex);
   cell.dataset.testid = 'review-item';
   cell.dataset.path = it.path;
   cell.dataset.flat = String(flatIndex);
@@ -216,11 +251,20 @@ function renderItem(flatIndex: number): HTMLElement {
   }
   cap.append(el('span', 'name', it.path.split('/').pop() ?? it.path));
   cell.append(cap);
-  if (flatIndex === selected) {
-    cell.classList.add('selected');
-    cell.setAttribute('aria-selected', 'true');
-  }
+  cell.setAttribute('aria-selected', String(flatIndex === selected));
+  if (flatIndex === selected) cell.classList.add('selected');
   return cell;
+}
+
+function itemElementId(flatIndex: number): string {
+  return `review-item-${flatIndex}`;
+}
+
+/** Screen readers follow the selection through the grid's active descendant (only while its cell exists). */
+function updateActiveDescendant(): void {
+  const id = itemElementId(selected);
+  if (selected >= 0 && document.getElementById(id)) scroller.setAttribute('aria-activedescendant', id);
+  else scroller.removeAttribute('aria-activedescendant');
 }
 
 function placeholder(p: string): HTMLElement {
@@ -235,11 +279,12 @@ function renderRow(r: number): HTMLElement {
   const g = groups[row.group];
   const e = el('div', row.kind === 'header' ? 'group-header' : 'row');
   e.style.transform = `translateY(${row.top}px)`;
+  e.setAttribute('role', 'row');
   if (row.kind === 'header') {
-    e.textContent = `${g.label === ERROR_GROUP ? 'Errors' : g.label} · ${g.members.length}`;
-    e.setAttribute('role', 'heading');
+    const title = el('span', undefined, `${g.label === ERROR_GROUP ? 'Errors' : g.label} · ${g.members.length}`);
+    title.setAttribute('role', 'rowheader');
+    e.append(title);
   } else {
-    e.setAttribute('role', 'row');
     // flat index of the row's first item
     let flatStart = 0;
     for (let gi = 0; gi < row.group; gi++) flatStart += groups[gi].members.length;
@@ -264,6 +309,7 @@ function renderVisible(): void {
     spacer.append(e);
     rendered.set(r, e);
   }
+  updateActiveDescendant();
   askThumbs();
 }
 
@@ -306,6 +352,7 @@ function rerenderRowOf(flatIndex: number): void {
   const fresh = renderRow(r);
   old.replaceWith(fresh);
   rendered.set(r, fresh);
+  updateActiveDescendant();
 }
 
 function select(flatIndex: number): void {
@@ -320,6 +367,7 @@ function select(flatIndex: number): void {
   if (row.top < scroller.scrollTop) scroller.scrollTop = row.top - 8;
   else if (row.top + CELL.h > scroller.scrollTop + scroller.clientHeight) scroller.scrollTop = row.top + CELL.h - scroller.clientHeight + 8;
   renderVisible();
+  saveView();
   const it = items[lay.flat[next]];
   setStatus(`${next + 1} / ${lay.flat.length}: ${it.path}${it.error ? ` — ${it.error.code}: ${it.error.message}` : ` — ${it.reviewed ?? it.label} ${((it.score ?? 0) * 100).toFixed(1)}%${it.second ? ` (next: ${it.second})` : ''}`}`);
 }
@@ -347,8 +395,8 @@ async function setLabel(flatIndex: number, label: string | null): Promise<void> 
 }
 
 function onKey(e: KeyboardEvent): void {
-  const t = e.target as HTMLElement | null;
-  if (t && (t.tagName === 'SELECT' || t.tagName === 'INPUT')) return;
+  const t = e.target instanceof HTMLElement ? e.target : undefined;
+  if (t && focusTakesKeys(t.tagName, t.isContentEditable)) return;
   if (e.ctrlKey || e.metaKey || e.altKey) return;
   if (!lay || !lay.flat.length) return;
   const cur = selected < 0 ? 0 : selected;
@@ -457,11 +505,19 @@ function init(msg: ReviewInit): void {
   thumbsAsked.clear();
   items = msg.items;
   readOnlyReason = msg.readOnlyReason;
-  vscode.setState({ folder: msg.folder, labelsFile: msg.labelsFile });
+  // The first init after a (re)load puts back the view saved for this labels file.
+  const restore = viewToRestore && savedState?.labelsFile === msg.labelsFile ? viewToRestore : undefined;
+  viewToRestore = undefined;
+  if (restore) applyOptions(restore.options);
   $('review-title').textContent = `Review: ${msg.folderName}`;
-  fillLabelFilter();
+  fillLabelFilter(restore?.options.label);
   renderSummary();
-  relayout(true);
+  relayout(true, restore?.selectedPath);
+  if (restore) {
+    scroller.scrollTop = restore.scrollTop;
+    renderVisible();
+  }
+  saveView();
   scroller.focus();
 }
 
@@ -500,11 +556,13 @@ scroller.addEventListener('scroll', () => {
   frame = requestAnimationFrame(() => {
     frame = 0;
     renderVisible();
+    saveView();
   });
 });
 scroller.addEventListener('click', (e) => {
   const cell = (e.target as HTMLElement).closest<HTMLElement>('[data-testid="review-item"]');
   if (!cell) return;
+  if (e.detail > 1) return; // the second click of a double-click: the first one already opened it
   const idx = Number(cell.dataset.flat);
   select(idx);
   post({ type: 'open', path: cell.dataset.path! });

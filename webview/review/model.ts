@@ -17,6 +17,42 @@ export interface ViewOptions {
   group: boolean;
 }
 
+const SORT_KEYS: readonly string[] = ['score-asc', 'score-desc', 'entropy-desc', 'margin-asc', 'path'] satisfies SortKey[];
+const STATUS_FILTERS: readonly string[] = ['all', 'unreviewed', 'reviewed', 'errors'] satisfies StatusFilter[];
+
+/** What the gallery keeps across its tab being hidden and shown again (the webview is reloaded then). */
+export interface SavedView {
+  options: ViewOptions;
+  /** The selected item's path (its index changes when the file does). */
+  selectedPath?: string;
+  scrollTop: number;
+}
+
+/** A saved view read back from the webview's state, or undefined when it is missing or not in this shape. */
+export function readSavedView(raw: unknown): SavedView | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { options: o, selectedPath, scrollTop } = raw as Record<string, unknown>;
+  if (typeof o !== 'object' || o === null) return undefined;
+  const { sort, label, status, threshold, group } = o as Record<string, unknown>;
+  if (typeof sort !== 'string' || !SORT_KEYS.includes(sort)) return undefined;
+  if (typeof status !== 'string' || !STATUS_FILTERS.includes(status)) return undefined;
+  if (typeof label !== 'string' || typeof group !== 'boolean') return undefined;
+  if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1)) return undefined;
+  return {
+    options: { sort: sort as SortKey, label, status: status as StatusFilter, threshold, group },
+    selectedPath: typeof selectedPath === 'string' ? selectedPath : undefined,
+    scrollTop: typeof scrollTop === 'number' && Number.isFinite(scrollTop) && scrollTop > 0 ? scrollTop : 0,
+  };
+}
+
+/**
+ * Whether a key press belongs to the focused control rather than to the gallery: Enter on a
+ * button or a <summary> activates it, and typing in a field types.
+ */
+export function focusTakesKeys(tagName: string | undefined, isContentEditable = false): boolean {
+  return isContentEditable || (tagName !== undefined && ['BUTTON', 'SUMMARY', 'SELECT', 'INPUT', 'TEXTAREA', 'A'].includes(tagName.toUpperCase()));
+}
+
 export const ERROR_GROUP = '⚠ errors';
 
 export function effective(item: ReviewItem): string {

@@ -68,8 +68,8 @@ export function renderReviewHtml(o: ReviewHtmlOptions): string {
     <label><input type="checkbox" data-testid="group" checked> Group by label</label>
     <span class="hint" data-testid="keys-hint">j/k or arrows: next/previous · Enter: accept · 1–9, 0: relabel · l: pick any class · o: open · u: undo review</span>
   </div>
-  <div class="gallery" data-testid="review-scroller" tabindex="0" aria-label="Images; use j/k to move, Enter to accept, digits to relabel">
-    <div class="gallery-spacer" data-testid="review-spacer"></div>
+  <div class="gallery" data-testid="review-scroller" tabindex="0" role="grid" aria-label="Images; use j/k to move, Enter to accept, digits to relabel">
+    <div class="gallery-spacer" data-testid="review-spacer" role="rowgroup"></div>
   </div>
   <div class="class-picker" data-testid="class-picker-box" role="dialog" aria-label="Relabel: pick a class" hidden>
     <label>Class <input type="text" data-testid="class-picker-filter" placeholder="type to filter; Enter: relabel; Esc: close" aria-label="Filter classes"></label>
