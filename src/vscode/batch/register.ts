@@ -136,16 +136,17 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
   };
 
   const openReview = async (state: ReviewState): Promise<void> => {
-    // Remember what the host opened: only these are restored after a reload.
-    await context.workspaceState.update(OPENED_REVIEWS_KEY, rememberReview(context.workspaceState.get<ReviewState[]>(OPENED_REVIEWS_KEY), state));
+    // Remember what the host opened: only these are restored after a reload. Not awaited
+    // before the lookup, so a second open of the same file finds the panel the first made.
+    const remembered = context.workspaceState.update(OPENED_REVIEWS_KEY, rememberReview(context.workspaceState.get<ReviewState[]>(OPENED_REVIEWS_KEY), state));
     const existing = panels.get(state.labelsFile);
     if (existing) {
       existing.reveal();
       await existing.refresh();
-      return;
+    } else {
+      track(ReviewPanel.create(services, state, thumbs));
     }
-    const panel = ReviewPanel.create(services, state, thumbs);
-    track(panel);
+    await remembered;
   };
   const track = (panel: ReviewPanel) => {
     panels.set(panel.state.labelsFile, panel);
