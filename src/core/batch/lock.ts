@@ -123,7 +123,7 @@ export async function acquireLock(folder: string, purpose: string, name = FOLDER
 async function acquireOne(folder: string, purpose: string, name: string): Promise<FolderLock> {
   const file = await lockPath(folder, name);
   const info: LockInfo = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), purpose };
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < 6; attempt++) {
     try {
       const fh = await open(file, 'wx');
       await fh.writeFile(JSON.stringify(info));
@@ -145,10 +145,38 @@ async function acquireOne(folder: string, purpose: string, name: string): Promis
         ? owner.host === os.hostname() && !isAlive(owner.pid)
         : await olderThan(file, 10_000); // unparseable: a writer died between create and write
       if (!stale) throw new LockedError(file, owner, folder);
-      await unlink(file).catch(() => undefined);
+      // Another process may be taking over the same stale lock right now: wait for it, then look again.
+      if (!(await breakStaleLock(file, owner))) await new Promise((r) => setTimeout(r, 25 + Math.random() * 50));
     }
   }
   throw new LockedError(file, await readLock(file), folder);
+}
+
+const sameOwner = (a: LockInfo | undefined, b: LockInfo | undefined) =>
+  a === b || (!!a && !!b && a.pid === b.pid && a.host === b.host && a.startedAt === b.startedAt);
+
+/**
+ * Removes a stale lock, but only while it is still the one judged stale. Two runs finding the
+ * same dead owner must not both take over: without this, the second would delete the lock the
+ * first had just created. The takeover itself is guarded by an exclusive `.breaking` file.
+ * Returns false when another process is breaking the lock at this moment.
+ */
+async function breakStaleLock(file: string, staleOwner: LockInfo | undefined): Promise<boolean> {
+  const breaker = `${file}.breaking`;
+  try {
+    await (await open(breaker, 'wx')).close();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    // A breaker left by a process that died in these few lines is itself stale after a while.
+    if (await olderThan(breaker, 10_000)) await unlink(breaker).catch(() => undefined);
+    return false;
+  }
+  try {
+    if (sameOwner(await readLock(file), staleOwner)) await unlink(file).catch(() => undefined);
+  } finally {
+    await unlink(breaker).catch(() => undefined);
+  }
+  return true;
 }
 
 async function olderThan(file: string, ms: number): Promise<boolean> {
