@@ -1,35 +1,68 @@
-"""Python-side validator for docs/model-contract.md (the extension has its own, in TypeScript)."""
+"""Python-side validator for docs/model-contract.md.
+
+The extension has its own, in TypeScript (src/core/model/contract.ts); `validate_model` checks at
+least everything that one checks, so a model that passes here loads in the extension.
+`producer=True` adds what `python3 -m training.export` always writes on top of the contract
+(a model card with the keys in CARD_KEYS, `name`, `input.color`, `rnn.layers`).
+"""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import onnx
 
-REQUIRED_KEYS = ["rcnn_lens.contract", "rcnn_lens.name", "rcnn_lens.labels", "rcnn_lens.grid",
-                 "rcnn_lens.scan_order", "rcnn_lens.input", "rcnn_lens.preprocess", "rcnn_lens.rnn",
-                 "rcnn_lens.head", "rcnn_lens.model_card"]
+# required by the contract (and by the extension)
+REQUIRED_KEYS = ["rcnn_lens.contract", "rcnn_lens.labels", "rcnn_lens.grid", "rcnn_lens.scan_order",
+                 "rcnn_lens.input", "rcnn_lens.preprocess", "rcnn_lens.rnn", "rcnn_lens.head"]
+# optional in the contract (name defaults to the file name, the card to {}); the exporter writes both
+OPTIONAL_KEYS = ["rcnn_lens.name", "rcnn_lens.model_card"]
 CARD_KEYS = ["dataset", "split", "val_accuracy", "val_images", "training_command", "date"]
+KNOWN_OUTPUTS = ("logits", "hidden", "step_logits", "attention")
 
 
 def _dim(d):
     return d.dim_param if d.HasField("dim_param") else (d.dim_value if d.HasField("dim_value") else None)
 
 
-def validate_model(path: str | Path) -> list[str]:
-    """Return a list of human-readable problems (empty when the model follows the contract)."""
+def _pos_int(v) -> bool:
+    # JSON has one number type: 8 and 8.0 are the same integer to the extension's JSON.parse
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    return (isinstance(v, int) or (math.isfinite(v) and float(v).is_integer())) and v > 0
+
+
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _dynamic(d) -> bool:
+    # a symbolic dim, an unknown one, or (as some runtimes report it) a negative size
+    return d is None or isinstance(d, str) or d < 0
+
+
+def validate_model(path: str | Path, producer: bool = False) -> list[str]:
+    """Return a list of human-readable problems (empty when the model follows the contract).
+
+    producer: also require what our exporter always writes (model card keys, name, color, layers)."""
     problems: list[str] = []
     try:
         m = onnx.load(str(path))
     except Exception as e:  # noqa: BLE001
         return [f"not a readable ONNX file: {e}"]
     meta = {p.key: p.value for p in m.metadata_props}
-    missing = [k for k in REQUIRED_KEYS if k not in meta]
+    if not any(k.startswith("rcnn_lens.") for k in meta):
+        return ["missing metadata: the model has no rcnn_lens.* metadata_props, so it is not an RCNN Lens model"]
+    required = REQUIRED_KEYS + (OPTIONAL_KEYS if producer else [])
+    missing = [k for k in required if k not in meta]
     if missing:
         problems.append(f"missing metadata keys: {', '.join(missing)}")
         return problems
 
     def js(key):
+        if key not in meta:
+            return None
         try:
             return json.loads(meta[key])
         except json.JSONDecodeError as e:
@@ -38,13 +71,15 @@ def validate_model(path: str | Path) -> list[str]:
 
     if meta["rcnn_lens.contract"] != "1":
         problems.append(f"rcnn_lens.contract is {meta['rcnn_lens.contract']!r}, expected '1'")
-    labels, grid, inp, pre, rnn, card = (js(k) for k in ("rcnn_lens.labels", "rcnn_lens.grid", "rcnn_lens.input",
-                                                         "rcnn_lens.preprocess", "rcnn_lens.rnn",
-                                                         "rcnn_lens.model_card"))
-    if not (isinstance(labels, list) and labels and all(isinstance(s, str) for s in labels)):
-        problems.append("rcnn_lens.labels must be a non-empty JSON array of strings")
+    labels, grid, inp, pre, rnn = (js(k) for k in ("rcnn_lens.labels", "rcnn_lens.grid", "rcnn_lens.input",
+                                                   "rcnn_lens.preprocess", "rcnn_lens.rnn"))
+    if not (isinstance(labels, list) and len(labels) >= 2 and all(isinstance(s, str) and s for s in labels)):
+        problems.append("rcnn_lens.labels must be a JSON array of at least 2 non-empty strings")
         labels = None
-    if not (isinstance(grid, list) and len(grid) == 2 and all(isinstance(v, int) and v > 0 for v in grid)):
+    elif len(set(labels)) != len(labels):
+        problems.append("rcnn_lens.labels contains duplicate class names")
+        labels = None
+    if not (isinstance(grid, list) and len(grid) == 2 and all(_pos_int(v) for v in grid)):
         problems.append("rcnn_lens.grid must be a JSON array [M, N] of positive ints")
         grid = None
     if meta["rcnn_lens.scan_order"] not in ("row_major", "column_major", "snake"):
@@ -52,28 +87,56 @@ def validate_model(path: str | Path) -> list[str]:
     if meta["rcnn_lens.head"] not in ("final", "attention"):
         problems.append(f"rcnn_lens.head {meta['rcnn_lens.head']!r} is not final/attention")
     if isinstance(inp, dict):
-        if inp.get("color") not in ("rgb", "grey") or inp.get("channels") != (3 if inp.get("color") == "rgb" else 1):
+        c, h, w, col = inp.get("channels"), inp.get("height"), inp.get("width"), inp.get("color")
+        if c not in (1, 3) or isinstance(c, bool):
+            problems.append(f"rcnn_lens.input channels must be 1 or 3, got {c!r}")
+        if not (_pos_int(h) and _pos_int(w)):
+            problems.append(f"rcnn_lens.input height and width must be positive integers, got {h!r}, {w!r}")
+        if col is None:
+            if producer:
+                problems.append("rcnn_lens.input has no color (optional in the contract; the exporter writes it)")
+        elif col not in ("rgb", "grey"):
+            problems.append(f"rcnn_lens.input color must be 'rgb' or 'grey', got {col!r}")
+        elif c in (1, 3) and col != ("rgb" if c == 3 else "grey"):
             problems.append(f"rcnn_lens.input color/channels inconsistent: {inp}")
+        if c not in (1, 3) or not (_pos_int(h) and _pos_int(w)):
+            inp = None
     else:
         problems.append("rcnn_lens.input must be a JSON object")
         inp = None
     if isinstance(pre, dict):
         if pre.get("resize") not in ("center_crop", "stretch", "letterbox"):
-            problems.append(f"rcnn_lens.preprocess resize {pre.get('resize')!r} unknown")
-        if inp and (len(pre.get("mean", [])) != inp["channels"] or len(pre.get("std", [])) != inp["channels"]):
-            problems.append("rcnn_lens.preprocess mean/std must have one value per channel")
+            problems.append(f"rcnn_lens.preprocess resize {pre.get('resize')!r} unknown "
+                            "(center_crop, stretch or letterbox)")
+        for key in ("mean", "std"):
+            v = pre.get(key)
+            if not (isinstance(v, list) and all(_number(x) for x in v)):
+                problems.append(f"rcnn_lens.preprocess {key} must be an array of numbers, one per channel")
+            elif inp and len(v) != inp["channels"]:
+                problems.append(f"rcnn_lens.preprocess {key} has {len(v)} values for {inp['channels']} channel(s)")
+            elif key == "std" and any(x <= 0 for x in v):
+                problems.append("rcnn_lens.preprocess std values must be > 0")
     else:
         problems.append("rcnn_lens.preprocess must be a JSON object")
-    if not (isinstance(rnn, dict) and rnn.get("type") in ("gru", "lstm") and isinstance(rnn.get("hidden_size"), int)
-            and isinstance(rnn.get("bidirectional"), bool)):
-        problems.append(f"rcnn_lens.rnn must be {{type: gru|lstm, hidden_size: int, layers, bidirectional: bool}}, got {rnn}")
-        rnn = None
-    if isinstance(card, dict):
-        mk = [k for k in CARD_KEYS if k not in card]
-        if mk:
-            problems.append(f"rcnn_lens.model_card lacks: {', '.join(mk)}")
+    if isinstance(rnn, dict):
+        layers = rnn.get("layers")
+        if not (rnn.get("type") in ("gru", "lstm") and _pos_int(rnn.get("hidden_size"))
+                and isinstance(rnn.get("bidirectional"), bool)
+                and (_pos_int(layers) or (layers is None and not producer))):
+            problems.append("rcnn_lens.rnn must be {type: gru|lstm, hidden_size: positive int, layers: positive int"
+                            f"{'' if producer else ' (optional)'}, bidirectional: bool}}, got {rnn}")
+            rnn = None
     else:
-        problems.append("rcnn_lens.model_card must be a JSON object")
+        problems.append("rcnn_lens.rnn must be a JSON object")
+        rnn = None
+    if "rcnn_lens.model_card" in meta:
+        card = js("rcnn_lens.model_card")
+        if isinstance(card, dict):
+            mk = [k for k in CARD_KEYS if k not in card]
+            if mk and producer:
+                problems.append(f"rcnn_lens.model_card lacks: {', '.join(mk)}")
+        elif card is not None:
+            problems.append("rcnn_lens.model_card must be a JSON object")
 
     # graph signature
     inits = {i.name for i in m.graph.initializer}
@@ -86,22 +149,29 @@ def validate_model(path: str | Path) -> list[str]:
         if t.elem_type != onnx.TensorProto.FLOAT or len(dims) != 4:
             problems.append(f"input must be float32 [batch, C, H, W], got elem_type {t.elem_type} dims {dims}")
         else:
-            if not isinstance(dims[0], str):
+            if not _dynamic(dims[0]):
                 problems.append(f"input batch axis must be dynamic (symbolic), got {dims[0]}")
             if inp and dims[1:] != [inp["channels"], inp["height"], inp["width"]]:
                 problems.append(f"input shape {dims[1:]} does not match rcnn_lens.input {inp}")
-    outs = {o.name: [_dim(d) for d in o.type.tensor_type.shape.dim] for o in m.graph.output}
+    outs = {o.name: o.type.tensor_type for o in m.graph.output}
     if "logits" not in outs:
         problems.append("no output named 'logits'")
     k = len(labels) if labels else None
-    L = grid[0] * grid[1] if grid else None
+    L = int(grid[0] * grid[1]) if grid else None
     D = rnn["hidden_size"] * (2 if rnn["bidirectional"] else 1) if rnn else None
     expect = {"logits": [k], "hidden": [L, D], "step_logits": [L, k], "attention": [L]}
-    for name, dims in outs.items():
+    for name, t in outs.items():
         if name not in expect:
             continue
-        if len(dims) != len(expect[name]) + 1 or dims[1:] != expect[name]:
-            problems.append(f"output {name} has shape {dims}, expected [batch, {', '.join(map(str, expect[name]))}]")
+        if t.elem_type != onnx.TensorProto.FLOAT:
+            problems.append(f"output {name} must be float32, has elem_type {t.elem_type}")
+        dims = [_dim(d) for d in t.shape.dim]
+        want = expect[name]
+        # like the extension: the rank must match; a fixed (numeric) size must equal the expected one,
+        # a symbolic size is accepted
+        if len(dims) != len(want) + 1 or any(isinstance(d, int) and d > 0 and e is not None and d != e
+                                             for d, e in zip(dims[1:], want)):
+            problems.append(f"output {name} has shape {dims}, expected [batch, {', '.join(map(str, want))}]")
     if meta["rcnn_lens.head"] == "attention" and "attention" not in outs:
         problems.append("head is 'attention' but there is no 'attention' output")
     return problems

@@ -28,6 +28,7 @@ def card(meta):
 
 def test_bundled_model_validates(meta):
     assert validate_model(MODEL) == []
+    assert validate_model(MODEL, producer=True) == []  # written by training.export: card, name, color, layers
     assert json.loads(meta["rcnn_lens.labels"]) == CIFAR10
     m, n = json.loads(meta["rcnn_lens.grid"])
     assert m * n >= 64
