@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,31 @@ class ModelConfig:
         def bad(msg, hint=None):
             raise UserError(f"invalid model config: {msg}", hint)
 
+        # types first: a config file can hold anything JSON can (e.g. "widths": ["a"])
+        for k in ("channels", "height", "width", "num_classes", "convs_per_stage", "hidden_size", "rnn_layers",
+                  "attention_size"):
+            if not _is_int(getattr(self, k)):
+                bad(f"{k} must be an integer, got {getattr(self, k)!r}")
+        for k in ("widths", "pools", "context_widths"):
+            v = getattr(self, k)
+            if not isinstance(v, list) or not all(_is_int(x) for x in v):
+                bad(f"{k} must be a list of integers, got {v!r}")
+        for k in ("mean", "std"):
+            v = getattr(self, k)
+            if not isinstance(v, list) or not all(_is_number(x) and math.isfinite(x) for x in v):
+                bad(f"{k} must be a list of numbers, got {v!r}")
+        if not isinstance(self.bidirectional, bool):
+            bad(f"bidirectional must be true or false, got {self.bidirectional!r}")
+        if not _is_number(self.dropout) or not 0 <= self.dropout < 1:
+            bad(f"dropout must be in [0, 1), got {self.dropout!r}", "it is the probability of dropping a unit")
+        if self.height < 1 or self.width < 1:
+            bad(f"input size must be positive, got {self.height}x{self.width}", "e.g. --size 32 or --size 28x28")
+        if any(p not in (0, 1) for p in self.pools):
+            bad(f"pools must hold 1 (pool in that stage) or 0 (no pool), got {self.pools}")
+        if self.attention_size < 1:
+            bad(f"attention_size must be >= 1, got {self.attention_size}")
+        if any(v <= 0 for v in self.std):
+            bad(f"std values must be > 0, got {self.std}")
         if self.channels not in (1, 3):
             bad(f"channels must be 1 or 3, got {self.channels}")
         if self.color not in ("rgb", "grey"):
@@ -110,7 +136,58 @@ class TrainConfig:
     tta: bool = True
     time_budget_minutes: float = 52.0  # 0 = pure epoch schedule; else the LR schedule also follows training time
     max_minutes: float = 0.0  # 0 = no limit; otherwise stop the run gracefully at this wall-clock budget
-    limit_train: int = 0  # 0 = all; for smoke tests
+    limit_train: int = 0  # 0 = all; else a seeded random subset of N training images (smoke tests)
+    split_seed: int = 0  # seed of the held-out validation split (independent of `seed`, so seeds share a split)
+
+    def validate(self, model: ModelConfig | None = None) -> None:
+        """Check types and ranges before any data is decoded (a bad value would otherwise crash late)."""
+        def bad(msg, hint=None):
+            raise UserError(f"invalid train config: {msg}", hint)
+
+        ints = ("epochs", "batch_size", "translate", "cutout", "val_images", "seed", "threads", "limit_train",
+                "split_seed")
+        for k in ints:
+            if not _is_int(getattr(self, k)):
+                bad(f"{k} must be an integer, got {getattr(self, k)!r}")
+        for k in ("lr", "momentum", "weight_decay", "rnn_lr_scale", "label_smoothing", "warmup_epochs", "ema",
+                  "time_budget_minutes", "max_minutes"):
+            v = getattr(self, k)
+            if not _is_number(v) or not math.isfinite(v):
+                bad(f"{k} must be a number, got {v!r}")
+        for k in ("flip", "bf16", "tta"):
+            if not isinstance(getattr(self, k), bool):
+                bad(f"{k} must be true or false, got {getattr(self, k)!r}")
+        if self.data_kind not in ("auto", "archive", "folder", "fashion-mnist"):
+            bad(f"data_kind must be auto, archive, folder or fashion-mnist, got {self.data_kind!r}")
+        if self.epochs < 1 or self.batch_size < 1 or self.threads < 1:
+            bad(f"epochs, batch_size and threads must be >= 1, got {self.epochs}, {self.batch_size}, {self.threads}")
+        if self.lr <= 0:
+            bad(f"lr must be > 0, got {self.lr}")
+        if not 0 < self.momentum < 1:
+            bad(f"momentum must be in (0, 1) (Nesterov SGD), got {self.momentum}")
+        if not 0 <= self.label_smoothing < 1:
+            bad(f"label_smoothing must be in [0, 1), got {self.label_smoothing}", "e.g. --label-smoothing 0.2")
+        if not 0 <= self.ema < 1:
+            bad(f"ema must be in [0, 1) (0 = off), got {self.ema}", "e.g. --ema 0.998")
+        for k in ("weight_decay", "rnn_lr_scale", "warmup_epochs", "time_budget_minutes", "max_minutes",
+                  "translate", "cutout", "val_images", "limit_train", "seed", "split_seed"):
+            if getattr(self, k) < 0:
+                bad(f"{k} must be >= 0, got {getattr(self, k)}")
+        if model is not None:
+            if self.translate >= min(model.height, model.width):
+                bad(f"translate {self.translate} px must be smaller than the input ({model.height}x{model.width})",
+                    "the reflect padding of the random translation needs translate < height and width; e.g. "
+                    "--translate 4")
+            if self.cutout > max(model.height, model.width):
+                bad(f"cutout {self.cutout} px is larger than the input ({model.height}x{model.width})")
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def _merge(dc, values: dict, what: str):
@@ -154,6 +231,7 @@ def build_configs(model_values: dict, train_values: dict) -> tuple[ModelConfig, 
     m = _merge(ModelConfig(), model_values, "model config")
     t = _merge(TrainConfig(), train_values, "train config")
     m.validate()
+    t.validate(m)
     return m, t
 
 
@@ -165,3 +243,9 @@ def model_config_from_checkpoint(d: dict) -> ModelConfig:
     """The model config saved in a checkpoint. Keys added to ModelConfig later get the value that
     reproduces the older network (not today's default): a checkpoint without context_widths has none."""
     return ModelConfig(**{"context_widths": [], **d})
+
+
+def train_config_from_checkpoint(d: dict) -> TrainConfig:
+    """The train config saved in a checkpoint. A checkpoint written before `split_seed` existed
+    held out the split of its training `seed`, so that is its split seed."""
+    return TrainConfig(**{"split_seed": d.get("seed", 0), **d})
