@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .contract import validate_model
-from .data import load_dataset, split_indices
+from .data import align_classes, fill_padding, load_dataset, split_indices
 from .errors import UserError, run_cli
 
 
@@ -54,27 +54,39 @@ def onnx_accuracy(path: str, x_u8: np.ndarray, y: np.ndarray, batch: int = 250, 
             "per_class": per_class, "seconds": round(sec, 2)}
 
 
-def validation_split(meta: dict, data: str, val_images: int, seed: int, kind: str = "auto"):
+def load_for_model(meta: dict, data: str, kind: str = "auto", allow_subset: bool = False):
+    """`data` decoded as the model's metadata says (input size, channels, resize policy) with label
+    indices in the order of the model's labels (matched by name; UserError if they do not match).
+    Returns the dataset and its images with any letterbox padding set to the model's mean colour."""
     inp = json.loads(meta["rcnn_lens.input"])
-    ds = load_dataset(data, inp["channels"], (inp["height"], inp["width"]), kind=kind)
-    labels = json.loads(meta["rcnn_lens.labels"])
-    if ds.classes != labels:
-        raise UserError(f"dataset classes {ds.classes} do not match the model labels {labels}")
+    pre = json.loads(meta["rcnn_lens.preprocess"])
+    ds = load_dataset(data, inp["channels"], (inp["height"], inp["width"]), kind=kind,
+                      resize=pre.get("resize", "center_crop"))
+    ds = align_classes(ds, json.loads(meta["rcnn_lens.labels"]), allow_subset=allow_subset)
+    return ds, fill_padding(ds.images, ds.boxes, pre["mean"])
+
+
+def validation_split(meta: dict, data: str, val_images: int, seed: int, kind: str = "auto"):
+    """The held-out split (`val_images`, split seed `seed`) of `data`, as the model sees it."""
+    ds, images = load_for_model(meta, data, kind)
     _, va = split_indices(ds.labels, len(ds.classes), val_images, seed)
-    return ds.images[va].numpy(), ds.labels[va].numpy()
+    return images[va].numpy(), ds.labels[va].numpy()
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python3 -m training.evaluate", description=__doc__)
     p.add_argument("model", nargs="?", default="media/models/rcnn-cifar10.onnx")
     p.add_argument("--data", default=None, help="dataset (default: the one named in the model card)")
-    p.add_argument("--data-kind", default="auto")
+    p.add_argument("--data-kind", default="auto", choices=["auto", "archive", "folder", "fashion-mnist"])
     p.add_argument("--val-images", type=int, default=None, help="default: from the model card")
-    p.add_argument("--seed", type=int, default=None, help="split seed (default: from the model card)")
+    p.add_argument("--split-seed", "--seed", dest="split_seed", type=int, default=None,
+                   help="seed of the validation split (default: the card's split_seed)")
     p.add_argument("--limit", type=int, default=0, help="only the first N validation images")
     p.add_argument("--all", action="store_true", help="evaluate every image of --data (no split), e.g. a test folder")
     p.add_argument("--threads", type=int, default=2)
     a = p.parse_args(argv)
+    if a.threads < 1 or a.limit < 0 or (a.val_images is not None and a.val_images < 1):
+        raise UserError("--threads and --val-images must be >= 1 and --limit >= 0")
     if not Path(a.model).exists():
         raise UserError(f"model not found: {a.model}")
     from .export import read_metadata
@@ -88,12 +100,12 @@ def main(argv=None):
     if not data:
         raise UserError("no --data given and the model card names no data_path")
     if a.all:
-        inp = json.loads(meta["rcnn_lens.input"])
-        ds = load_dataset(data, inp["channels"], (inp["height"], inp["width"]), kind=a.data_kind)
-        x, y = ds.images.numpy(), ds.labels.numpy()
+        # a test folder may hold only some of the model's classes; they are matched by name
+        ds, images = load_for_model(meta, data, a.data_kind, allow_subset=True)
+        x, y = images.numpy(), ds.labels.numpy()
     else:
         val_images = a.val_images if a.val_images is not None else card.get("val_images", 5000)
-        seed = a.seed if a.seed is not None else card.get("split_seed", 0)
+        seed = a.split_seed if a.split_seed is not None else card.get("split_seed", 0)
         x, y = validation_split(meta, data, val_images, seed, a.data_kind)
     if a.limit:
         x, y = x[:a.limit], y[:a.limit]

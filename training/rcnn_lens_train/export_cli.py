@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from .config import ModelConfig, TrainConfig, model_config_from_checkpoint
+from .config import ModelConfig, model_config_from_checkpoint, train_config_from_checkpoint
 from .contract import validate_model
 from .errors import UserError, run_cli
 from .export import OPSET, export_onnx, set_metadata
@@ -66,23 +66,29 @@ def bench_in_fresh_process(model: Path) -> dict:
 
 def export_checkpoint(ckpt_path: str, out: str, name: str | None = None, log=print,
                       bench: bool = True, data: str | None = None) -> dict:
-    from .data import load_dataset, split_indices
+    from .data import align_classes, fill_padding, load_dataset, split_indices
     from .evaluate import onnx_accuracy
 
     model, ck = load_checkpoint(ckpt_path)
     mcfg: ModelConfig = model.cfg
-    tcfg = TrainConfig(**ck["train_config"])
+    tcfg = train_config_from_checkpoint(ck["train_config"])
     name = name or tcfg.name
     labels = ck["classes"]
     out_p = Path(out)
+
+    # the held-out split the exported model is measured on (loaded first: a data problem fails before the export)
+    other_data = data is not None and Path(data).expanduser().resolve() != Path(tcfg.data).expanduser().resolve()
+    data = data if other_data else tcfg.data
+    ds = load_dataset(data, mcfg.channels, (mcfg.height, mcfg.width), kind="auto" if other_data else tcfg.data_kind,
+                      resize=mcfg.resize)
+    # label index i must mean labels[i]: a folder without one class would shift every later index
+    ds = align_classes(ds, labels)
+    _, va = split_indices(ds.labels, len(labels), tcfg.val_images, tcfg.split_seed)
+    xva = fill_padding(ds.images[va], ds.boxes[va] if ds.boxes is not None else None, mcfg.mean).numpy()
+    yva = ds.labels[va].numpy()
+
     log(f"exporting {ckpt_path} -> {out_p}")
     export_onnx(model, out_p, labels, name, card={})
-
-    # accuracy of the exported ONNX model on the held-out split
-    data = data or tcfg.data
-    ds = load_dataset(data, mcfg.channels, (mcfg.height, mcfg.width), kind=tcfg.data_kind)
-    _, va = split_indices(ds.labels, len(ds.classes), tcfg.val_images, tcfg.seed)
-    xva, yva = ds.images[va].numpy(), ds.labels[va].numpy()
     acc = onnx_accuracy(str(out_p), xva, yva)
     sample = onnx_accuracy(str(out_p), xva[:500], yva[:500])
     log(f"onnx val accuracy {acc['accuracy']:.4f} on {acc['images']} held-out images "
@@ -90,11 +96,15 @@ def export_checkpoint(ckpt_path: str, out: str, name: str | None = None, log=pri
     hist = ck["history"]
     card = {
         "name": name,
-        "dataset": ck.get("dataset", Path(data).name),
-        "data_path": tcfg.data,
+        "dataset": ds.name if other_data else ck.get("dataset", Path(data).name),
+        "data_path": data,  # the data the accuracy below was measured on (`evaluate` re-measures it from here)
+        "train_data_path": tcfg.data,
         "split": (f"held-out validation split of the training set: {tcfg.val_images} images "
-                  f"({tcfg.val_images // len(labels)} per class), seeded (seed {tcfg.seed}); never trained on"),
-        "split_seed": tcfg.seed,
+                  f"({tcfg.val_images // len(labels)} per class), seeded (split seed {tcfg.split_seed}); "
+                  f"never trained on") if not other_data else
+                 (f"seeded split (split seed {tcfg.split_seed}) of {tcfg.val_images} images of {data}, which is not "
+                  f"the training data ({tcfg.data}); whether these images were trained on is not known here"),
+        "split_seed": tcfg.split_seed,
         "val_images": acc["images"],
         "val_accuracy": round(acc["accuracy"], 4),
         "val_accuracy_first500": round(sample["accuracy"], 4),
@@ -120,8 +130,8 @@ def export_checkpoint(ckpt_path: str, out: str, name: str | None = None, log=pri
         "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads",
     }
     n_total = len(ds.labels)
-    card["train_images"] = (min(tcfg.limit_train, n_total - tcfg.val_images) if tcfg.limit_train
-                            else n_total - tcfg.val_images)
+    card["train_images"] = None if other_data else (
+        min(tcfg.limit_train, n_total - len(va)) if tcfg.limit_train else n_total - len(va))
     if bench:
         import onnxruntime as ort
 
@@ -133,7 +143,7 @@ def export_checkpoint(ckpt_path: str, out: str, name: str | None = None, log=pri
         log(f"onnxruntime: {r['single_image_ms']:.2f} ms/image at batch 1, best {r['best_images_per_s']:.0f} img/s "
             f"at batch {r['best_batch']}")
     set_metadata(out_p, {"rcnn_lens.model_card": json.dumps(card)})
-    problems = validate_model(out_p)
+    problems = validate_model(out_p, producer=True)
     if problems:
         raise RuntimeError("exported model violates the contract: " + "; ".join(problems))
     size = out_p.stat().st_size
@@ -148,7 +158,8 @@ def main(argv=None):
     p.add_argument("checkpoint", nargs="?", default="training/runs/rcnn-cifar10/last.pt")
     p.add_argument("--out", default="media/models/rcnn-cifar10.onnx")
     p.add_argument("--name", default=None, help="rcnn_lens.name (default: the run name)")
-    p.add_argument("--data", default=None, help="dataset for the accuracy in the card (default: the training data)")
+    p.add_argument("--data", default=None, help="dataset for the accuracy in the card (default: the training data; "
+                   "its classes must be the model's; the card's data_path records what was used)")
     p.add_argument("--no-bench", action="store_true", help="skip the onnxruntime throughput measurement")
     a = p.parse_args(argv)
     r = export_checkpoint(a.checkpoint, a.out, a.name, bench=not a.no_bench, data=a.data)

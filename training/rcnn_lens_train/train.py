@@ -17,8 +17,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .config import ModelConfig, TrainConfig, model_config_from_checkpoint, build_configs, load_config_file
-from .data import load_dataset, split_indices
+from .config import (ModelConfig, TrainConfig, build_configs, load_config_file, model_config_from_checkpoint,
+                     train_config_from_checkpoint)
+from .data import fill_padding, load_dataset, masked_mean_std, split_indices
 from .errors import UserError, run_cli
 from .model import RCNN, count_params
 
@@ -71,6 +72,8 @@ def model_overrides(a: argparse.Namespace) -> dict:
             hw = [int(v) for v in a.size.lower().split("x")]
         except ValueError:
             raise UserError(f"--size must be S or HxW, got {a.size!r}") from None
+        if len(hw) not in (1, 2) or min(hw) < 1:
+            raise UserError(f"--size must be S or HxW with positive sizes, got {a.size!r}", "e.g. --size 32 or --size 28x28")
         out["height"], out["width"] = (hw[0], hw[-1])
     if "channels" in out:
         # one channel means a greyscale model; its mean/std (one value each) come from the data at training start
@@ -95,7 +98,9 @@ def parse_args(argv):
     p.add_argument("--translate", type=int, help="random translation in pixels (reflect padding)")
     p.add_argument("--cutout", type=int, help="side of the square cut out of each training image (0 = none)")
     p.add_argument("--val-images", type=int, help="held-out validation images (split evenly over classes)")
-    p.add_argument("--seed", type=int)
+    p.add_argument("--seed", type=int, help="seed of the initialisation, data order and augmentation")
+    p.add_argument("--split-seed", type=int, help="seed of the held-out validation split (default 0; independent "
+                   "of --seed, so runs with different seeds are scored on the same images)")
     p.add_argument("--threads", type=int)
     p.add_argument("--no-bf16", dest="bf16", action="store_false", default=None)
     p.add_argument("--rnn-lr-scale", type=float, help="learning-rate factor of the RNN's weights (default 0.25)")
@@ -106,7 +111,7 @@ def parse_args(argv):
     p.add_argument("--time-budget", dest="time_budget_minutes", type=float,
                    help="minutes of training: the LR schedule progresses by max(step/total, time/budget) and the run "
                         "ends, fully annealed, when either reaches 1 (0 = epochs only; default 52)")
-    p.add_argument("--limit-train", type=int, help="use only the first N training images (smoke tests)")
+    p.add_argument("--limit-train", type=int, help="use only a seeded random subset of N training images (smoke tests)")
     p.add_argument("--resume", action="store_true", help="continue from <out-dir>/<name>/last.pt")
     p.add_argument("--export", metavar="ONNX", help="after training, export to this .onnx, evaluate it with "
                    "onnxruntime on the validation split and write the model card (+ .card.md)")
@@ -120,15 +125,12 @@ def resolve_configs(a) -> tuple[ModelConfig, TrainConfig]:
         mv, tv = load_config_file(a.config)
     mv = {**mv, **model_overrides(a)}
     for k in ("data", "data_kind", "name", "out_dir", "epochs", "batch_size", "lr", "weight_decay",
-              "label_smoothing", "translate", "cutout", "val_images", "seed", "threads", "bf16", "max_minutes", "limit_train",
+              "label_smoothing", "translate", "cutout", "val_images", "seed", "split_seed", "threads", "bf16", "max_minutes", "limit_train",
               "time_budget_minutes", "rnn_lr_scale", "ema", "device"):
         v = getattr(a, k, None)
         if v is not None:
             tv[k] = v
-    m, t = build_configs(mv, tv)
-    if t.epochs < 1 or t.batch_size < 1:
-        raise UserError("epochs and batch_size must be >= 1")
-    return m, t
+    return build_configs(mv, tv)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -137,6 +139,13 @@ def set_seed(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+
+
+def limit_subset(tr_idx: torch.Tensor, n: int, seed: int) -> torch.Tensor:
+    """--limit-train: a seeded random subset of n training indices (the split's training indices are
+    sorted, i.e. grouped by class for a <class>/<image> dataset, so the first n would miss classes)."""
+    g = torch.Generator().manual_seed(seed)
+    return tr_idx[torch.randperm(len(tr_idx), generator=g)[:n]]
 
 
 def resolve_device(name: str) -> torch.device:
@@ -276,27 +285,40 @@ def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False,
         mcfg = model_config_from_checkpoint(ckpt["model_config"])
         # only run-time knobs may change on resume (explicit flags); everything else comes from the checkpoint
         keep = {k: getattr(tcfg, k) for k in (resume_overrides or {}) if k in RESUMABLE}
-        tcfg = TrainConfig(**{**ckpt["train_config"], "threads": tcfg.threads, "device": tcfg.device, **keep})
+        tcfg = train_config_from_checkpoint({**ckpt["train_config"], "threads": tcfg.threads, "device": tcfg.device,
+                                             **keep})
         if keep:
             log(f"resume overrides: {keep}")
     set_seed(tcfg.seed)
     device = resolve_device(tcfg.device)
 
-    ds = load_dataset(tcfg.data, mcfg.channels, (mcfg.height, mcfg.width), kind=tcfg.data_kind)
+    ds = load_dataset(tcfg.data, mcfg.channels, (mcfg.height, mcfg.width), kind=tcfg.data_kind, resize=mcfg.resize)
+    if ckpt is not None and ds.classes != ckpt["classes"]:
+        raise UserError(f"--resume: the classes of {tcfg.data} ({', '.join(ds.classes)}) are not the checkpoint's "
+                        f"({', '.join(ckpt['classes'])})", "resume on the data the run started with")
     if len(ds.classes) != mcfg.num_classes:
         log(f"dataset has {len(ds.classes)} classes; setting num_classes={len(ds.classes)}")
         mcfg.num_classes = len(ds.classes)
-    tr_idx, va_idx = split_indices(ds.labels, len(ds.classes), tcfg.val_images, tcfg.seed)
+    tr_idx, va_idx = split_indices(ds.labels, len(ds.classes), tcfg.val_images, tcfg.split_seed)
     if tcfg.limit_train:
-        tr_idx = tr_idx[:tcfg.limit_train]
+        tr_idx = limit_subset(tr_idx, tcfg.limit_train, tcfg.seed)
     xtr, ytr = ds.images[tr_idx].contiguous(), ds.labels[tr_idx].contiguous()
     xva, yva = ds.images[va_idx].contiguous(), ds.labels[va_idx].contiguous()
     if ckpt is None:
         # normalisation statistics of the training split
-        f = xtr.float().div(255.0)
-        mcfg.mean = [round(v, 4) for v in f.mean(dim=(0, 2, 3)).tolist()]
-        mcfg.std = [round(max(v, 1e-3), 4) for v in f.std(dim=(0, 2, 3)).tolist()]
-        del f
+        if ds.boxes is None:
+            f = xtr.float().div(255.0)
+            mcfg.mean = [round(v, 4) for v in f.mean(dim=(0, 2, 3)).tolist()]
+            mcfg.std = [round(max(v, 1e-3), 4) for v in f.std(dim=(0, 2, 3)).tolist()]
+            del f
+        else:  # letterbox: statistics of the images, not of the padding
+            mean_, std_ = masked_mean_std(xtr, ds.boxes[tr_idx])
+            mcfg.mean = [round(v, 4) for v in mean_]
+            mcfg.std = [round(max(v, 1e-3), 4) for v in std_]
+    if ds.boxes is not None:
+        # letterbox padding gets the mean colour, as in the extension (and in evaluate/export)
+        xtr = fill_padding(xtr, ds.boxes[tr_idx], mcfg.mean)
+        xva = fill_padding(xva, ds.boxes[va_idx], mcfg.mean)
     mean = torch.tensor(mcfg.mean).view(1, -1, 1, 1)
     std = torch.tensor(mcfg.std).view(1, -1, 1, 1)
     mean_dev, std_dev = mean.to(device), std.to(device)
@@ -304,6 +326,9 @@ def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False,
 
     model = RCNN(mcfg)
     if ckpt is None and model.whiten is not None:
+        # The first 5,000 training images in index order. For the CIFAR-10 archive (sorted by class) these
+        # are 4,500 airplanes and 500 automobiles; kept so that the default recipe (and the bundled model)
+        # is reproduced exactly. With --limit-train, xtr is already a random subset.
         model.whiten.init_whitening(normalise(xtr[:5000], mean, std))
     model = model.to(device, memory_format=torch.channels_last)
     # the hand-written recurrence is for the CPU; on a GPU the stock module runs cuDNN's fused kernels

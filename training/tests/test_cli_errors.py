@@ -65,6 +65,12 @@ def test_corrupt_archive(tmp_path, env):
     ({"model": {"channels": 1, "color": "grey", "height": 28, "width": 28, "widths": [8, 16], "pools": [1, 1],
                 "context_widths": [8], "mean": [0.5], "std": [0.25]}}, "cannot be pooled"),
     ({"model": {"context_widths": [0]}}, "context_widths"),
+    ({"model": {"widths": ["a"]}}, "widths must be a list of integers"),
+    ({"model": {"mean": ["x", 0.5, 0.5]}}, "mean must be a list of numbers"),
+    ({"model": {"std": [0.25, 0, 0.25]}}, "std values must be > 0"),
+    ({"model": {"dropout": 2}}, "dropout must be in [0, 1)"),
+    ({"train": {"label_smoothing": 1.5}}, "label_smoothing must be in [0, 1)"),
+    ({"train": {"data_kind": "zip"}}, "data_kind"),
 ])
 def test_wrong_config(tmp_path, env, content, needle):
     cfg = tmp_path / "cfg.json"
@@ -115,3 +121,63 @@ def test_sweep_plan_errors(tmp_path, env):
     plan.write_text(json.dumps({"runs": {"a": "--ema 0.9"}}))
     r = run_cli(["-m", "training.sweep", str(plan), "--out", str(tmp_path / "o")], env=env)
     check(r, "list of strings")
+
+
+@pytest.mark.parametrize("flags,needle", [
+    (["--size", "0"], "positive sizes"),
+    (["--size", "-8"], "positive sizes"),
+    (["--label-smoothing", "1.5"], "label_smoothing must be in [0, 1)"),
+    (["--dropout", "2"], "dropout must be in [0, 1)"),
+    (["--translate", "40"], "translate 40 px must be smaller than the input"),
+    (["--cutout", "-1"], "cutout must be >= 0"),
+    (["--ema", "1"], "ema must be in [0, 1)"),
+    (["--lr", "0"], "lr must be > 0"),
+    (["--epochs", "0"], "must be >= 1"),
+])
+def test_out_of_range_values_fail_before_any_data_is_read(tmp_path, env, flags, needle):
+    # the data path does not exist: the config error must come first, i.e. before decoding
+    r = run_cli(["-m", "training.train", "--data", str(tmp_path / "not-there"), *flags], env=env)
+    check(r, needle)
+    assert "dataset not found" not in r.stderr
+
+
+def test_fewer_validation_images_than_classes(tmp_path, env):
+    root = make_synthetic_folder(tmp_path / "data", n_per_class=4, size=16)
+    r = run_cli([*TRAIN, "--val-images", "2", "--data", str(root), "--out-dir", str(tmp_path)], env=env)
+    check(r, "less than the number of classes (4)")
+
+
+def test_truncated_archive(tmp_path, env):
+    import tarfile
+
+    root = make_synthetic_folder(tmp_path / "data", n_per_class=30, size=16)
+    tgz = tmp_path / "full.tar.gz"
+    with tarfile.open(tgz, "w:gz") as tf:
+        tf.add(root, arcname="train")
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(tgz.read_bytes()[: tgz.stat().st_size // 2])
+    r = run_cli([*TRAIN, "--data", str(cut), "--out-dir", str(tmp_path)], env=env)
+    check(r, "truncated or corrupt", "cut.tar.gz")
+
+
+def test_nested_class_folders(tmp_path, env):
+    make_synthetic_folder(tmp_path / "data" / "train", n_per_class=2, size=16)
+    make_synthetic_folder(tmp_path / "data" / "test", n_per_class=2, size=16)
+    r = run_cli([*TRAIN, "--data", str(tmp_path / "data"), "--out-dir", str(tmp_path)], env=env)
+    check(r, "sub-folders with images", "<root>/train")
+
+
+def test_evaluate_checks_the_classes(tmp_path, env, repo_root):
+    # fixture model: CIFAR-10 labels, 32x32 rgb
+    model = str(repo_root / "test" / "fixtures" / "models" / "tiny-logits-only.onnx")
+    other = make_synthetic_folder(tmp_path / "other", n_per_class=3, size=32)
+    r = run_cli(["-m", "training.evaluate", model, "--data", str(other), "--all"], env=env)
+    check(r, "do not match the model's labels", "not in the model: bars")
+    # a test folder with only some of the model's classes: matched by name with --all ...
+    subset = make_synthetic_folder(tmp_path / "subset", n_per_class=3, size=32, classes=("cat", "dog"))
+    r = run_cli(["-m", "training.evaluate", model, "--data", str(subset), "--all"], env=env)
+    assert r.returncode == 0, r.stderr
+    assert set(json.loads(r.stdout[r.stdout.index("{"):])["per_class"]) == {"cat", "dog"}
+    # ... but a held-out split needs every class (a missing one would shift the label indices)
+    r = run_cli(["-m", "training.evaluate", model, "--data", str(subset), "--val-images", "2"], env=env)
+    check(r, "missing from the data: airplane, automobile, bird")
