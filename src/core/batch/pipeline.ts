@@ -15,9 +15,11 @@
  * No vscode import: the extension and the CLI both drive this.
  */
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, realpath, rmdir, stat, unlink } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { createInterface } from 'node:readline';
 import { entropy, topK } from '../math/softmax';
 import type { ProviderSetting } from '../runtime/providers';
 import { forEachLimit, hashFileContent } from './contentHash';
@@ -192,6 +194,30 @@ export async function readLabelsFile(file: string, format: LabelFormat): Promise
   return parseLabelsTextSliced(text, format, breathe);
 }
 
+/**
+ * Only the human-reviewed records of a labels file (as JSON lines, by path): what a --full run keeps.
+ * A JSONL file is streamed and only lines that mention a review are parsed, so a 100,000-record
+ * file costs neither its size in memory nor 100,000 parses.
+ */
+async function readReviewedRecords(output: OutputSpec): Promise<Map<string, string>> {
+  const kept = new Map<string, string>();
+  if (output.format === 'csv') {
+    for (const r of await readLabelsFile(output.file, output.format)) if (r.reviewed) kept.set(r.path, toJsonLine(r));
+    return kept;
+  }
+  const head = await readHead(output.file);
+  if (head === undefined || !looksLikeOurs(head, output.format)) return kept;
+  const lines = createInterface({ input: createReadStream(output.file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let n = 0;
+  for await (const line of lines) {
+    if (++n % 2000 === 0) await breathe();
+    if (!line.includes('"reviewed"')) continue;
+    const r = parseJsonLine(line);
+    if (r?.reviewed) kept.set(r.path, toJsonLine(r));
+  }
+  return kept;
+}
+
 export async function assertWritableOutputs(outputs: readonly OutputSpec[], force = false): Promise<void> {
   if (force) return;
   for (const o of outputs) {
@@ -343,14 +369,7 @@ export async function runLabelJob(
     // --full starts over: an interrupted run's journal holds results it must not resume (now or after a cancel).
     if (options.full) await unlink(journalFile).catch(() => undefined);
     // Human corrections are not model output: --full relabels everything but keeps them for unchanged files.
-    const reviewedOnly = new Map<string, string>();
-    if (options.full) {
-      let m = 0;
-      for (const r of await readLabelsFile(primary.file, primary.format)) {
-        if (++m % 2000 === 0) await breathe();
-        if (r.reviewed) reviewedOnly.set(r.path, toJsonLine(r));
-      }
-    }
+    const reviewedOnly = options.full ? await readReviewedRecords(primary) : new Map<string, string>();
     if (!options.full) {
       let m = 0;
       // Reviews are only ever written to the labels file, so for an unchanged image its
