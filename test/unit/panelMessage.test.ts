@@ -21,30 +21,13 @@ import { defaultUiState, persistedState, readPersistedState, restoreUiState } fr
 import { tmpDir } from '../fixtures/hostile/helpers';
 
 // Just enough of the vscode module for ClassifyPanel: URIs, settings at their defaults, an emitter.
-vi.mock('vscode', () => {
-  const uri = (fsPath: string) => ({ fsPath, path: fsPath, toString: () => `file://${fsPath}` });
-  class EventEmitter<T> {
-    private listeners: Array<(value: T) => void> = [];
-    event = (listener: (value: T) => void) => {
-      this.listeners.push(listener);
-      return { dispose: () => undefined };
-    };
-    fire(value: T): void {
-      for (const l of this.listeners) l(value);
-    }
-    dispose(): void {
-      this.listeners = [];
-    }
-  }
-  return {
-    EventEmitter,
-    Uri: { file: uri, joinPath: (base: { fsPath: string }, ...parts: string[]) => uri([base.fsPath, ...parts].join('/')) },
-    workspace: { getConfiguration: () => ({ get: <T>(_key: string, fallback: T) => fallback }) },
-    commands: { executeCommand: () => undefined },
-    env: { clipboard: { writeText: async () => undefined } },
-    window: {},
-  };
-});
+vi.mock('vscode', async () => ({
+  ...(await import('../fixtures/vscodeFake')).vscodeBasics(),
+  workspace: { getConfiguration: () => ({ get: <T>(_key: string, fallback: T) => fallback }) },
+  commands: { executeCommand: () => undefined },
+  env: { clipboard: { writeText: async () => undefined } },
+  window: {},
+}));
 
 // A 4×4 grid, bidirectional (D = 6), three classes, attention head.
 const ROWS = 4;

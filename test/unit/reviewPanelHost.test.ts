@@ -11,23 +11,7 @@ import { ReviewPanel } from '../../src/vscode/batch/reviewPanel';
 import type { ExtensionServices } from '../../src/vscode/services';
 import { tmpDir } from '../fixtures/hostile/helpers';
 
-vi.mock('vscode', () => {
-  const uri = (fsPath: string) => ({ fsPath, path: fsPath, toString: () => `file://${fsPath}` });
-  class EventEmitter<T> {
-    private listeners: Array<(value: T) => void> = [];
-    event = (listener: (value: T) => void) => {
-      this.listeners.push(listener);
-      return { dispose: () => undefined };
-    };
-    fire(value: T): void {
-      for (const l of this.listeners) l(value);
-    }
-    dispose(): void {
-      this.listeners = [];
-    }
-  }
-  return { EventEmitter, Uri: { file: uri, joinPath: (base: { fsPath: string }, ...parts: string[]) => uri([base.fsPath, ...parts].join('/')) } };
-});
+vi.mock('vscode', async () => (await import('../fixtures/vscodeFake')).vscodeBasics());
 
 const rec = (p: string, label: string): LabelRecord => ({ path: p, label, score: 0.5, topk: [{ label, score: 0.5 }, { label: 'dog', score: 0.3 }], model: { name: 'm', hash: '0123456789abcdef' }, size: 1, mtime: 2 });
 

@@ -39,6 +39,19 @@ def make_synthetic_folder(root: Path, n_per_class: int = 60, size: int = 16, cha
     return root
 
 
+def make_truncated_archive(tmp_path: Path) -> Path:
+    """A .tar.gz of a synthetic <class>/<image> folder, cut off half-way (a download that died)."""
+    import tarfile
+
+    root = make_synthetic_folder(tmp_path / "to-archive", n_per_class=30, size=16)
+    tgz = tmp_path / "full.tar.gz"
+    with tarfile.open(tgz, "w:gz") as tf:
+        tf.add(root, arcname="train")
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(tgz.read_bytes()[: tgz.stat().st_size // 2])
+    return cut
+
+
 def node_runner_available() -> tuple[bool, str]:
     if shutil.which("node") is None:
         return False, "node is not installed"

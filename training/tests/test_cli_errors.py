@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from helpers import make_synthetic_folder, run_cli
+from helpers import make_synthetic_folder, make_truncated_archive, run_cli
 
 TRAIN = ["-m", "training.train", "--epochs", "1", "--time-budget", "0", "--val-images", "8", "--size", "16",
          "--widths", "4,8", "--pools", "1,1", "--context-widths", "4", "--hidden-size", "4"]
@@ -148,14 +148,7 @@ def test_fewer_validation_images_than_classes(tmp_path, env):
 
 
 def test_truncated_archive(tmp_path, env):
-    import tarfile
-
-    root = make_synthetic_folder(tmp_path / "data", n_per_class=30, size=16)
-    tgz = tmp_path / "full.tar.gz"
-    with tarfile.open(tgz, "w:gz") as tf:
-        tf.add(root, arcname="train")
-    cut = tmp_path / "cut.tar.gz"
-    cut.write_bytes(tgz.read_bytes()[: tgz.stat().st_size // 2])
+    cut = make_truncated_archive(tmp_path)
     r = run_cli([*TRAIN, "--data", str(cut), "--out-dir", str(tmp_path)], env=env)
     check(r, "truncated or corrupt", "cut.tar.gz")
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import make_synthetic_folder
+from helpers import make_synthetic_folder, make_truncated_archive
 from training.rcnn_lens_train.data import DEFAULT_FASHION_DIR, FASHION_LABELS, load_dataset, split_indices
 
 
@@ -256,12 +256,7 @@ def test_nested_class_folders_are_an_error_in_folders_and_archives(tmp_path, cac
 def test_truncated_archive_is_a_user_error(tmp_path, cache_env):
     from training.rcnn_lens_train.errors import UserError
 
-    root = make_synthetic_folder(tmp_path / "d", n_per_class=30, size=16)
-    tgz = tmp_path / "d.tar.gz"
-    with tarfile.open(tgz, "w:gz") as tf:
-        tf.add(root, arcname="train")
-    cut = tmp_path / "cut.tar.gz"
-    cut.write_bytes(tgz.read_bytes()[: tgz.stat().st_size // 2])
+    cut = make_truncated_archive(tmp_path)
     with pytest.raises(UserError, match="truncated or corrupt"):
         load_dataset(str(cut), 3, (16, 16), verbose=False)
 
