@@ -305,7 +305,7 @@ export const tests = [
   },
   {
     name: 'label-folder',
-    title: 'Explorer → Label Folder → progress → labels.jsonl (one record per image, error rows) → review view',
+    title: 'Explorer → Label Folder → progress → labels.jsonl (one record per image, error rows) → review view → Sort (move) → Undo Last Sort',
     async run({ page, steps, ws, fx, log }) {
       const folder = path.join(ws, 'batch');
       const files = fs.readdirSync(folder).sort();
@@ -424,6 +424,73 @@ export const tests = [
       const opened = await openClassifyPanel(page, name, steps, log);
       await checkTopLabel(opened.frame, opened.top, { top: fx.expected[path.join(fx.batchDir, name)].top }, name, log);
       await steps.shot('review-opened');
+
+      await sortThenUndo(page, steps, folder, out, log);
     },
   },
 ];
+
+/** The folder's files (outside our state folder and the labels file) with size and mtime. */
+function layoutOf(folder) {
+  const out = {};
+  const walk = (dir, rel) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (e.name !== '.rcnn-lens') walk(path.join(dir, e.name), r);
+      } else if (r !== 'labels.jsonl') {
+        const st = fs.statSync(path.join(dir, e.name));
+        out[r] = `${st.size} ${Math.floor(st.mtimeMs)}`;
+      }
+    }
+  };
+  walk(folder, '');
+  return out;
+}
+
+// Explorer → Sort Into Class Folders… → Move: every labeled image lands in <label>/ and the labels
+// file follows it; then Explorer → Undo Last Sort gives back the exact layout (names, sizes, mtimes).
+async function sortThenUndo(page, steps, folder, labelsFile, log) {
+  const before = layoutOf(folder);
+  await contextMenu(page, 'batch', 'Sort Into Class Folders…', steps);
+  const move = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Move' }).first();
+  await move.waitFor({ timeout: 20_000 });
+  await steps.shot('sort-move-or-copy');
+  await move.click();
+  const moved = await poll('a "Moved N image(s)" notification', async () => (await toastTexts(page)).find((t) => /Moved \d+ image/.test(t)) || null, { timeout: 60_000 });
+  log(`  sort: ${moved.slice(0, 120)}`);
+  await steps.shot('sorted');
+  const recs = fs.readFileSync(labelsFile, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+  let inClassFolders = 0;
+  for (const r of recs) {
+    check(fs.existsSync(path.join(folder, ...r.path.split('/'))), `after the sort, labels.jsonl points at ${r.path}, which does not exist`);
+    if (r.error) continue;
+    const group = r.path.split('/')[0];
+    check(group === r.label || group === '_review', `after the sort, ${r.path} (labeled ${r.label}) is not in its class folder`);
+    inClassFolders++;
+  }
+  const m = /Moved (\d+) image/.exec(moved);
+  check(m && Number(m[1]) === inClassFolders, `the notification says "${moved}", but ${inClassFolders} labeled images are in class folders`);
+  log(`  ${inClassFolders} labeled images now in class folders; error rows stayed in place`);
+  // The open review follows the move: its items carry the new paths and get thumbnails again.
+  const frame = await visibleFrameWith(page, '[data-testid=review-gallery]', { tabLabel: 'Review: batch' });
+  const firstPath = await poll('the review gallery to show the sorted paths', async () => {
+    const p = await frame.locator('[data-testid=review-item]').first().getAttribute('data-path').catch(() => null);
+    return p && p.includes('/') ? p : null;
+  }, { timeout: 30_000 });
+  await poll('a thumbnail of a moved image in the review gallery', () =>
+    frame.locator('[data-testid=review-item] img.thumb').first().evaluate((img) => img.complete && img.naturalWidth > 0).catch(() => false), { timeout: 60_000 });
+  log(`  the review gallery shows the moved files (first: ${firstPath}) with thumbnails`);
+  await steps.shot('sorted-review');
+
+  await contextMenu(page, 'batch', 'Undo Last Sort', steps);
+  const restored = await poll('a "Restored the original layout" notification', async () => (await toastTexts(page)).find((t) => /Restored the original layout/.test(t)) || null, { timeout: 60_000 });
+  log(`  undo: ${restored.slice(0, 120)}`);
+  await steps.shot('undone');
+  const after = layoutOf(folder);
+  const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => before[k] !== after[k]);
+  check(!changed.length, `after Undo Last Sort the folder differs from before the sort: ${changed.slice(0, 5).map((k) => `${k}: ${before[k]} -> ${after[k]}`).join('; ')}`);
+  const back = fs.readFileSync(labelsFile, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l).path);
+  check(back.every((p) => p in before), `after the undo, labels.jsonl still has sorted paths: ${back.filter((p) => !(p in before)).slice(0, 3).join(', ')}`);
+  log(`  undo restored all ${Object.keys(before).length} files exactly (names, sizes, mtimes) and the labels file's paths`);
+}

@@ -378,9 +378,12 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
         void vscode.window.showInformationMessage(`There is no sort to undo in ${path.basename(folder)}.`);
         return;
       }
-      log(`undo: restored ${r.restored} file(s) in ${folder}${r.problems.length ? `; problems: ${r.problems.join('; ')}` : ''}`);
+      log(`undo: restored ${r.restored} file(s) in ${folder}${r.problems.length ? `; problems: ${r.problems.join('; ')}` : ''}${r.warnings.length ? `; notes: ${r.warnings.join('; ')}` : ''}`);
       if (r.problems.length) void vscode.window.showWarningMessage(`Restored ${r.restored} file(s); ${r.problems.length} could not be restored (see the log).`);
-      else void vscode.window.showInformationMessage(`Restored the original layout of ${path.basename(folder)} (${r.restored} file(s)).`);
+      else {
+        const kept = r.warnings.length ? ` ${r.warnings.length} class folder(s) with files added since the sort were kept (see the log).` : '';
+        void vscode.window.showInformationMessage(`Restored the original layout of ${path.basename(folder)} (${r.restored} file(s)).${kept}`);
+      }
     } catch (err) {
       void vscode.window.showErrorMessage(`Undo failed: ${(err as Error).message}`);
     } finally {
