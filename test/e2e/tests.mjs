@@ -428,6 +428,58 @@ export const tests = [
       await sortThenUndo(page, steps, folder, out, log);
     },
   },
+  {
+    name: 'label-cancel',
+    title: 'Label Folder on 2,400 images → Cancel mid-run → no labels file, a journal → Label Folder again resumes and labels only the rest',
+    prepare: ({ ws, fx }) => {
+      // 40 hard links of each good batch image, in 8 sub-folders: long enough a run to cancel.
+      const good = fs.readdirSync(fx.batchDir).filter((f) => !fx.batchBad.includes(f));
+      for (let k = 0; k < 40; k++) {
+        const dir = path.join(ws, 'many', `part${k % 8}`);
+        fs.mkdirSync(dir, { recursive: true });
+        for (const f of good) fs.linkSync(path.join(fx.batchDir, f), path.join(dir, `${k}_${f}`));
+      }
+    },
+    async run({ page, steps, ws, log }) {
+      const folder = path.join(ws, 'many');
+      const total = fs.readdirSync(folder).reduce((n, d) => n + fs.readdirSync(path.join(folder, d)).length, 0);
+      const out = path.join(folder, 'labels.jsonl');
+      const journal = path.join(folder, '.rcnn-lens', 'labels.jsonl.partial.jsonl');
+      await waitForWorkbench(page);
+      await recordToasts(page);
+      await contextMenu(page, 'many', 'Label Folder', steps);
+      const progressToast = page.locator('.notification-toast', { hasText: 'Labeling many' });
+      const done = await poll('the labeling progress to pass 200 images', async () => {
+        const text = (await progressToast.first().innerText().catch(() => '')).replace(/\s+/g, ' ');
+        const m = /([\d,]+) \/ ([\d,]+) images/.exec(text);
+        const n = m ? Number(m[1].replace(/,/g, '')) : 0;
+        if (fs.existsSync(out)) throw Object.assign(new Error(`the run finished before it could be cancelled (${text})`), { abort: true });
+        return n >= 200 ? n : null;
+      }, { timeout: 120_000, interval: 100 });
+      await steps.shot('before-cancel');
+      await progressToast.first().getByRole('button', { name: 'Cancel' }).click();
+      log(`  cancelled at about ${done} / ${total} images`);
+      const said = await poll('a "was cancelled" notification', async () => (await toastTexts(page)).find((t) => /was cancelled/.test(t)) || null, { timeout: 60_000 });
+      log(`  ${said.slice(0, 140)}`);
+      await steps.shot('cancelled');
+      check(!fs.existsSync(out), 'a cancelled first run left a labels.jsonl behind');
+      const journaled = fs.existsSync(journal) ? fs.readFileSync(journal, 'utf8').split('\n').filter((l) => l.trim()).length : 0;
+      check(journaled > 0 && journaled < total, `the cancelled run's journal has ${journaled} of ${total} records`);
+      log(`  no labels.jsonl; the journal keeps ${journaled} results to resume from`);
+
+      await contextMenu(page, 'many', 'Label Folder', steps);
+      await poll('many/labels.jsonl', () => fs.existsSync(out), { timeout: 180_000 });
+      const recs = fs.readFileSync(out, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+      check(recs.length === total && new Set(recs.map((r) => r.path)).size === total, `labels.jsonl has ${recs.length} records (${new Set(recs.map((r) => r.path)).size} distinct) for ${total} files`);
+      check(recs.every((r) => typeof r.label === 'string' && !r.error), 'a record of the resumed run has no label');
+      check(!fs.existsSync(journal), 'the journal is still there after the run completed');
+      const rest = (total - journaled).toLocaleString('en-US');
+      const texts = (await recordedToasts(page)).flatMap((t) => t.texts);
+      check(texts.some((t) => t.includes(`/ ${rest} images`)), `the second run did not label just the remaining ${rest} images; its progress said: ${texts.filter((t) => /images/.test(t)).slice(-3).join(' | ')}`);
+      log(`  the second run labeled the remaining ${rest} images; labels.jsonl has all ${total} records`);
+      await steps.shot('resumed');
+    },
+  },
 ];
 
 /** The folder's files (outside our state folder and the labels file) with size and mtime. */
