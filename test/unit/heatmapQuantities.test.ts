@@ -72,6 +72,15 @@ describe('computeQuantity', () => {
     expect(Array.from(computeQuantity({ ...spec, kind: 'norm', direction: 'backward' }, uni)!)).toEqual([Math.sqrt(26), Math.sqrt(29), 0].map(Math.fround));
   });
 
+  it('change over both directions compares each half with its own predecessor and combines them', () => {
+    // forward vs h_{t−1}: [5, 0, 5]; backward vs h_{t+1}: [1, 2, 0]; combined sqrt(f² + b²).
+    const both = computeQuantity({ ...spec, kind: 'change', direction: 'both' }, data)!;
+    expect(Array.from(both)).toEqual([Math.sqrt(26), 2, 5].map(Math.fround));
+    // Unidirectional: the whole state against h_{t−1}.
+    const uni = computeQuantity({ ...spec, kind: 'change', direction: 'both' }, { ...data, bidirectional: false })!;
+    expect(Array.from(uni)).toEqual([Math.sqrt(26), 1, Math.sqrt(29)].map(Math.fround));
+  });
+
   it('returns undefined when the model lacks the output', () => {
     expect(computeQuantity({ ...spec, kind: 'attention' }, data)).toBeUndefined();
     expect(isQuantityAvailable('attention', { hidden: true, stepLogits: true, attention: false })).toBe(false);

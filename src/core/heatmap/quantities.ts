@@ -141,6 +141,16 @@ export function computeQuantity(spec: QuantitySpec, data: SequenceData): Float32
       if (!data.hidden) return undefined;
       const { start, end } = directionColumns(data.hiddenWidth, spec.direction, data.bidirectional);
       if (spec.kind === 'norm') return hiddenNorms(data.hidden, steps, data.hiddenWidth, start, end);
+      if (data.bidirectional && spec.direction === 'both') {
+        // Each half against the state its own RNN held before reading t: the forward
+        // half against h_{t−1}, the backward half against h_{t+1}; then combined.
+        const half = Math.floor(data.hiddenWidth / 2);
+        const fwd = hiddenChanges(data.hidden, steps, data.hiddenWidth, 0, half, false);
+        const bwd = hiddenChanges(data.hidden, steps, data.hiddenWidth, half, data.hiddenWidth, true);
+        const out = new Float32Array(steps);
+        for (let t = 0; t < steps; t++) out[t] = Math.sqrt(fwd[t] * fwd[t] + bwd[t] * bwd[t]);
+        return out;
+      }
       const backward = data.bidirectional && spec.direction === 'backward';
       return hiddenChanges(data.hidden, steps, data.hiddenWidth, start, end, backward);
     }
