@@ -32,10 +32,20 @@ export interface ClassifyDetail {
 
 export async function classifyFile(model: LoadedModel, path: string, options: ClassifyOptions = {}): Promise<ClassifyDetail> {
   const started = performance.now();
-  const pre = await preprocessImage(path, model.info, { maxPixels: options.maxPixels });
-  const runStarted = performance.now();
-  const out = await model.run(pre.tensor, 1, options.full ?? true);
-  const runMs = performance.now() - runStarted;
+  // Held from before decoding until the run is done, so a model swap in the meantime
+  // waits for this classification instead of unloading the model under it.
+  const lease = model.acquire();
+  let pre: Awaited<ReturnType<typeof preprocessImage>>;
+  let out: Awaited<ReturnType<LoadedModel['run']>>;
+  let runMs: number;
+  try {
+    pre = await preprocessImage(path, model.info, { maxPixels: options.maxPixels });
+    const runStarted = performance.now();
+    out = await model.run(pre.tensor, 1, options.full ?? true, lease);
+    runMs = performance.now() - runStarted;
+  } finally {
+    lease.release();
+  }
   const probabilities = softmax(out.logits);
   return {
     path,

@@ -60,8 +60,14 @@ const OPTIONAL_OUTPUTS = ['hidden', 'step_logits', 'attention'] as const;
 // on stderr; we try providers in turn and report failures ourselves, so keep it quiet.
 ort.env.logLevel = 'fatal';
 
+/** Holds a model for the span of a whole classification (decode + run); see LoadedModel.acquire. */
+export interface ModelLease {
+  release(): void;
+}
+
 export class LoadedModel {
   private inFlight = 0;
+  private readonly leases = new Set<ModelLease>();
   private idle: Array<() => void> = [];
   private released = false;
 
@@ -133,8 +139,36 @@ export class LoadedModel {
     return model;
   }
 
-  /** Runs a batch laid out as [batch, C, H, W]. `full` = also fetch the per-timestep outputs. */
-  async run(input: Float32Array, batch: number, full = true): Promise<ModelOutputs> {
+  /**
+   * Counts a caller as using the model until it releases the lease, so release() of a
+   * swapped-out model waits for it: a classification still decoding its image keeps the
+   * model it started with instead of failing with "the model has been unloaded".
+   */
+  acquire(): ModelLease {
+    if (this.released) throw new Error('the model has been unloaded');
+    this.inFlight++;
+    let done = false;
+    const lease: ModelLease = {
+      release: () => {
+        if (done) return;
+        done = true;
+        this.leases.delete(lease);
+        this.leaveFlight();
+      },
+    };
+    this.leases.add(lease);
+    return lease;
+  }
+
+  private leaveFlight(): void {
+    if (--this.inFlight === 0) this.idle.splice(0).forEach((resolve) => resolve());
+  }
+
+  /**
+   * Runs a batch laid out as [batch, C, H, W]. `full` = also fetch the per-timestep outputs.
+   * A caller holding a lease may run after release() was called; nobody else may.
+   */
+  async run(input: Float32Array, batch: number, full = true, lease?: ModelLease): Promise<ModelOutputs> {
     const { channels, height, width, name } = this.info.input;
     const expected = batch * channels * height * width;
     if (input.length !== expected) {
@@ -145,13 +179,13 @@ export class LoadedModel {
     if (full) {
       for (const o of OPTIONAL_OUTPUTS) if (this.session.outputNames.includes(o)) fetches.push(o);
     }
-    if (this.released) throw new Error('the model has been unloaded');
+    if (this.released && !(lease && this.leases.has(lease))) throw new Error('the model has been unloaded');
     this.inFlight++;
     let result: ort.InferenceSession.ReturnType;
     try {
       result = await this.session.run({ [name]: tensor }, fetches);
     } finally {
-      if (--this.inFlight === 0) this.idle.splice(0).forEach((resolve) => resolve());
+      this.leaveFlight();
     }
     const get = (k: string): Float32Array | undefined => (result[k] ? (result[k].data as Float32Array) : undefined);
     return {
