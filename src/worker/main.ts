@@ -5,34 +5,32 @@
 import { classifyFile } from '../core/classify';
 import { renderPreview } from '../core/image/preview';
 import { LoadedModel } from '../core/runtime/modelSession';
+import { ModelHolder } from '../core/worker/modelHolder';
 import {
+  type ClassifyReply,
   type WorkerEnvelope,
   type WorkerReply,
   type WorkerRequest,
   serializeError,
 } from '../core/worker/workerProtocol';
 
-let model: LoadedModel | undefined;
+const holder = new ModelHolder<LoadedModel>();
 
 async function handle(request: WorkerRequest): Promise<unknown> {
   switch (request.kind) {
     case 'ping':
       return { pid: process.pid };
-    case 'load': {
-      const next = await LoadedModel.load(request.modelPath, {
-        provider: request.provider,
-        intraOpThreads: request.intraOpThreads,
-      });
-      const previous = model;
-      model = next;
-      await previous?.release();
-      return next.descriptor;
-    }
+    case 'load':
+      return holder.load(() =>
+        LoadedModel.load(request.modelPath, { provider: request.provider, intraOpThreads: request.intraOpThreads }),
+      );
     case 'preview':
       return renderPreview(request.path, request.maxSide, request.maxPixels);
     case 'classify':
-      if (!model) throw new Error('no model is loaded in the worker');
-      return classifyFile(model, request.path, { topK: request.topK, full: request.full, maxPixels: request.maxPixels });
+      return holder.use(request.model, async (model): Promise<ClassifyReply> => {
+        const detail = await classifyFile(model, request.path, { topK: request.topK, full: request.full, maxPixels: request.maxPixels });
+        return { ...detail, model: { path: model.descriptor.path, hash: model.descriptor.hash } };
+      });
   }
 }
 

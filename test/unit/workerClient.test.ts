@@ -85,4 +85,27 @@ describe('InferenceService', () => {
     const two = (await service.ensureModel()) as unknown as { path: string };
     expect([one.path, two.path]).toEqual(['/m/one.onnx', '/m/two.onnx']);
   });
+
+  it('reloads and retries once when the worker holds another model than the one asked for', async () => {
+    const service = new InferenceService(FAKE);
+    disposables.push(service);
+    service.setModel({ modelPath: '/m/one.onnx', provider: 'cpu' });
+    await service.ensureModel();
+    // Another load reaches the worker behind the service's back.
+    const client = (service as unknown as { client: WorkerClient }).client;
+    await client.request({ kind: 'load', modelPath: '/m/two.onnx', provider: 'cpu' });
+    const { detail, model } = await service.classify('/x/a.png', { topK: 1, full: false });
+    expect(detail.path).toBe('/x/a.png');
+    expect(model.path).toBe('/m/one.onnx');
+    expect('model' in detail).toBe(false);
+  });
+
+  it('refuses a reply made by another model than the one asked for', async () => {
+    const service = new InferenceService(FAKE);
+    disposables.push(service);
+    service.setModel({ modelPath: '/m/one.onnx', provider: 'cpu' });
+    const err = await service.classify('/x/liar.png', { topK: 1, full: false }).catch((e) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.message).toContain('the worker answered with /m/other.onnx');
+  });
 });

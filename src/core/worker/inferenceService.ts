@@ -6,7 +6,9 @@
 import type { ClassifyDetail } from '../classify';
 import type { ModelDescriptor } from '../runtime/modelSession';
 import type { ProviderSetting } from '../runtime/providers';
+import { sameModel } from './modelHolder';
 import { WorkerClient, type WorkerClientOptions } from './workerClient';
+import { WorkerError } from './workerProtocol';
 
 export interface ModelChoice {
   modelPath: string;
@@ -61,10 +63,32 @@ export class InferenceService {
     return descriptor;
   }
 
+  /**
+   * Classifies with the chosen model. The request names the model it expects and the reply
+   * names the model that answered; if the worker holds another one (its model changed under
+   * us), the model is loaded again and the request retried once, never answered by the
+   * wrong model.
+   */
   async classify(path: string, options: ClassifyRequestOptions): Promise<{ detail: ClassifyDetail; model: ModelDescriptor }> {
-    const model = await this.ensureModel();
-    const detail = await this.client.request({ kind: 'classify', path, ...options });
-    return { detail, model };
+    for (let attempt = 0; ; attempt++) {
+      const model = await this.ensureModel();
+      const expected = { path: model.path, hash: model.hash };
+      let problem: string;
+      try {
+        const reply = await this.client.request({ kind: 'classify', path, ...options, model: expected });
+        const { model: answered, ...detail } = reply;
+        if (answered && sameModel(answered, expected)) return { detail, model };
+        problem = answered
+          ? `the worker answered with ${answered.path} (${answered.hash}), not the requested ${expected.path} (${expected.hash})`
+          : 'the worker did not say which model answered';
+      } catch (err) {
+        if (!(err instanceof WorkerError && err.name === 'ModelMismatchError')) throw err;
+        problem = err.message;
+      }
+      // Whatever we believed was loaded is not: forget it so ensureModel loads it again.
+      this.loaded = undefined;
+      if (attempt >= 1) throw new Error(`cannot classify ${path} with ${expected.path}: ${problem}`);
+    }
   }
 
   /** A PNG of an image for display where the webview cannot decode the format itself. */

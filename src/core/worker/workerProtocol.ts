@@ -8,6 +8,7 @@ import type { ClassifyDetail } from '../classify';
 import type { ProviderSetting } from '../runtime/providers';
 import type { ModelDescriptor } from '../runtime/modelSession';
 import type { ContractProblem } from '../model/contract';
+import type { ModelIdentity } from './modelHolder';
 
 export interface LoadRequest {
   kind: 'load';
@@ -22,7 +23,12 @@ export interface ClassifyRequest {
   topK: number;
   full: boolean;
   maxPixels?: number;
+  /** The model the host believes is loaded; the worker refuses the request if it holds another. */
+  model?: ModelIdentity;
 }
+
+/** A classification, with the model that made it. */
+export type ClassifyReply = ClassifyDetail & { model: ModelIdentity };
 
 /** A PNG rendering of an image the browser cannot display itself (TIFF), oriented like the model saw it. */
 export interface PreviewRequest {
@@ -40,7 +46,7 @@ export type WorkerRequest = LoadRequest | ClassifyRequest | PreviewRequest | Pin
 
 export interface WorkerResponses {
   load: ModelDescriptor;
-  classify: ClassifyDetail;
+  classify: ClassifyReply;
   preview: { png: Uint8Array; width: number; height: number };
   ping: { pid: number };
 }
