@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InferenceService } from '../../src/core/worker/inferenceService';
@@ -107,5 +109,27 @@ describe('InferenceService', () => {
     const err = await service.classify('/x/liar.png', { topK: 1, full: false }).catch((e) => e);
     expect(err).toBeInstanceOf(Error);
     expect(err.message).toContain('the worker answered with /m/other.onnx');
+  });
+
+  it('reloads a model re-exported in place at the same path (size or mtime changed)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reexport-'));
+    const file = path.join(dir, 'model.onnx');
+    fs.writeFileSync(file, 'first');
+    try {
+      const service = new InferenceService(FAKE);
+      disposables.push(service);
+      service.setModel({ modelPath: file, provider: 'cpu' });
+      const a = await service.ensureModel();
+      expect(await service.ensureModel()).toBe(a);
+      fs.writeFileSync(file, 'second export');
+      const b = await service.ensureModel();
+      expect(b).not.toBe(a);
+      fs.utimesSync(file, new Date(2001, 1, 1), new Date(2001, 1, 1));
+      const c = await service.ensureModel();
+      expect(c).not.toBe(b);
+      expect(await service.ensureModel()).toBe(c);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,6 +3,7 @@
  * loads it into the worker on first use (never at startup), reloads it transparently
  * after a worker crash, and serialises model changes against running requests.
  */
+import { stat } from 'node:fs/promises';
 import type { ClassifyDetail } from '../classify';
 import type { ModelDescriptor } from '../runtime/modelSession';
 import type { ProviderSetting } from '../runtime/providers';
@@ -21,10 +22,20 @@ export interface ClassifyRequestOptions {
   maxPixels?: number;
 }
 
+/** Size and modification time of a file, or '' when it cannot be read (the load will say why). */
+async function fileStamp(path: string): Promise<string> {
+  try {
+    const st = await stat(path);
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return '';
+  }
+}
+
 export class InferenceService {
   private readonly client: WorkerClient;
   private choice: ModelChoice | undefined;
-  private loaded: { choice: ModelChoice; generation: number; descriptor: Promise<ModelDescriptor> } | undefined;
+  private loaded: { choice: ModelChoice; file: string; generation: number; descriptor: Promise<ModelDescriptor> } | undefined;
 
   constructor(workerScript: string, options: WorkerClientOptions = {}) {
     this.client = new WorkerClient(workerScript, options);
@@ -39,22 +50,29 @@ export class InferenceService {
     return this.client.pid;
   }
 
-  /** Loads the chosen model if needed and returns its description. */
-  ensureModel(): Promise<ModelDescriptor> {
+  /**
+   * Loads the chosen model if needed and returns its description. The file's size and
+   * modification time are part of what "the same model" means, so a model re-exported in
+   * place at the same path is loaded again.
+   */
+  async ensureModel(): Promise<ModelDescriptor> {
     const choice = this.choice;
-    if (!choice) return Promise.reject(new Error('no model has been chosen'));
+    if (!choice) throw new Error('no model has been chosen');
+    const file = await fileStamp(choice.modelPath);
+    // Checked and set with no await in between, so concurrent callers share one load.
     const current = this.loaded;
     if (
       current &&
       current.choice.modelPath === choice.modelPath &&
       current.choice.provider === choice.provider &&
+      current.file === file &&
       current.generation === this.client.generation &&
       this.client.pid !== undefined
     ) {
       return current.descriptor;
     }
     const descriptor = this.client.request({ kind: 'load', modelPath: choice.modelPath, provider: choice.provider });
-    const entry = { choice, generation: this.client.generation, descriptor };
+    const entry = { choice, file, generation: this.client.generation, descriptor };
     this.loaded = entry;
     // A failed load must not be cached: the user may fix the file and try again.
     descriptor.catch(() => {
