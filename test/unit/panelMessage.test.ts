@@ -205,7 +205,7 @@ describe('classify panel result message', () => {
     const { result, settings } = await postedResult(detailFromWorker());
     const model = new ResultModel(structuredClone(result));
     const ui = { ...defaultUiState(model, settings), timestep: 7, quantity: 'evidence' as const, classIndex: 2, unit: 5 };
-    const state = persistedState(result.imagePath, ui);
+    const state = persistedState(result.imagePath, ui, model.result.model.labels);
 
     // What a webview reload reads back: setState keeps JSON-serialisable data.
     const reloaded = JSON.parse(JSON.stringify(state));
@@ -217,6 +217,25 @@ describe('classify panel result message', () => {
     expect(restored.imagePath).toBe(result.imagePath);
     const again = new ResultModel(structuredClone(result));
     expect(restoreUiState(defaultUiState(again, settings), restored.ui, again, true)).toEqual(ui);
+  });
+
+  it('keeps the chosen class for the same image only when the model names it the same', async () => {
+    const { result, settings } = await postedResult(detailFromWorker());
+    const model = new ResultModel(structuredClone(result));
+    const labels = model.result.model.labels;
+    const ui = { ...defaultUiState(model, settings), classIndex: 2 };
+    const saved = persistedState(result.imagePath, ui, labels).ui;
+    // Same labels: kept, from the saved name or from the labels of the previous model.
+    expect(restoreUiState(defaultUiState(model, settings), saved, model, true).classIndex).toBe(2);
+    expect(restoreUiState(defaultUiState(model, settings), ui, model, true, labels).classIndex).toBe(2);
+    // Another model on the same image, whose class 2 is something else: back to the default.
+    const otherResult = structuredClone(result);
+    otherResult.model.labels = labels.map((l, i) => (i === 2 ? 'dress' : l));
+    const other = new ResultModel(otherResult);
+    const base = defaultUiState(other, settings);
+    expect(base.classIndex).not.toBe(2);
+    expect(restoreUiState(base, saved, other, true).classIndex).toBe(base.classIndex);
+    expect(restoreUiState(base, ui, other, true, labels).classIndex).toBe(base.classIndex);
   });
 
   it('versions the image URL by size and modification time, so Reclassify after an edit shows the new picture', async () => {

@@ -156,7 +156,7 @@ export class PanelController {
     if (this.restored?.imagePath === result.imagePath) {
       this.ui = restoreUiState(base, this.restored.ui, model, true);
     } else if (this.ui) {
-      this.ui = restoreUiState(base, this.ui, model, previous?.result.imagePath === result.imagePath);
+      this.ui = restoreUiState(base, this.ui, model, previous?.result.imagePath === result.imagePath, previous?.result.model.labels);
     } else {
       this.ui = base;
     }
@@ -203,7 +203,9 @@ export class PanelController {
   }
 
   private persist(): void {
-    if (this.imagePath) this.vscode.setState(persistedState(this.imagePath, this.ui ?? (this.restored?.ui as PanelUiState | undefined)));
+    if (!this.imagePath) return;
+    if (this.ui) this.vscode.setState(persistedState(this.imagePath, this.ui, this.model?.result.model.labels));
+    else this.vscode.setState(persistedState(this.imagePath, this.restored?.ui as PanelUiState | undefined));
   }
 
   private requestFrame(): void {

@@ -46,17 +46,28 @@ export function defaultUiState(model: ResultModel, settings: PanelSettingsView):
 /**
  * Merges saved choices into the defaults, keeping only values that are valid for this
  * model. `sameImage` false keeps the look (quantity, colormap, …) but not the position
- * in time or the class, which belong to the previous image.
+ * in time or the class, which belong to the previous image. The class is kept only when
+ * it names the same label in this model (the saved `classLabel`, or `savedLabels`, the
+ * labels of the model the choices were made with): index 3 of another model is another class.
  */
-export function restoreUiState(base: PanelUiState, saved: unknown, model: ResultModel, sameImage: boolean): PanelUiState {
+export function restoreUiState(
+  base: PanelUiState,
+  saved: unknown,
+  model: ResultModel,
+  sameImage: boolean,
+  savedLabels?: readonly string[],
+): PanelUiState {
   if (!saved || typeof saved !== 'object') return base;
   const s = saved as Record<string, unknown>;
   const quantity = isQuantityKind(s.quantity) && model.isAvailable(s.quantity) ? s.quantity : base.quantity;
+  const savedClass = sameImage ? intIn(s.classIndex, 0, model.classes - 1) : undefined;
+  const savedLabel = typeof s.classLabel === 'string' ? s.classLabel : savedClass !== undefined ? savedLabels?.[savedClass] : undefined;
+  const sameClass = savedClass !== undefined && savedLabel !== undefined && model.result.model.labels[savedClass] === savedLabel;
   return {
     timestep: (sameImage && intIn(s.timestep, 1, model.steps)) || base.timestep,
     quantity,
     direction: isDirection(s.direction) ? s.direction : base.direction,
-    classIndex: (sameImage ? intIn(s.classIndex, 0, model.classes - 1) : undefined) ?? base.classIndex,
+    classIndex: sameClass ? savedClass : base.classIndex,
     unit: intIn(s.unit, 0, Math.max(0, model.hiddenWidth - 1)) ?? base.unit,
     colormap: isColormapName(s.colormap) ? s.colormap : base.colormap,
     opacity: unitNumber(s.opacity) ?? base.opacity,
@@ -69,8 +80,11 @@ export function clampTimestep(t: number, steps: number): number {
   return clamp(Math.round(t), 1, Math.max(1, steps));
 }
 
-export function persistedState(imagePath: string, ui: PanelUiState | undefined): PanelPersistedState {
-  return ui ? { imagePath, ui: { ...ui } } : { imagePath };
+/** What setState stores; with the model's labels, the chosen class is saved by name too (see restoreUiState). */
+export function persistedState(imagePath: string, ui: PanelUiState | undefined, labels?: readonly string[]): PanelPersistedState {
+  if (!ui) return { imagePath };
+  const classLabel = labels?.[ui.classIndex];
+  return { imagePath, ui: classLabel === undefined ? { ...ui } : { ...ui, classLabel } };
 }
 
 /** Reads back what setState stored, tolerating anything. */
