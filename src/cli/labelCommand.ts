@@ -28,7 +28,7 @@ import { isProviderSetting } from '../core/runtime/providers';
 import { parseArgs, UsageError } from './args';
 
 export const LABEL_USAGE =
-  'usage: rcnn-lens label <folder> [--out FILE] [--format jsonl|csv|both] [--model PATH] [--provider auto|cpu|…] [--batch N] [--workers N] [--shard K/N] [--sort copy|move] [--sort-dest DIR] [--review-threshold X] [--include GLOB] [--exclude GLOB] [--follow-symlinks] [--full] [--content-hash] [--force] [--json]\n       rcnn-lens label --undo-sort <folder>\n\nOutput: <folder>/labels.jsonl by default; with --shard K/N the default is <folder>/labels.shard-K-of-N.jsonl (and .csv), one file per shard, so shards never overwrite each other and their outputs concatenate (cat labels.shard-*-of-N.jsonl > labels.jsonl). Shard runs of one folder run side by side; a full run, --sort or a review write-back waits until none is running.\n\n--content-hash: every record also carries the SHA-256 of the file; a rerun then reuses files whose modification time changed but whose bytes did not (a copied, restored or touched folder) instead of labeling them again. Files with the same size and time are never read.';
+  'usage: rcnn-lens label <folder> [--out FILE] [--format jsonl|csv|both] [--model PATH] [--provider auto|cpu|…] [--batch N] [--workers N] [--shard K/N] [--sort copy|move] [--sort-dest DIR] [--review-threshold X] [--include GLOB] [--exclude GLOB] [--follow-symlinks] [--full] [--content-hash] [--force] [--json]\n       rcnn-lens label --undo-sort <folder>\n\nTuning: [--threads N] onnxruntime threads per worker, [--top K] topk entries per record (default 5), [--decode-concurrency N] images decoded at once per worker (default 4), [--quiet] no progress line.\n\nOutput: <folder>/labels.jsonl by default; with --shard K/N the default is <folder>/labels.shard-K-of-N.jsonl (and .csv), one file per shard, so shards never overwrite each other and their outputs concatenate (cat labels.shard-*-of-N.jsonl > labels.jsonl). Shard runs of one folder run side by side; a full run, --sort or a review write-back is refused (exit 2) while one runs.\n\n--content-hash: every record also carries the SHA-256 of the file; a rerun then reuses files whose modification time changed but whose bytes did not (a copied, restored or touched folder) instead of labeling them again. Files with the same size and time are never read.';
 
 function formatEta(s: number | undefined): string {
   if (s === undefined || !Number.isFinite(s)) return '--:--';
@@ -65,6 +65,10 @@ function takeRepeated(argv: readonly string[], names: readonly string[]): { rest
 }
 
 export async function runLabelCommand(argv: readonly string[], defaultModel: string): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(LABEL_USAGE + '\n');
+    return 0;
+  }
   const { rest, values: repeated } = takeRepeated(argv, ['include', 'exclude']);
   const args = parseArgs(rest, {
     values: ['out', 'format', 'model', 'provider', 'batch', 'workers', 'shard', 'sort', 'sort-dest', 'review-threshold', 'threads', 'top', 'decode-concurrency'],

@@ -109,6 +109,13 @@ describe('rcnn-lens label', () => {
     expect(readFileSync(path.join(dir, 'labels.jsonl'), 'utf8')).toBe('user notes\n');
   });
 
+  it('--help prints the label usage and exits 0', () => {
+    const r = run(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/usage: rcnn-lens label <folder>/);
+    expect(r.out).toMatch(/--undo-sort/);
+  });
+
   it('usage errors exit 2', () => {
     expect(run([]).code).toBe(2);
     expect(run(['/tmp', '--shard', '3/2']).code).toBe(2);
