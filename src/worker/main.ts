@@ -4,6 +4,7 @@
  */
 import { classifyFile } from '../core/classify';
 import { renderPreview } from '../core/image/preview';
+import { configureSharpOnLoad } from '../core/image/sharpLoader';
 import { LoadedModel } from '../core/runtime/modelSession';
 import { ModelHolder } from '../core/worker/modelHolder';
 import {
@@ -13,6 +14,12 @@ import {
   type WorkerRequest,
   serializeError,
 } from '../core/worker/workerProtocol';
+
+// No libvips operation cache: with it sharp keeps up to 20 input files open after decoding
+// them, so a classified or previewed image stays open (locked, on Windows) while the worker lives.
+configureSharpOnLoad((sharp) => {
+  sharp.cache(false);
+});
 
 const holder = new ModelHolder<LoadedModel>();
 
