@@ -430,11 +430,11 @@ export const tests = [
   },
   {
     name: 'label-cancel',
-    title: 'Label Folder on 2,400 images → Cancel mid-run → no labels file, a journal → Label Folder again resumes and labels only the rest',
+    title: 'Label Folder on ≥ 2,400 images → Cancel mid-run → no labels file, a journal → Label Folder again resumes and labels only the rest',
     prepare: ({ ws, fx }) => {
-      // 40 hard links of each good batch image, in 8 sub-folders: long enough a run to cancel.
+      // At least 2,400 files (hard links to the good batch images, in 8 sub-folders): long enough a run to cancel.
       const good = fs.readdirSync(fx.batchDir).filter((f) => !fx.batchBad.includes(f));
-      for (let k = 0; k < 40; k++) {
+      for (let k = 0; k < Math.ceil(2400 / good.length); k++) {
         const dir = path.join(ws, 'many', `part${k % 8}`);
         fs.mkdirSync(dir, { recursive: true });
         for (const f of good) fs.linkSync(path.join(fx.batchDir, f), path.join(dir, `${k}_${f}`));
