@@ -110,7 +110,10 @@ export class LoadedModel {
     const outcome = await createWithFallback(
       candidates,
       async (provider) => {
-        const session = await ort.InferenceSession.create(bytes, {
+        // From the path, not the bytes read above: onnxruntime finds weights stored as
+        // external data (model.onnx.data beside the file) relative to the model's path,
+        // which a session made from bytes does not have.
+        const session = await ort.InferenceSession.create(path, {
           executionProviders: [provider],
           graphOptimizationLevel: 'all',
           intraOpNumThreads: threads,
