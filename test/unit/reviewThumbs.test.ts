@@ -1,4 +1,4 @@
-import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,19 @@ describe('review thumbnails', () => {
     const later = new Date(Date.now() + 60_000);
     utimesSync(path.join(dir, 'a', 'big.jpg'), later, later);
     expect(await maker.thumbnail(dir, 'a/big.jpg')).not.toBe(first);
+  });
+
+  it('a moved image keeps its thumbnail (Sort Into Class Folders), a copy or a replaced file does not', async () => {
+    const dir = tmpDir('rl-thumbs-');
+    await solidImage(path.join(dir, 'x.jpg'), { r: 90, g: 90, b: 200 }, 'jpeg', 300, 200);
+    const before = await maker.thumbnail(dir, 'x.jpg');
+    const made = statSync(before).mtimeMs;
+    mkdirSync(path.join(dir, 'cat'));
+    renameSync(path.join(dir, 'x.jpg'), path.join(dir, 'cat', 'x.jpg'));
+    expect(await maker.thumbnail(dir, 'cat/x.jpg')).toBe(before);
+    expect(statSync(before).mtimeMs).toBe(made); // not made again
+    copyFileSync(path.join(dir, 'cat', 'x.jpg'), path.join(dir, 'copy.jpg'));
+    expect(await maker.thumbnail(dir, 'copy.jpg')).not.toBe(before);
   });
 
   it('a file that cannot be scaled rejects (the gallery falls back), and the maker keeps working', async () => {

@@ -1,9 +1,10 @@
 /**
  * Review thumbnails: small JPEGs (default 160 px) made by a labeling worker process with
  * sharp (the extension host never loads sharp), cached under the folder's
- * `.rcnn-lens/thumbs/<hash>.jpg` (the hash covers path, size and mtime, so a changed image
- * gets a new one). Made lazily, for the items the gallery shows. The worker starts on the
- * first request and exits after a while without requests.
+ * `.rcnn-lens/thumbs/<hash>.jpg`. The hash covers the file's identity (device and inode),
+ * size and mtime: a changed image gets a new one, while a moved or renamed one (Sort Into
+ * Class Folders, Undo) keeps its thumbnail. Made lazily, for the items the gallery shows.
+ * The worker starts on the first request and exits after a while without requests.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -18,9 +19,20 @@ export function thumbsDir(folder: string): string {
   return path.join(folder, STATE_DIR, 'thumbs');
 }
 
+/** What a thumbnail is cached under: the file itself (it survives a rename), its size and its mtime. */
+export interface ThumbSource {
+  rel: string;
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
 /** The cache file of an image's thumbnail. */
-export function thumbPath(folder: string, rel: string, size: number, mtimeMs: number, px = THUMB_SIZE): string {
-  const key = createHash('sha256').update(`${rel}\0${size}\0${Math.round(mtimeMs)}\0${px}`).digest('hex').slice(0, 24);
+export function thumbPath(folder: string, src: ThumbSource, px = THUMB_SIZE): string {
+  // Some file systems report no inode numbers (0): there the path has to tell files apart.
+  const identity = src.ino ? `${src.dev}:${src.ino}` : `path:${src.rel}`;
+  const key = createHash('sha256').update(`${identity}\0${src.size}\0${Math.round(src.mtimeMs)}\0${px}`).digest('hex').slice(0, 24);
   return path.join(thumbsDir(folder), `${key}.jpg`);
 }
 
@@ -52,7 +64,7 @@ export class ThumbnailMaker {
   async thumbnail(folder: string, rel: string): Promise<string> {
     const src = path.join(folder, ...rel.split('/'));
     const st = await stat(src);
-    const out = thumbPath(folder, rel, st.size, st.mtimeMs, this.px);
+    const out = thumbPath(folder, { rel, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs }, this.px);
     if (await stat(out).then(() => true, () => false)) return out;
     await mkdir(path.dirname(out), { recursive: true });
     await this.make(src, out);
