@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ModelContractError, missingViews, validateContract, type TensorSignature } from '../../src/core/model/contract';
+import { ModelContractError, checkWarmUpOutputs, missingViews, validateContract, type TensorSignature } from '../../src/core/model/contract';
 
 const LABELS = ['cat', 'dog', 'ship'];
 
@@ -141,5 +141,49 @@ describe('validateContract', () => {
       ),
     );
     expect(problems).toContain('rcnn_lens.input.color: "grey" does not match 3 channel(s)');
+  });
+});
+
+describe('checkWarmUpOutputs (the sizes a real run returned)', () => {
+  // K and L symbolic: validation cannot compare them, the warm-up run must.
+  const SYMBOLIC: TensorSignature[] = [
+    { name: 'logits', type: 'float32', shape: ['batch', 'k'] },
+    { name: 'hidden', type: 'float32', shape: ['batch', 'l', 'd'] },
+    { name: 'step_logits', type: 'float32', shape: ['batch', 'l', 'k'] },
+    { name: 'attention', type: 'float32', shape: ['batch', 'l'] },
+  ];
+  const info = () => validateContract('/m/toy.onnx', goodMetadata(), INPUTS, SYMBOLIC);
+  const good = { logits: new Float32Array(3), hidden: new Float32Array(6 * 8), stepLogits: new Float32Array(18), attention: new Float32Array(6) };
+
+  it('accepts outputs of the right sizes and fills in a symbolic hidden width', () => {
+    const i = info();
+    expect(i.hiddenWidth).toBeUndefined();
+    expect(checkWarmUpOutputs('/m/toy.onnx', i, good)).toBe(8);
+    expect(checkWarmUpOutputs('/m/toy.onnx', i, { logits: good.logits })).toBeUndefined();
+  });
+
+  it('names each output whose size does not match K and L', () => {
+    const err = (() => {
+      try {
+        checkWarmUpOutputs('/m/toy.onnx', info(), {
+          logits: new Float32Array(4),
+          hidden: new Float32Array(5 * 8),
+          stepLogits: new Float32Array(6 * 4),
+          attention: new Float32Array(5),
+        });
+      } catch (e) {
+        return e;
+      }
+    })() as ModelContractError;
+    expect(err).toBeInstanceOf(ModelContractError);
+    expect(err.problems.map((p) => p.where)).toEqual(['output "logits"', 'output "hidden"', 'output "step_logits"', 'output "attention"']);
+    expect(err.message).toContain('expected K = 3');
+  });
+
+  it('checks hidden against a declared width and against rcnn_lens.rnn', () => {
+    const declared = validateContract('/m/toy.onnx', goodMetadata(), INPUTS, OUTPUTS);
+    expect(() => checkWarmUpOutputs('/m/toy.onnx', declared, { ...good, hidden: new Float32Array(6 * 7) })).toThrow(/L × D = 6 × 8/);
+    // Width 10 from the run, but hidden_size 4 bidirectional means 8.
+    expect(() => checkWarmUpOutputs('/m/toy.onnx', info(), { ...good, hidden: new Float32Array(6 * 10) })).toThrow(/implies 8/);
   });
 });

@@ -310,6 +310,50 @@ export function validateContract(
   };
 }
 
+/** What one warm-up run of batch 1 returned, as flat arrays. */
+export interface WarmUpOutputs {
+  logits: ArrayLike<number>;
+  hidden?: ArrayLike<number>;
+  stepLogits?: ArrayLike<number>;
+  attention?: ArrayLike<number>;
+}
+
+/**
+ * Checks the sizes of what a batch-1 run really returned. The declared shapes may use
+ * symbolic dims for K and L, which validateContract cannot compare; a model whose outputs
+ * do not have K logits, L×D hidden values, L×K step logits or L attention weights would
+ * otherwise be read out of bounds. Returns the hidden width D the run showed, filling in
+ * a symbolic one; throws ModelContractError naming each output that is wrong.
+ */
+export function checkWarmUpOutputs(modelPath: string, info: ModelInfo, out: WarmUpOutputs): number | undefined {
+  const p = new ProblemList();
+  const K = info.labels.length;
+  const L = info.timesteps;
+  const where = (name: string) => `output "${name}"`;
+  if (out.logits.length !== K) p.add(where('logits'), `has ${out.logits.length} values for one image, expected K = ${K} (one per label)`);
+  let width = info.hiddenWidth;
+  if (out.hidden) {
+    const n = out.hidden.length;
+    if (width !== undefined) {
+      if (n !== L * width) p.add(where('hidden'), `has ${n} values for one image, expected L × D = ${L} × ${width} = ${L * width}`);
+    } else if (n === 0 || n % L !== 0) {
+      p.add(where('hidden'), `has ${n} values for one image, not a multiple of L = ${L} timesteps`);
+    } else {
+      width = n / L;
+      const expected = info.rnn.hiddenSize * (info.rnn.bidirectional ? 2 : 1);
+      if (info.rnn.hiddenSize && width !== expected) p.add(where('hidden'), `width is ${width}, but rcnn_lens.rnn implies ${expected}`);
+    }
+  }
+  if (out.stepLogits && out.stepLogits.length !== L * K) {
+    p.add(where('step_logits'), `has ${out.stepLogits.length} values for one image, expected L × K = ${L} × ${K} = ${L * K}`);
+  }
+  if (out.attention && out.attention.length !== L) {
+    p.add(where('attention'), `has ${out.attention.length} values for one image, expected L = ${L} (one per timestep)`);
+  }
+  if (p.items.length) throw new ModelContractError(modelPath, p.items);
+  return width;
+}
+
 /** Which views of the panel a model cannot feed, with the reason, for the panel's notice. */
 export function missingViews(info: ModelInfo): string[] {
   const out: string[] = [];

@@ -6,7 +6,14 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import { META_PREFIX, ModelContractError, type ModelInfo, type TensorSignature, validateContract } from '../model/contract';
+import {
+  META_PREFIX,
+  ModelContractError,
+  type ModelInfo,
+  type TensorSignature,
+  checkWarmUpOutputs,
+  validateContract,
+} from '../model/contract';
 import { OnnxFormatError, readOnnxHeader } from '../model/onnxProto';
 import { ModelLoadError } from './modelLoadError';
 import {
@@ -127,7 +134,9 @@ export class LoadedModel {
           // A warm-up run: onnxruntime finishes some allocation lazily, and a GPU provider
           // that creates a session but cannot execute it must fall back here, not on the
           // user's first image.
-          await model.run(new Float32Array(info.input.channels * info.input.height * info.input.width), 1);
+          const warm = await model.run(new Float32Array(info.input.channels * info.input.height * info.input.width), 1);
+          // Symbolic dims pass validateContract; the real sizes are checked here.
+          info.hiddenWidth = checkWarmUpOutputs(path, info, warm);
           return model;
         } catch (err) {
           await session.release();
