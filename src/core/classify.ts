@@ -2,7 +2,7 @@
  * One image through the whole pipeline: decode + preprocess, model run, predictions.
  * Runs where native work is allowed (the worker process, the CLI, benchmarks).
  */
-import { type Prediction, softmax, topK } from './math/softmax';
+import { type Prediction, assertFiniteLogits, softmax, topK } from './math/softmax';
 import { type SourceGeometry, preprocessImage } from './image/preprocess';
 import type { LoadedModel } from './runtime/modelSession';
 
@@ -45,6 +45,13 @@ export async function classifyFile(model: LoadedModel, path: string, options: Cl
     runMs = performance.now() - runStarted;
   } finally {
     lease.release();
+  }
+  // NaN or ±Infinity would make every probability NaN: say what happened instead.
+  try {
+    assertFiniteLogits(out.logits, model.info.labels);
+  } catch (err) {
+    (err as Error).message = `${path}: ${(err as Error).message}`;
+    throw err;
   }
   const probabilities = softmax(out.logits);
   return {

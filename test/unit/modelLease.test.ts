@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { classifyFile } from '../../src/core/classify';
 import type { ModelInfo } from '../../src/core/model/contract';
+import { NonFiniteLogitsError } from '../../src/core/math/softmax';
 import { LoadedModel } from '../../src/core/runtime/modelSession';
 
 const info: ModelInfo = {
@@ -22,13 +23,13 @@ const info: ModelInfo = {
 };
 
 /** A LoadedModel around a stand-in session (no onnxruntime work), recording when it is freed. */
-function fakeModel() {
+function fakeModel(logits = [1, 0]) {
   const events: string[] = [];
   const session = {
     outputNames: ['logits'],
     run: async () => {
       events.push('run');
-      return { logits: { data: new Float32Array([1, 0]) } };
+      return { logits: { data: new Float32Array(logits) } };
     },
     release: async () => {
       events.push('session released');
@@ -72,6 +73,22 @@ describe('LoadedModel leases', () => {
       await releasing;
       expect(detail.top[0].label).toBe('a');
       expect(events).toEqual(['run', 'session released']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('classifyFile', () => {
+  it('reports non-finite logits as an error naming the file, not NaN probabilities', async () => {
+    const { model } = fakeModel([NaN, 0]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nan-'));
+    const file = path.join(dir, 'img.png');
+    await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: 0, g: 0, b: 0 } } }).png().toFile(file);
+    try {
+      const err = await classifyFile(model, file, { topK: 1, full: false }).catch((e) => e);
+      expect(err).toBeInstanceOf(NonFiniteLogitsError);
+      expect(err.message).toBe(`${file}: the model produced non-finite logits (NaN for class 0 "a")`);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
