@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync, mkdirSync, unlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runLabelJob } from '../../src/core/batch/pipeline';
@@ -171,6 +171,17 @@ describe('sort into class folders', () => {
     writeFileSync(path.join(sortsDir(dir), '2026-01-01.jsonl'), lines.map((l) => JSON.stringify(l) + '\n').join(''));
     await expect(undoLastSort(dir)).rejects.toThrow(/outside/);
     expect(readFileSync(victim, 'utf8')).toBe('not yours');
+  });
+
+  it('undo works through another spelling of the folder (a symlink to it)', async () => {
+    const { dir, labels } = await folderWithLabels([['a/x.jpg', 'cat']]);
+    const before = layout(dir);
+    await sortIntoClassFolders({ folder: dir, labelsFile: labels, mode: 'move' });
+    const link = `${dir}-link`;
+    symlinkSync(dir, link);
+    const u = await undoLastSort(link);
+    expect(u.problems).toEqual([]);
+    expect(layout(dir)).toEqual(before);
   });
 
   it('undo keeps a copy that no longer matches its original', async () => {

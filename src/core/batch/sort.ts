@@ -8,7 +8,7 @@
  * too: it checks on disk which side of each operation exists.
  */
 import { constants } from 'node:fs';
-import { copyFile, lstat, mkdir, open, readFile, readdir, rename, rmdir, stat, unlink, utimes } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, open, readFile, readdir, realpath, rename, rmdir, stat, unlink, utimes } from 'node:fs/promises';
 import * as path from 'node:path';
 import { readLabelsFile } from './pipeline';
 import { writeFileAtomic } from './fsutil';
@@ -325,7 +325,11 @@ export async function undoLastSort(folderArg: string): Promise<UndoResult> {
     }
     const header = lines.find((l): l is JournalHeader => l.kind === 'header');
     if (!header) throw new Error(`${file} is not a sort journal`);
-    if (path.resolve(header.folder) !== folder) throw new Error(`${file} is the journal of another folder (${header.folder}); not undoing it`);
+    // The same folder, however it was spelled (a symlink, a different working directory).
+    const real = (p: string) => realpath(p).catch(() => path.resolve(p));
+    if ((await real(header.folder)) !== (await real(folder))) throw new Error(`${file} is the journal of another folder (${header.folder}); not undoing it`);
+    // Its operations are spelled with the folder as the sort saw it.
+    const sorted = path.resolve(header.folder);
     const dest = path.resolve(header.dest);
     // A journal is data that may come from elsewhere: every operation must stay inside the sorted
     // folder and its destination, or the whole undo is refused before anything is touched.
@@ -334,9 +338,9 @@ export async function undoLastSort(folderArg: string): Promise<UndoResult> {
         l.kind === 'op' &&
         (l.op === 'mkdir'
           ? !isWithin(dest, l.to) && !isWithin(l.to, dest) // a class folder, or a missing parent of the destination
-          : !isWithin(dest, l.to) || !isInside(folder, l.from)),
+          : !isWithin(dest, l.to) || !isInside(sorted, l.from)),
     ) as JournalOp | undefined;
-    if (stray) throw new Error(`${file} has an operation outside ${folder} and ${dest} (${stray.op} ${stray.from} -> ${stray.to}); not undoing it`);
+    if (stray) throw new Error(`${file} has an operation outside ${sorted} and ${dest} (${stray.op} ${stray.from} -> ${stray.to}); not undoing it`);
     const ops = lines.filter((l): l is JournalOp => l.kind === 'op');
     const done = new Set(lines.filter((l): l is JournalDone => l.kind === 'done').map((l) => l.seq));
     const problems: string[] = [];
@@ -384,7 +388,7 @@ export async function undoLastSort(folderArg: string): Promise<UndoResult> {
     if (lines.some((l) => l.kind === 'labels') && movedBack.size) {
       const byNew = new Map<string, string>();
       for (const [to, from] of movedBack) {
-        byNew.set(path.relative(folder, to).split(path.sep).join('/'), path.relative(folder, from).split(path.sep).join('/'));
+        byNew.set(path.relative(sorted, to).split(path.sep).join('/'), path.relative(sorted, from).split(path.sep).join('/'));
       }
       await remapLabelsFiles(header.labelsFiles?.length ? header.labelsFiles : [header.labelsFile], byNew);
     }
