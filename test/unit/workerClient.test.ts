@@ -65,6 +65,19 @@ describe('WorkerClient', () => {
   });
 });
 
+describe('WorkerClient with a replaced process', () => {
+  it('a replaced process that exits late fails none of the requests sent to its successor', async () => {
+    const client = new WorkerClient(FAKE);
+    disposables.push(client);
+    const first = (await client.request({ kind: 'classify', path: '/x/linger.png', topK: 1, full: false })) as unknown as { pid: number };
+    // The channel is gone within a few ms (the next request then starts a new process); the old
+    // process exits ~300 ms after, while the new one is still working on the slow request.
+    await new Promise((r) => setTimeout(r, 100));
+    const slow = (await client.request({ kind: 'classify', path: '/x/slow.png', topK: 1, full: false })) as unknown as { pid: number };
+    expect(slow.pid).not.toBe(first.pid);
+  });
+});
+
 describe('InferenceService', () => {
   it('loads the model once, and again after a worker crash', async () => {
     const service = new InferenceService(FAKE);

@@ -43,13 +43,21 @@ export interface WorkerClientOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * One worker process with the requests sent to it. Kept per process: a replaced process
+ * that exits late must fail only its own requests, not those already sent to its successor.
+ */
+interface WorkerProcess {
+  child: ChildProcess;
+  pending: Map<number, Pending>;
+  /** Why we killed this process ourselves, for the error message of the requests it fails. */
+  stuckReason?: string;
+}
+
 export class WorkerClient {
-  private child: ChildProcess | undefined;
+  private current: WorkerProcess | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
   private disposed = false;
-  /** Why we killed the worker ourselves, for the error message of the requests it fails. */
-  private stuckReason: string | undefined;
   /** Increments each time a new worker process starts, so callers can tell a restart happened. */
   generation = 0;
 
@@ -59,7 +67,7 @@ export class WorkerClient {
   ) {}
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.current?.child.pid;
   }
 
   /**
@@ -72,12 +80,13 @@ export class WorkerClient {
     timeoutMs = DEFAULT_TIMEOUT_MS,
   ): Promise<WorkerResponses[K]> {
     if (this.disposed) return Promise.reject(new Error('the worker client has been disposed'));
-    const child = this.ensureChild();
+    const proc = this.ensureProcess();
+    const { child, pending } = proc;
     const id = this.nextId++;
     return new Promise<WorkerResponses[K]>((resolve, reject) => {
       const timer = setTimeout(() => {
-        if (!this.pending.has(id)) return;
-        this.stuckReason = `it did not answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`;
+        if (!pending.has(id)) return;
+        proc.stuckReason ??= `it did not answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`;
         child.kill('SIGKILL');
       }, timeoutMs);
       timer.unref?.();
@@ -85,49 +94,50 @@ export class WorkerClient {
         clearTimeout(timer);
         fn(v);
       };
-      this.pending.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(reject), request });
+      pending.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(reject), request });
       const envelope: WorkerEnvelope = { id, request };
       child.send(envelope, (err) => {
-        if (err && this.pending.delete(id)) reject(new WorkerCrashError(`could not reach the worker process: ${err.message}`));
+        if (err && pending.delete(id)) reject(new WorkerCrashError(`could not reach the worker process: ${err.message}`));
       });
     });
   }
 
-  private ensureChild(): ChildProcess {
-    if (this.child && this.child.connected) return this.child;
+  private ensureProcess(): WorkerProcess {
+    if (this.current && this.current.child.connected) return this.current;
     const child = fork(this.scriptPath, [], {
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { ...process.env, ...this.options.env },
     });
+    const proc: WorkerProcess = { child, pending: new Map() };
     this.generation++;
     this.options.log?.(`worker process ${child.pid} started`);
     let stderrTail = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderrTail = (stderrTail + chunk.toString()).slice(-2000);
     });
-    child.on('message', (reply: WorkerReply) => this.onReply(reply));
+    child.on('message', (reply: WorkerReply) => this.onReply(proc, reply));
     child.on('exit', (code, signal) => {
-      if (this.child === child) this.child = undefined;
-      const how = this.stuckReason ?? (signal ? `signal ${signal}` : `exit code ${code}`);
-      this.stuckReason = undefined;
-      if (this.pending.size) {
+      if (this.current === proc) this.current = undefined;
+      const how = proc.stuckReason ?? (signal ? `signal ${signal}` : `exit code ${code}`);
+      if (proc.pending.size) {
         const lastErr = stderrTail.trim().split('\n').slice(-1)[0];
         this.options.log?.(`worker process ${child.pid} stopped (${how})${lastErr ? `: ${lastErr}` : ''}`);
       }
-      const inProgress = [...this.pending.values()];
-      this.pending.clear();
+      // Only this process's requests: a successor may already be answering others.
+      const inProgress = [...proc.pending.values()];
+      proc.pending.clear();
       for (const p of inProgress) p.reject(new WorkerCrashError(`the worker process stopped (${how})${blame(p.request, inProgress.length)}`));
     });
     child.on('error', (err) => this.options.log?.(`worker process error: ${err.message}`));
-    this.child = child;
-    return child;
+    this.current = proc;
+    return proc;
   }
 
-  private onReply(reply: WorkerReply): void {
-    const p = this.pending.get(reply.id);
+  private onReply(proc: WorkerProcess, reply: WorkerReply): void {
+    const p = proc.pending.get(reply.id);
     if (!p) return;
-    this.pending.delete(reply.id);
+    proc.pending.delete(reply.id);
     if (reply.ok) p.resolve(reply.value);
     else p.reject(new WorkerError(reply.error as SerializedError));
   }
@@ -135,7 +145,7 @@ export class WorkerClient {
   /** Stops the worker; pending requests fail. */
   dispose(): void {
     this.disposed = true;
-    this.child?.kill();
-    this.child = undefined;
+    this.current?.child.kill();
+    this.current = undefined;
   }
 }
