@@ -5,7 +5,8 @@ import { sampleAxis } from '../../src/core/heatmap/upsample';
 
 describe('heatmap alignment with the model crop', () => {
   it('center_crop of a 4000×3000 image: grid cells land on the central 3000×3000 square', () => {
-    const crop = computeCrop(4000, 3000, 32, 32, 'center_crop');
+    // A 30×30 input: the scaled size (40×30) is whole, so the crop is exactly the middle square.
+    const crop = computeCrop(4000, 3000, 30, 30, 'center_crop');
     expect(crop).toEqual({ left: 500, top: 0, width: 3000, height: 3000 });
     const stage = stageBounds(4000, 3000, crop);
     expect(stage).toEqual({ x: 0, y: 0, width: 4000, height: 3000 });

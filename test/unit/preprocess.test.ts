@@ -145,10 +145,28 @@ describe('preprocessImage', () => {
 
 describe('computeCrop', () => {
   it('centre-crops a 4000×3000 photo to its middle 3000×3000', () => {
-    expect(computeCrop(4000, 3000, 32, 32, 'center_crop')).toEqual({ left: 500, top: 0, width: 3000, height: 3000 });
+    expect(computeCrop(4000, 3000, 30, 30, 'center_crop')).toEqual({ left: 500, top: 0, width: 3000, height: 3000 });
   });
   it('letterboxes by extending the rect past the image', () => {
-    expect(computeCrop(4000, 3000, 32, 32, 'letterbox')).toEqual({ left: 0, top: -500, width: 4000, height: 4000 });
+    expect(computeCrop(4000, 3000, 40, 40, 'letterbox')).toEqual({ left: 0, top: -500, width: 4000, height: 4000 });
+  });
+  // Where sharp really puts the image (measured with a gradient image through the resize
+  // preprocessImage uses): the scaled size is rounded and centred by integer division.
+  it('center_crop follows sharp: 400×300 → 32×32 scales to 43×32 and crops from column 6', () => {
+    const c = computeCrop(400, 300, 32, 32, 'center_crop');
+    expect(c.left).toBeCloseTo((6 * 400) / 43, 9); // 55.8, not the exact-scale 50
+    expect(c.width).toBeCloseTo((32 * 400) / 43, 9);
+    expect(c).toMatchObject({ top: 0, height: 300 });
+  });
+  it('letterbox follows sharp: 100×333 → 32×32 scales to 10×32 and places it at column 11', () => {
+    const c = computeCrop(100, 333, 32, 32, 'letterbox');
+    expect(c.left).toBeCloseTo(-110, 9); // 11 model pixels of 10 source pixels each
+    expect(c.width).toBeCloseTo(320, 9);
+    expect(c).toMatchObject({ top: 0, height: 333 });
+    // An extreme strip: 1000×70 → 32×2 rows at row 15, not a 2.24-row band at 14.88.
+    const strip = computeCrop(1000, 70, 32, 32, 'letterbox');
+    expect(strip.top).toBeCloseTo(-15 * 35, 9);
+    expect(strip.height).toBeCloseTo(32 * 35, 9);
   });
   it('stretch covers the whole image', () => {
     expect(computeCrop(4000, 3000, 32, 32, 'stretch')).toEqual({ left: 0, top: 0, width: 4000, height: 3000 });
