@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runLabelJob } from '../../src/core/batch/pipeline';
 import { parseLabelsText, toJsonLine, type LabelRecord } from '../../src/core/batch/records';
-import { REVIEW_GROUP, classFolderName, hasUndoableSort, recordFile, sortIntoClassFolders, sortsDir, undoLastSort } from '../../src/core/batch/sort';
+import { recordFile } from '../../src/core/batch/scan';
+import { REVIEW_GROUP, classFolderName, hasUndoableSort, sortIntoClassFolders, sortsDir, undoLastSort } from '../../src/core/batch/sort';
 import { BUNDLE_ENV, TINY_MODEL, buildBundles, snapshotTree, solidImage, tmpDir } from '../fixtures/hostile/helpers';
 
 let workerScript = '';

@@ -10,7 +10,7 @@
  * racing takers can both fail but never both win.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, readdir, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, stat, unlink } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { STATE_DIR } from './scan';
@@ -181,7 +181,6 @@ async function breakStaleLock(file: string, staleOwner: LockInfo | undefined): P
 
 async function olderThan(file: string, ms: number): Promise<boolean> {
   try {
-    const { stat } = await import('node:fs/promises');
     const st = await stat(file);
     return Date.now() - st.mtimeMs > ms;
   } catch {

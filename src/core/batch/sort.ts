@@ -15,7 +15,7 @@ import { writeFileAtomic } from './fsutil';
 import { acquireLock } from './lock';
 import { type LabelRecord, formatOf, toCsvLine, toJsonLine, CSV_HEADER } from './records';
 import { labelsFilesWith } from './runState';
-import { STATE_DIR } from './scan';
+import { STATE_DIR, isInside, recordFile } from './scan';
 
 export interface SortOptions {
   folder: string;
@@ -137,26 +137,9 @@ async function copyPreserving(from: string, to: string): Promise<void> {
   await utimes(to, st.atime, st.mtime);
 }
 
-function isInside(parent: string, child: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel !== '' && rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel);
-}
-
 /** `child` is `parent` or lies under it. */
 function isWithin(parent: string, child: string): boolean {
   return path.resolve(child) === path.resolve(parent) || isInside(parent, child);
-}
-
-/**
- * A record's file inside the labeled folder. Labels files are data that may come from
- * elsewhere (a cloned repository): a path that leaves the folder ("../../.ssh/id_rsa",
- * an absolute path) or points into our state folder is refused, never followed.
- */
-export function recordFile(folder: string, rel: string): string | undefined {
-  const abs = path.resolve(folder, ...rel.split('/'));
-  if (!isInside(folder, abs)) return undefined;
-  const first = path.relative(folder, abs).split(path.sep)[0];
-  return first === STATE_DIR ? undefined : abs;
 }
 
 /** Renames record paths (old → new) in each labels file; `first` may come with its records already read. */

@@ -3,10 +3,10 @@
  * loads it into the worker on first use (never at startup), reloads it transparently
  * after a worker crash, and serialises model changes against running requests.
  */
-import { stat } from 'node:fs/promises';
 import type { ClassifyDetail } from '../classify';
 import type { ModelDescriptor } from '../runtime/modelSession';
 import type { ProviderSetting } from '../runtime/providers';
+import { fileStamp } from '../util/fileStamp';
 import { sameModel } from './modelHolder';
 import { WorkerClient, type WorkerClientOptions } from './workerClient';
 import { WorkerError } from './workerProtocol';
@@ -20,16 +20,6 @@ export interface ClassifyRequestOptions {
   topK: number;
   full: boolean;
   maxPixels?: number;
-}
-
-/** Size and modification time of a file, or '' when it cannot be read (the load will say why). */
-async function fileStamp(path: string): Promise<string> {
-  try {
-    const st = await stat(path);
-    return `${st.size}:${st.mtimeMs}`;
-  } catch {
-    return '';
-  }
 }
 
 export class InferenceService {
@@ -58,7 +48,8 @@ export class InferenceService {
   async ensureModel(): Promise<ModelDescriptor> {
     const choice = this.choice;
     if (!choice) throw new Error('no model has been chosen');
-    const file = await fileStamp(choice.modelPath);
+    // '' when the file cannot be examined: the load will say why.
+    const file = await fileStamp(choice.modelPath).catch(() => '');
     // Checked and set with no await in between, so concurrent callers share one load.
     const current = this.loaded;
     if (

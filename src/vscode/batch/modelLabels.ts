@@ -5,8 +5,9 @@
  * file and invalidated when its size or modification time changes. No vscode import.
  */
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { readOnnxHeader } from '../../core/model/onnxProto';
+import { fileStamp } from '../../core/util/fileStamp';
 
 interface ModelFacts {
   /** First 16 hex digits of the SHA-256, as labels files record it. */
@@ -29,13 +30,8 @@ export class ModelLabelsCache {
   }
 
   private async factsOf(modelPath: string): Promise<ModelFacts | undefined> {
-    let version: string;
-    try {
-      const st = await stat(modelPath);
-      version = `${st.size}:${st.mtimeMs}`;
-    } catch {
-      return undefined;
-    }
+    const version = await fileStamp(modelPath).catch(() => undefined);
+    if (version === undefined) return undefined;
     const cached = this.byFile.get(modelPath);
     if (cached?.version === version) return cached.facts;
     const facts = this.readFacts(modelPath);

@@ -11,6 +11,7 @@ import { readLabelsFile } from '../../core/batch/pipeline';
 import { type ReviewChange, type ReviewOutcome, applyReviews } from '../../core/batch/review';
 import { formatOf } from '../../core/batch/records';
 import { isLocked } from '../../core/batch/lock';
+import { recordFile } from '../../core/batch/scan';
 import { labelsFilesWith } from '../../core/batch/runState';
 import type { ThumbnailMaker } from '../../core/batch/thumbs';
 import { answer } from '../../shared/rpc';
@@ -22,6 +23,7 @@ import {
   type ReviewToHost,
 } from '../../shared/reviewProtocol';
 import type { ExtensionServices } from '../services';
+import { fileStamp } from '../../core/util/fileStamp';
 import { ModelLabelsCache } from './modelLabels';
 import { renderReviewHtml } from './reviewHtml';
 import { ReviewVocabulary, parseReviewMessage } from './reviewMessages';
@@ -37,11 +39,6 @@ interface LabelsSnapshot {
   /** Every label the records' top-k lists name, sorted. */
   topkLabels: string[];
   model: { name: string; hash: string } | undefined;
-}
-
-async function fileVersion(file: string): Promise<string> {
-  const st = await stat(file);
-  return `${st.size}:${st.mtimeMs}`;
 }
 
 export class ReviewPanel {
@@ -139,7 +136,7 @@ export class ReviewPanel {
 
   private async readSnapshot(): Promise<LabelsSnapshot> {
     const { labelsFile } = this.state;
-    const version = await fileVersion(labelsFile);
+    const version = await fileStamp(labelsFile);
     if (this.snapshot?.version === version) return this.snapshot;
     const records = await readLabelsFile(labelsFile, formatOf(labelsFile));
     const topkLabels = new Set<string>();
@@ -197,11 +194,7 @@ export class ReviewPanel {
 
   /** The absolute file of one of the review's records; undefined for any other path (never outside the folder). */
   private recordFile(relPath: string): string | undefined {
-    if (!this.vocabulary.hasPath(relPath)) return undefined;
-    const { folder } = this.state;
-    const abs = path.join(folder, ...relPath.split('/'));
-    const rel = path.relative(folder, abs);
-    return !rel || rel.startsWith('..') || path.isAbsolute(rel) ? undefined : abs;
+    return this.vocabulary.hasPath(relPath) ? recordFile(this.state.folder, relPath) : undefined;
   }
 
   /** Thumbnails made by a labeling worker (sharp), cached under .rcnn-lens/thumbs; sent as they are ready. */
