@@ -215,13 +215,13 @@ async function ours(dir, name) {
   // Run as a user runs the bin (`rcnn-lens label`): through its #! line, with the Node flags it carries.
   const r = await measure(CLI, ['label', dir, '--out', out, '--full', '--force', '--json', '--provider', 'cpu', '--model', MODEL, ...OURS_ARGS]);
   const s = JSON.parse(r.out);
-  return { ips: s.files / r.wall, labelIps: s.labelImagesPerSecond, wall: r.wall, cores: r.cpuSeconds / r.wall, peakMb: r.peakMb, peakParentMb: r.peakParentMb, peakWorkersMb: r.peakWorkersMb, files: s.files, errors: s.errors, timing: s.timing };
+  return { ips: s.files / r.wall, labelIps: s.labelImagesPerSecond, wall: r.wall, cores: r.cpuSeconds / r.wall, cpuSeconds: r.cpuSeconds, ownCpu: s.cpu, peakMb: r.peakMb, peakParentMb: r.peakParentMb, peakWorkersMb: r.peakWorkersMb, files: s.files, errors: s.errors, timing: s.timing };
 }
 
 async function python(dir) {
   const r = await measure('python3', [path.join(ROOT, 'scripts/bench_label_baseline.py'), dir, '--model', MODEL, '--batch', '64', '--out', path.join(WORK, 'out', 'python.jsonl')]);
   const s = JSON.parse(r.out.trim().split('\n').pop());
-  return { ips: s.images / r.wall, labelIps: s.label_images_per_second, wall: r.wall, cores: r.cpuSeconds / r.wall, peakMb: r.peakMb, files: s.images };
+  return { ips: s.images / r.wall, labelIps: s.label_images_per_second, wall: r.wall, cores: r.cpuSeconds / r.wall, cpuSeconds: r.cpuSeconds, peakMb: r.peakMb, files: s.images };
 }
 
 const DECODE_SCRIPT = `
@@ -346,10 +346,10 @@ for (const [, name, dir] of MEMORY_ONLY ? [] : contests) {
   const pyRuns = [];
   for (let r = 0; r < REPEAT; r++) {
     const o = await ours(dir, path.basename(dir));
-    log(`ours:   ${f0(o.ips)} img/s end-to-end (${f0(o.labelIps)} in the labeling phase), ${o.wall.toFixed(1)} s, ${o.cores.toFixed(2)} cores busy, peak RSS ${f0(o.peakMb)} MB, timing ${JSON.stringify(Object.fromEntries(Object.entries(o.timing).map(([k, v]) => [k, Math.round(v)])))}`);
+    log(`ours:   ${f0(o.ips)} img/s end-to-end (${f0(o.labelIps)} in the labeling phase), ${o.wall.toFixed(1)} s, ${o.cores.toFixed(2)} cores busy (${o.cpuSeconds.toFixed(1)} CPU-s; as the run counts them: parent ${o.ownCpu.mainSeconds.toFixed(1)}, workers ${o.ownCpu.workerSeconds.toFixed(1)}), peak RSS ${f0(o.peakMb)} MB, timing ${JSON.stringify(Object.fromEntries(Object.entries(o.timing).map(([k, v]) => [k, Math.round(v)])))}`);
     oursRuns.push(o);
     const p = await python(dir);
-    log(`python: ${f0(p.ips)} img/s end-to-end (${f0(p.labelIps)} in its loop), ${p.wall.toFixed(1)} s, ${p.cores.toFixed(2)} cores busy, peak RSS ${f0(p.peakMb)} MB`);
+    log(`python: ${f0(p.ips)} img/s end-to-end (${f0(p.labelIps)} in its loop), ${p.wall.toFixed(1)} s, ${p.cores.toFixed(2)} cores busy (${p.cpuSeconds.toFixed(1)} CPU-s), peak RSS ${f0(p.peakMb)} MB`);
     pyRuns.push(p);
   }
   const dec = await decodeBound(dir, dir === ds.a10k);

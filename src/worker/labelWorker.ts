@@ -38,6 +38,12 @@ configureSharpOnLoad((sharp) => {
   sharp.cache(false);
 });
 
+/** This process's CPU time so far (user + system, every thread), for the run's accounting. */
+function cpuMsSoFar(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 function send(msg: FromWorker): void {
   process.send?.(msg);
 }
@@ -102,14 +108,19 @@ async function handleBatch(msg: BatchMessage): Promise<void> {
   if (ok.length) {
     const run = inferenceChain.then(async () => {
       const t = performance.now();
-      const out = await m.run(input, ok.length, false);
+      // In slices of runBatch rows: the model's cost per image grows with the batch beyond its best size.
+      const step = msg.runBatch && msg.runBatch > 0 ? msg.runBatch : ok.length;
+      for (let start = 0; start < ok.length; start += step) {
+        const rows = Math.min(step, ok.length - start);
+        const out = await m.run(input.subarray(start * plane, (start + rows) * plane), rows, false);
+        for (let row = 0; row < rows; row++) probs.set(softmax(out.logits, row * K, K), ok[start + row] * K);
+      }
       runMs = performance.now() - t;
-      ok.forEach((dst, row) => probs.set(softmax(out.logits, row * K, K), dst * K));
     });
     inferenceChain = run.catch(() => undefined);
     await run;
   }
-  const reply: BatchResultMessage = { type: 'result', id: msg.id, probs, errors, decodeMs, runMs };
+  const reply: BatchResultMessage = { type: 'result', id: msg.id, probs, errors, decodeMs, runMs, cpuMs: cpuMsSoFar() };
   if (sha256) reply.sha256 = sha256;
   send(reply);
 }
@@ -152,6 +163,7 @@ process.on('message', (msg: ToWorker) => {
         send({
           type: 'ready',
           model: { name: d.info.name, hash: d.hash, labels: d.info.labels, provider: d.provider, loadMs: d.loadMs },
+          cpuMs: cpuMsSoFar(),
         });
       },
       (err: Error) => send({ type: 'initError', name: err.name, message: err.message }),

@@ -54,6 +54,8 @@ class Slot {
   child: ChildProcess | undefined;
   ready: Promise<ModelSummary> | undefined;
   readonly inflight = new Map<number, InFlight>();
+  /** Batches picked for this worker that wait for it to start (not yet in `inflight`). */
+  waiting = 0;
   crashes = 0;
   lastExit = '';
 }
@@ -69,6 +71,8 @@ export class WorkerPool {
   model: ModelSummary | undefined;
   restarts = 0;
   private rr = 0;
+  /** The latest CPU time each worker process reported (by pid), replaced workers included. */
+  private readonly cpuMsByPid = new Map<number, number>();
 
   constructor(private readonly options: PoolOptions) {
     this.slots = Array.from({ length: Math.max(1, options.workers) }, () => new Slot());
@@ -82,11 +86,29 @@ export class WorkerPool {
     return [...this.slots, this.isolationSlot].map((s) => s.child?.pid).filter((p): p is number => p !== undefined);
   }
 
-  /** Starts every worker and loads the model; rejects if the model cannot load. */
-  async start(): Promise<ModelSummary> {
-    const models = await Promise.all(this.slots.map((s) => this.ensure(s)));
-    this.model = models[0];
-    return models[0];
+  /**
+   * Starts every worker and resolves as soon as one has loaded the model, so labeling starts
+   * without waiting for the slowest start-up (batches picked for a worker still starting wait
+   * for it); rejects when none can load it, with the first worker's error.
+   */
+  start(): Promise<ModelSummary> {
+    const starts = this.slots.map((s) => this.ensure(s));
+    return new Promise<ModelSummary>((resolve, reject) => {
+      let failed = 0;
+      let firstError: unknown;
+      for (const p of starts) {
+        p.then(
+          (m) => {
+            this.model ??= m;
+            resolve(this.model);
+          },
+          (err) => {
+            if (failed === 0) firstError = err;
+            if (++failed === starts.length) reject(firstError);
+          },
+        );
+      }
+    });
   }
 
   private ensure(slot: Slot): Promise<ModelSummary> {
@@ -109,6 +131,7 @@ export class WorkerPool {
     });
     slot.ready = new Promise<ModelSummary>((resolve, reject) => {
       child.on('message', (msg: FromWorker) => {
+        if ((msg.type === 'ready' || msg.type === 'result') && msg.cpuMs !== undefined && child.pid !== undefined) this.cpuMsByPid.set(child.pid, msg.cpuMs);
         if (msg.type === 'ready') resolve(msg.model);
         else if (msg.type === 'initError') reject(Object.assign(new PoolFailedError(msg.message), { name: msg.name }));
         else if (msg.type === 'result') {
@@ -161,15 +184,21 @@ export class WorkerPool {
     return slot.ready;
   }
 
-  /** The slot with the fewest batches in flight. */
+  /** The slot with the fewest batches in flight or waiting for it. */
   private pick(): Slot {
+    const load = (s: Slot) => s.inflight.size + s.waiting;
     let best = this.slots[this.rr++ % this.slots.length];
-    for (const s of this.slots) if (s.inflight.size < best.inflight.size) best = s;
+    for (const s of this.slots) if (load(s) < load(best)) best = s;
     return best;
   }
 
-  private async sendBatch(paths: string[], slot = this.pick()): Promise<BatchResultMessage> {
-    await this.ensure(slot);
+  private async sendBatch(paths: string[], slot = this.pick(), runBatch?: number): Promise<BatchResultMessage> {
+    slot.waiting++;
+    try {
+      await this.ensure(slot);
+    } finally {
+      slot.waiting--;
+    }
     const child = slot.child!;
     const id = nextBatchId++;
     return new Promise<BatchResultMessage>((resolve, reject) => {
@@ -183,7 +212,7 @@ export class WorkerPool {
         }, timeout);
       }
       slot.inflight.set(id, f);
-      child.send({ type: 'batch', id, paths }, (err) => {
+      child.send({ type: 'batch', id, paths, runBatch }, (err) => {
         if (err && slot.inflight.delete(id)) {
           if (f.timer) clearTimeout(f.timer);
           reject(Object.assign(new Error(`could not reach the worker: ${err.message}`), { crashed: true, how: 'disconnected' }));
@@ -192,10 +221,13 @@ export class WorkerPool {
     });
   }
 
-  /** Decodes and classifies `paths`; always one outcome per path (crashes become error rows). */
-  async process(paths: string[]): Promise<BatchOutcome> {
+  /**
+   * Decodes and classifies `paths`, the model running on at most `runBatch` of them at a time;
+   * always one outcome per path (crashes become error rows).
+   */
+  async process(paths: string[], runBatch?: number): Promise<BatchOutcome> {
     try {
-      const r = await this.sendBatch(paths);
+      const r = await this.sendBatch(paths, undefined, runBatch);
       return { probs: r.probs, errors: r.errors, sha256: r.sha256, decodeMs: r.decodeMs, runMs: r.runMs };
     } catch (err) {
       const e = err as Error & { crashed?: boolean; how?: string };
@@ -250,6 +282,16 @@ export class WorkerPool {
     });
     this.isolationChain = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * CPU milliseconds the worker processes used, as of their latest message (start-up included;
+   * what a worker did after its last answer is not counted).
+   */
+  workerCpuMs(): number {
+    let total = 0;
+    for (const ms of this.cpuMsByPid.values()) total += ms;
+    return total;
   }
 
   dispose(): void {

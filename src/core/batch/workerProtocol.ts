@@ -22,6 +22,12 @@ export interface BatchMessage {
   type: 'batch';
   id: number;
   paths: string[];
+  /**
+   * The model runs on at most this many of the batch's images at a time (absent: all at once).
+   * A message can carry more images than the model's best batch: fewer, larger messages cost the
+   * parent less per image (each one is a round trip, a journal write and a wake-up).
+   */
+  runBatch?: number;
 }
 
 /** Make a review thumbnail: `src` scaled to fit `size`×`size`, written as JPEG to `out` (no model needed). */
@@ -38,6 +44,8 @@ export type ToWorker = InitMessage | BatchMessage | ThumbMessage;
 export interface ReadyMessage {
   type: 'ready';
   model: { name: string; hash: string; labels: string[]; provider: string; loadMs: number };
+  /** CPU milliseconds (user + system, all threads) this worker process has used so far. */
+  cpuMs?: number;
 }
 
 export interface InitErrorMessage {
@@ -66,6 +74,8 @@ export interface BatchResultMessage {
   sha256?: Array<string | null>;
   decodeMs: number;
   runMs: number;
+  /** CPU milliseconds (user + system, all threads) this worker process has used so far. */
+  cpuMs?: number;
 }
 
 export interface BatchFailedMessage {

@@ -1,0 +1,98 @@
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MIN_MESSAGE_IMAGES, messageSize } from '../../src/core/batch/pipeline';
+import { WorkerPool } from '../../src/core/batch/workerPool';
+import { BUNDLE_ENV, TINY_MODEL, buildBundles, solidImage, tmpDir } from '../fixtures/hostile/helpers';
+
+let workerScript = '';
+beforeAll(() => {
+  workerScript = path.join(buildBundles(), 'labelWorker.js');
+});
+
+const pools: WorkerPool[] = [];
+afterEach(() => pools.splice(0).forEach((p) => p.dispose()));
+
+function pool(workers: number, modelPath = TINY_MODEL): WorkerPool {
+  const p = new WorkerPool({ script: workerScript, workers, modelPath, provider: 'cpu', intraOpThreads: 1, decodeConcurrency: 2, maxPixels: 1e8, env: BUNDLE_ENV });
+  pools.push(p);
+  return p;
+}
+
+describe('message size of a labeling run', () => {
+  it('sends whole model batches of at least MIN_MESSAGE_IMAGES mid-run and single model batches at the end', () => {
+    expect(messageSize(16, 10_000, 4)).toBe(64);
+    expect(messageSize(24, 10_000, 4)).toBe(72); // whole model batches
+    expect(messageSize(256, 10_000, 4)).toBe(256); // a large model batch is its own message
+    expect(messageSize(16, 64 * 4 * 2, 4)).toBe(16); // the tail: no worker waits on another's big message
+    expect(messageSize(16, 5, 4)).toBe(5);
+    // Every image is sent exactly once.
+    for (const [batch, total, inFlight] of [[16, 10_000, 4], [7, 1_001, 2], [1, 700, 8]]) {
+      let sent = 0;
+      let messages = 0;
+      while (sent < total) {
+        const n = messageSize(batch, total - sent, inFlight);
+        expect(n).toBeGreaterThan(0);
+        expect(n).toBeLessThanOrEqual(Math.max(batch, MIN_MESSAGE_IMAGES) + batch);
+        sent += n;
+        messages++;
+      }
+      expect(sent).toBe(total);
+      expect(messages).toBeLessThan(total / Math.min(batch, MIN_MESSAGE_IMAGES) + 1);
+    }
+  });
+});
+
+describe('labeling worker pool', () => {
+  it('a message run in model batches gives exactly the probabilities of one model run, failed files included', async () => {
+    const dir = tmpDir('rl-pool-');
+    const files: string[] = [];
+    for (let i = 0; i < 11; i++) {
+      const f = path.join(dir, `img${i}.jpg`);
+      if (i === 4 || i === 9) writeFileSync(f, 'not an image');
+      else await solidImage(f, { r: (i * 53) % 256, g: (i * 97) % 256, b: (i * 31) % 256 });
+      files.push(f);
+    }
+    const p = pool(1);
+    const model = await p.start();
+    const K = model.labels.length;
+    const whole = await p.process(files);
+    for (const runBatch of [1, 3, 4, 100]) {
+      const sliced = await p.process(files, runBatch);
+      expect(sliced.errors.map((e) => e?.code ?? null)).toEqual(whole.errors.map((e) => e?.code ?? null));
+      expect(Array.from(sliced.probs)).toEqual(Array.from(whole.probs));
+    }
+    expect(whole.errors[4]).not.toBeNull();
+    expect(whole.errors[9]).not.toBeNull();
+    // Rows of failed files stay zero; the others are distributions.
+    for (let i = 0; i < files.length; i++) {
+      const row = Array.from(whole.probs.subarray(i * K, (i + 1) * K));
+      const sum = row.reduce((a, b) => a + b, 0);
+      if (i === 4 || i === 9) expect(sum).toBe(0);
+      else expect(sum).toBeCloseTo(1, 5);
+    }
+  });
+
+  it('batches sent as soon as the first worker is ready all complete (those picked for a worker still starting wait for it)', async () => {
+    const dir = tmpDir('rl-pool-');
+    const files: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const f = path.join(dir, `img${i}.png`);
+      await solidImage(f, { r: i * 30, g: 100, b: 200 - i * 20 }, 'png');
+      files.push(f);
+    }
+    const p = pool(2);
+    await p.start();
+    const outcomes = await Promise.all(Array.from({ length: 6 }, (_, i) => p.process(files.slice(i, i + 3))));
+    for (const o of outcomes) expect(o.errors.every((e) => e === null)).toBe(true);
+    expect(p.pids().length).toBe(2);
+    // The workers report their CPU time (model load included) for the run's summary.
+    expect(p.workerCpuMs()).toBeGreaterThan(0);
+  });
+
+  it('start() rejects, with the reason, when no worker can load the model', async () => {
+    const bad = path.join(tmpDir('rl-pool-'), 'broken.onnx');
+    writeFileSync(bad, 'this is not an onnx model');
+    await expect(pool(2, bad).start()).rejects.toThrow(/not an ONNX model/);
+  });
+});
