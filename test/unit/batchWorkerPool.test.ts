@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MIN_MESSAGE_IMAGES, messageSize } from '../../src/core/batch/pipeline';
+import { MAX_MESSAGE_BYTES, MAX_MESSAGE_IMAGES, messageSize } from '../../src/core/batch/pipeline';
 import { WorkerPool } from '../../src/core/batch/workerPool';
 import { BUNDLE_ENV, TINY_MODEL, buildBundles, solidImage, tmpDir } from '../fixtures/hostile/helpers';
 
@@ -20,25 +20,34 @@ function pool(workers: number, modelPath = TINY_MODEL): WorkerPool {
 }
 
 describe('message size of a labeling run', () => {
-  it('sends whole model batches of at least MIN_MESSAGE_IMAGES mid-run and single model batches at the end', () => {
-    expect(messageSize(16, 10_000, 4)).toBe(64);
-    expect(messageSize(24, 10_000, 4)).toBe(72); // whole model batches
-    expect(messageSize(256, 10_000, 4)).toBe(256); // a large model batch is its own message
-    expect(messageSize(16, 64 * 4 * 2, 4)).toBe(16); // the tail: no worker waits on another's big message
-    expect(messageSize(16, 5, 4)).toBe(5);
-    // Every image is sent exactly once.
-    for (const [batch, total, inFlight] of [[16, 10_000, 4], [7, 1_001, 2], [1, 700, 8]]) {
+  const tiny = () => 1_500;
+  const photo = () => 400_000;
+  it('sends whole model batches up to MAX_MESSAGE_IMAGES of small files, one model batch of big files or at the end', () => {
+    expect(messageSize(16, 10_000, 4, tiny)).toBe(64);
+    expect(messageSize(24, 10_000, 4, tiny)).toBe(48); // whole model batches, at most MAX_MESSAGE_IMAGES
+    expect(messageSize(256, 10_000, 4, tiny)).toBe(256); // a large model batch is its own message
+    expect(messageSize(16, 10_000, 4, photo)).toBe(16); // big files: one model batch per message
+    // Grows only while the files add up to MAX_MESSAGE_BYTES.
+    const third = () => Math.floor(MAX_MESSAGE_BYTES / 40);
+    expect(messageSize(16, 10_000, 4, third)).toBe(32);
+    expect(messageSize(16, MAX_MESSAGE_IMAGES * 4 * 2, 4, tiny)).toBe(16); // the tail: nobody waits on a big last message
+    expect(messageSize(16, 5, 4, tiny)).toBe(5);
+    // Every image is sent exactly once, whatever the sizes.
+    for (const [batch, total, inFlight] of [[16, 10_000, 4], [7, 1_001, 2], [1, 700, 8], [3, 50_000, 2]]) {
+      const sizes = Array.from({ length: total }, (_, i) => ((i * 7919) % 97) * 9_000);
       let sent = 0;
       let messages = 0;
       while (sent < total) {
-        const n = messageSize(batch, total - sent, inFlight);
+        const from = sent;
+        const n = messageSize(batch, total - sent, inFlight, (k) => sizes[from + k]);
         expect(n).toBeGreaterThan(0);
-        expect(n).toBeLessThanOrEqual(Math.max(batch, MIN_MESSAGE_IMAGES) + batch);
+        expect(n).toBeLessThanOrEqual(Math.max(batch, MAX_MESSAGE_IMAGES));
+        if (n > batch) expect(sizes.slice(from, from + n).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
         sent += n;
         messages++;
       }
       expect(sent).toBe(total);
-      expect(messages).toBeLessThan(total / Math.min(batch, MIN_MESSAGE_IMAGES) + 1);
+      expect(messages).toBeLessThanOrEqual(Math.ceil(total / batch));
     }
   });
 });

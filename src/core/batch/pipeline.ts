@@ -171,19 +171,32 @@ export function defaultBatchSize(provider: string): number {
   return provider === 'cpu' || provider === 'none' ? 16 : 256;
 }
 
-/** The fewest images a message to a labeling worker carries when the model's batch is smaller (see messageSize). */
-export const MIN_MESSAGE_IMAGES = 64;
+/** The most images a message to a labeling worker carries when the model's batch is smaller (see messageSize). */
+export const MAX_MESSAGE_IMAGES = 64;
+/** A message grows past one model batch only while its files add up to at most this many bytes. */
+export const MAX_MESSAGE_BYTES = 1 << 20;
 
 /**
- * How many images the next message to a worker carries: whole model batches, at least
- * MIN_MESSAGE_IMAGES (each message costs the parent a round trip, a journal write and a
- * wake-up; on 10,000 tiny images, 16-image messages spent 0.4 CPU-s more in the parent than
- * 64-image ones), but only model batches near the end, so that no worker idles while
- * another still works through a large last message.
+ * How many images the next message to a worker carries: whole model batches, up to
+ * MAX_MESSAGE_IMAGES, for small files (each message costs the parent a round trip, a journal
+ * write and a wake-up: on 10,000 tiny images, 16-image messages spent 0.4 CPU-s more in the
+ * parent than 64-image ones), but one model batch for big files (a worker holds a message's
+ * files in memory while it decodes them; photo-sized files gain nothing from fewer messages)
+ * and near the end (so that no worker idles while another works through a large last message).
+ * `fileBytes(k)` is the size of the k-th file not yet sent.
  */
-export function messageSize(batchSize: number, remaining: number, inFlight: number): number {
-  const large = Math.ceil(MIN_MESSAGE_IMAGES / batchSize) * batchSize;
-  return Math.min(remaining, remaining > large * inFlight * 2 ? large : batchSize);
+export function messageSize(batchSize: number, remaining: number, inFlight: number, fileBytes: (k: number) => number): number {
+  const one = Math.min(remaining, batchSize);
+  if (remaining <= MAX_MESSAGE_IMAGES * inFlight * 2) return one;
+  let bytes = 0;
+  for (let k = 0; k < one; k++) bytes += fileBytes(k);
+  let n = one;
+  while (n + batchSize <= Math.min(remaining, MAX_MESSAGE_IMAGES)) {
+    for (let k = n; k < n + batchSize; k++) bytes += fileBytes(k);
+    if (bytes > MAX_MESSAGE_BYTES) break;
+    n += batchSize;
+  }
+  return n;
 }
 
 /** `<folder>/labels.jsonl`, or `<folder>/labels.shard-K-of-N.jsonl` for a shard (so shard outputs never clash and concatenate). */
@@ -708,7 +721,7 @@ export async function runLabelJob(
     let failure: unknown;
     for (let i = 0, size = 0; i < todo.length && !failure; i += size) {
       if (signal?.aborted) break;
-      size = messageSize(batchSize, todo.length - i, maxInFlight);
+      size = messageSize(batchSize, todo.length - i, maxInFlight, (k) => entries.size(todo[i + k]));
       const p = handle(todo.slice(i, i + size)).catch((err) => {
         failure ??= err;
       });

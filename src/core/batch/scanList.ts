@@ -48,6 +48,12 @@ export class ScanList implements Iterable<ScanEntry> {
     return this.names.toString('utf8', i === 0 ? 0 : this.nameEnd[i - 1], this.nameEnd[i]);
   }
 
+  /** The size in bytes of entry i (without decoding its path). */
+  size(i: number): number {
+    if (i < 0 || i >= this.count) throw new RangeError(`scan entry ${i} of ${this.count}`);
+    return this.sizes[i];
+  }
+
   /** A fresh object for entry i (callers may keep it; the list does not). */
   get(i: number): ScanEntry {
     if (i < 0 || i >= this.count) throw new RangeError(`scan entry ${i} of ${this.count}`);
