@@ -1,8 +1,9 @@
 /**
  * Entry point of a labeling worker process (dist/labelWorker.js). Decodes a batch of
  * images concurrently with sharp (several in flight on libuv's thread pool), runs the
- * batch through the model, and returns the probabilities in one message. While a batch
- * runs in the model, the decodes of the next batch go on in the background.
+ * batch through the model (in slices of the message's `runBatch`), and returns the
+ * probabilities in one message. While a batch runs in the model, the decodes of the next
+ * batch go on in the background.
  * A native crash here takes down only this process; the parent retries the batch's files
  * one by one in a fresh worker, so at most the guilty file is lost.
  * In content mode (InitMessage.contentHash) the result also carries each file's SHA-256.
