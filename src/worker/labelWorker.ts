@@ -20,6 +20,7 @@ import {
   type BatchResultMessage,
   CRASH_HOOK_ENV,
   HANG_HOOK_ENV,
+  LOAD_HOOK_ENV,
   type FromWorker,
   type InitMessage,
   type ItemError,
@@ -31,6 +32,7 @@ let model: LoadedModel | undefined;
 let init: InitMessage | undefined;
 const crashOn = process.env[CRASH_HOOK_ENV];
 const hangOn = process.env[HANG_HOOK_ENV];
+const loadHook = process.env[LOAD_HOOK_ENV];
 
 // One libvips thread per image: parallelism comes from several images in flight. (sharp loads on the
 // first file that needs it: tiny JPEGs never do, see sharpLoader.ts.)
@@ -157,13 +159,19 @@ process.on('message', (msg: ToWorker) => {
   if (msg.type === 'init') {
     init = msg;
     slots = Math.max(1, msg.decodeConcurrency);
-    LoadedModel.load(msg.modelPath, { provider: msg.provider, intraOpThreads: msg.intraOpThreads }).then(
+    if (loadHook === `${msg.slot}:hang`) return;
+    const load =
+      loadHook === `${msg.slot}:fail`
+        ? Promise.reject(Object.assign(new Error(`test hook: worker ${msg.slot} cannot load the model`), { name: 'ModelLoadError' }))
+        : LoadedModel.load(msg.modelPath, { provider: msg.provider, intraOpThreads: msg.intraOpThreads });
+    load.then(
       (loaded) => {
         model = loaded;
         const d = loaded.descriptor;
+        const { channels, height, width } = d.info.input;
         send({
           type: 'ready',
-          model: { name: d.info.name, hash: d.hash, labels: d.info.labels, provider: d.provider, loadMs: d.loadMs },
+          model: { name: d.info.name, hash: d.hash, labels: d.info.labels, provider: d.provider, loadMs: d.loadMs, inputValues: channels * height * width },
           cpuMs: cpuMsSoFar(),
         });
       },

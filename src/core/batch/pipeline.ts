@@ -173,25 +173,30 @@ export function defaultBatchSize(provider: string): number {
 
 /** The most images a message to a labeling worker carries when the model's batch is smaller (see messageSize). */
 export const MAX_MESSAGE_IMAGES = 64;
-/** A message grows past one model batch only while its files add up to at most this many bytes. */
-export const MAX_MESSAGE_BYTES = 1 << 20;
+/**
+ * A message grows past one model batch only while its files and their decoded input (what the
+ * worker holds for it) add up to at most this many bytes.
+ */
+export const MAX_MESSAGE_BYTES = 2 << 20;
 
 /**
  * How many images the next message to a worker carries: whole model batches, up to
  * MAX_MESSAGE_IMAGES, for small files (each message costs the parent a round trip, a journal
  * write and a wake-up: on 10,000 tiny images, 16-image messages spent 0.4 CPU-s more in the
- * parent than 64-image ones), but one model batch for big files (a worker holds a message's
- * files in memory while it decodes them; photo-sized files gain nothing from fewer messages)
- * and near the end (so that no worker idles while another works through a large last message).
- * `fileBytes(k)` is the size of the k-th file not yet sent.
+ * parent than 64-image ones), but one model batch for big files or a big model input (a
+ * worker holds a message's files and their decoded input in memory; photo-sized files gain
+ * nothing from fewer messages) and near the end (so that no worker idles while another works
+ * through a large last message). `fileBytes(k)` is the size of the k-th file not yet sent;
+ * `inputBytes` what one decoded image takes (4 × C × H × W).
  */
-export function messageSize(batchSize: number, remaining: number, inFlight: number, fileBytes: (k: number) => number): number {
+export function messageSize(batchSize: number, remaining: number, inFlight: number, fileBytes: (k: number) => number, inputBytes = 0): number {
   const one = Math.min(remaining, batchSize);
   if (remaining <= MAX_MESSAGE_IMAGES * inFlight * 2) return one;
-  let bytes = 0;
+  let bytes = one * inputBytes;
   for (let k = 0; k < one; k++) bytes += fileBytes(k);
   let n = one;
   while (n + batchSize <= Math.min(remaining, MAX_MESSAGE_IMAGES)) {
+    bytes += batchSize * inputBytes;
     for (let k = n; k < n + batchSize; k++) bytes += fileBytes(k);
     if (bytes > MAX_MESSAGE_BYTES) break;
     n += batchSize;
@@ -721,7 +726,7 @@ export async function runLabelJob(
     let failure: unknown;
     for (let i = 0, size = 0; i < todo.length && !failure; i += size) {
       if (signal?.aborted) break;
-      size = messageSize(batchSize, todo.length - i, maxInFlight, (k) => entries.size(todo[i + k]));
+      size = messageSize(batchSize, todo.length - i, maxInFlight, (k) => entries.size(todo[i + k]), 4 * (summaryModel.inputValues ?? 0));
       const p = handle(todo.slice(i, i + size)).catch((err) => {
         failure ??= err;
       });

@@ -19,6 +19,8 @@ export interface PoolOptions {
   maxPixels: number;
   /** A batch taking longer than this is treated as a hung decoder: the worker is killed. */
   batchTimeoutMs?: number;
+  /** A worker that has not loaded the model after this long is killed (default: batchTimeoutMs). */
+  loadTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
   /** Content mode: the workers hash what they decode (InitMessage.contentHash; BatchOutcome.sha256). */
@@ -51,11 +53,17 @@ interface InFlight {
 }
 
 class Slot {
+  constructor(readonly index: number) {}
   child: ChildProcess | undefined;
   ready: Promise<ModelSummary> | undefined;
   readonly inflight = new Map<number, InFlight>();
   /** Batches picked for this worker that wait for it to start (not yet in `inflight`). */
   waiting = 0;
+  /**
+   * Set when this worker could not load the model (or start) while the pool went on: it gets no
+   * more batches, and those that waited for it go to the others.
+   */
+  dead = false;
   crashes = 0;
   lastExit = '';
 }
@@ -71,11 +79,11 @@ export class WorkerPool {
   model: ModelSummary | undefined;
   restarts = 0;
   private rr = 0;
-  /** The latest CPU time each worker process reported (by pid), replaced workers included. */
-  private readonly cpuMsByPid = new Map<number, number>();
+  /** The latest CPU time each worker process reported, replaced workers included. */
+  private readonly cpuMsByChild = new Map<ChildProcess, number>();
 
   constructor(private readonly options: PoolOptions) {
-    this.slots = Array.from({ length: Math.max(1, options.workers) }, () => new Slot());
+    this.slots = Array.from({ length: Math.max(1, options.workers) }, (_, i) => new Slot(i));
   }
 
   get size(): number {
@@ -89,25 +97,27 @@ export class WorkerPool {
   /**
    * Starts every worker and resolves as soon as one has loaded the model, so labeling starts
    * without waiting for the slowest start-up (batches picked for a worker still starting wait
-   * for it); rejects when none can load it, with the first worker's error.
+   * for it). A worker that then fails to load is left out and the run goes on with the others
+   * (logged); rejects when none can load the model, with the first worker's error.
    */
-  start(): Promise<ModelSummary> {
+  async start(): Promise<ModelSummary> {
     const starts = this.slots.map((s) => this.ensure(s));
-    return new Promise<ModelSummary>((resolve, reject) => {
+    return await new Promise<ModelSummary>((resolve, reject) => {
       let failed = 0;
       let firstError: unknown;
-      for (const p of starts) {
+      starts.forEach((p, i) =>
         p.then(
           (m) => {
             this.model ??= m;
             resolve(this.model);
           },
-          (err) => {
+          (err: Error) => {
             if (failed === 0) firstError = err;
             if (++failed === starts.length) reject(firstError);
+            else if (!this.disposed) this.options.log?.(`labeling worker ${i + 1} could not start (${err.message}); going on without it`);
           },
-        );
-      }
+        ),
+      );
     });
   }
 
@@ -125,15 +135,31 @@ export class WorkerPool {
       execArgv: WORKER_NODE_FLAGS,
     });
     slot.child = child;
+    // A worker stuck loading the model (a hung GPU driver, a stalled network file system) is stopped.
+    const loadTimeout = this.options.loadTimeoutMs ?? this.options.batchTimeoutMs;
+    const loadTimer = loadTimeout
+      ? setTimeout(() => {
+          this.options.log?.(`labeling worker ${child.pid} did not load the model in ${loadTimeout} ms; stopping it`);
+          this.timedOut.set(child, loadTimeout);
+          child.kill('SIGKILL');
+        }, loadTimeout)
+      : undefined;
     let stderrTail = '';
     child.stderr?.on('data', (c: Buffer) => {
       stderrTail = (stderrTail + c.toString()).slice(-2000);
     });
     slot.ready = new Promise<ModelSummary>((resolve, reject) => {
       child.on('message', (msg: FromWorker) => {
-        if ((msg.type === 'ready' || msg.type === 'result') && msg.cpuMs !== undefined && child.pid !== undefined) this.cpuMsByPid.set(child.pid, msg.cpuMs);
-        if (msg.type === 'ready') resolve(msg.model);
-        else if (msg.type === 'initError') reject(Object.assign(new PoolFailedError(msg.message), { name: msg.name }));
+        if ((msg.type === 'ready' || msg.type === 'result') && msg.cpuMs !== undefined) this.cpuMsByChild.set(child, msg.cpuMs);
+        if (msg.type === 'ready') {
+          clearTimeout(loadTimer);
+          resolve(msg.model);
+        } else if (msg.type === 'initError') {
+          clearTimeout(loadTimer);
+          reject(Object.assign(new PoolFailedError(msg.message), { name: msg.name }));
+          // Without a model it is of no use; its exit does not change the reason given above.
+          child.kill('SIGKILL');
+        }
         else if (msg.type === 'result') {
           const f = slot.inflight.get(msg.id);
           if (!f) return;
@@ -149,6 +175,7 @@ export class WorkerPool {
         }
       });
       child.on('exit', (code, signal) => {
+        clearTimeout(loadTimer);
         if (slot.child === child) {
           slot.child = undefined;
           slot.ready = undefined;
@@ -169,8 +196,10 @@ export class WorkerPool {
       });
       child.on('error', (err) => this.options.log?.(`labeling worker error: ${err.message}`));
     });
-    // Avoid an unhandled rejection when nobody awaits this slot's start.
-    slot.ready.catch(() => undefined);
+    // (Also avoids an unhandled rejection when nobody awaits this slot's start.)
+    slot.ready.catch(() => {
+      if (!this.disposed) slot.dead = true;
+    });
     const init: InitMessage = {
       type: 'init',
       modelPath: this.options.modelPath,
@@ -179,16 +208,19 @@ export class WorkerPool {
       maxPixels: this.options.maxPixels,
       decodeConcurrency: this.options.decodeConcurrency,
       contentHash: this.options.contentHash,
+      slot: slot.index,
     };
     child.send(init);
     return slot.ready;
   }
 
-  /** The slot with the fewest batches in flight or waiting for it. */
+  /** The live slot with the fewest batches in flight or waiting for it (any slot when none is live). */
   private pick(): Slot {
+    const live = this.slots.filter((s) => !s.dead);
+    const candidates = live.length ? live : this.slots;
     const load = (s: Slot) => s.inflight.size + s.waiting;
-    let best = this.slots[this.rr++ % this.slots.length];
-    for (const s of this.slots) if (load(s) < load(best)) best = s;
+    let best = candidates[this.rr++ % candidates.length];
+    for (const s of candidates) if (load(s) < load(best)) best = s;
     return best;
   }
 
@@ -196,6 +228,10 @@ export class WorkerPool {
     slot.waiting++;
     try {
       await this.ensure(slot);
+    } catch (err) {
+      // This worker could not start but others run: the batch goes to one of them.
+      if (slot.dead && slot !== this.isolationSlot && this.slots.some((s) => !s.dead)) return this.sendBatch(paths, this.pick(), runBatch);
+      throw err;
     } finally {
       slot.waiting--;
     }
@@ -253,7 +289,7 @@ export class WorkerPool {
     }
   }
 
-  private isolationSlot = new Slot();
+  private isolationSlot = new Slot(-1);
   /** Workers we killed because a batch took too long: their files are `timeout` rows, not `crash` rows. */
   private readonly timedOut = new WeakMap<ChildProcess, number>();
   private isolationChain: Promise<unknown> = Promise.resolve();
@@ -290,7 +326,7 @@ export class WorkerPool {
    */
   workerCpuMs(): number {
     let total = 0;
-    for (const ms of this.cpuMsByPid.values()) total += ms;
+    for (const ms of this.cpuMsByChild.values()) total += ms;
     return total;
   }
 

@@ -16,6 +16,8 @@ export interface InitMessage {
   decodeConcurrency: number;
   /** Content mode: hash every file's bytes and return the hashes with each batch (BatchResultMessage.sha256). */
   contentHash?: boolean;
+  /** Which of the pool's workers this is (-1: the one that retries files alone); for test hooks. */
+  slot?: number;
 }
 
 export interface BatchMessage {
@@ -43,7 +45,8 @@ export type ToWorker = InitMessage | BatchMessage | ThumbMessage;
 
 export interface ReadyMessage {
   type: 'ready';
-  model: { name: string; hash: string; labels: string[]; provider: string; loadMs: number };
+  /** `inputValues`: numbers per image in the model's input (C×H×W). */
+  model: { name: string; hash: string; labels: string[]; provider: string; loadMs: number; inputValues?: number };
   /** CPU milliseconds (user + system, all threads) this worker process has used so far. */
   cpuMs?: number;
 }
@@ -97,3 +100,8 @@ export type FromWorker = ReadyMessage | InitErrorMessage | BatchResultMessage | 
 export const CRASH_HOOK_ENV = 'RCNN_LENS_TEST_CRASH_ON';
 /** Test hook: a worker given this env var hangs (never answers) on any path containing its value. */
 export const HANG_HOOK_ENV = 'RCNN_LENS_TEST_HANG_ON';
+/**
+ * Test hook: `<slot>:fail` makes the pool's worker number <slot> report that it cannot load the
+ * model; `<slot>:hang` makes it never answer its init message.
+ */
+export const LOAD_HOOK_ENV = 'RCNN_LENS_TEST_LOAD';
