@@ -14,13 +14,13 @@
  * is not labeled again, and its reviews stay.
  * No vscode import: the extension and the CLI both drive this.
  */
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, realpath, rmdir, stat, unlink } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { entropy, topK } from '../math/softmax';
+import { modelHash } from '../model/modelHash';
 import type { ProviderSetting } from '../runtime/providers';
 import { forEachLimit, hashFileContent } from './contentHash';
 import { readHead, writeFileAtomic } from './fsutil';
@@ -36,7 +36,7 @@ import {
   toJsonLine,
 } from './records';
 import { recordRunOutputs } from './runState';
-import { STATE_DIR, entryPath, scanFolder } from './scan';
+import { STATE_DIR, entryPath, scanFolder, toPosixRel } from './scan';
 import type { ScanList } from './scanList';
 import { type Shard, defaultLabelsName, inShard } from './shard';
 import { type ModelSummary, type PoolOptions, WorkerPool } from './workerPool';
@@ -214,10 +214,6 @@ export function journalPath(output: string): string {
   return path.join(path.dirname(output), STATE_DIR, `${path.basename(output)}.partial.jsonl`);
 }
 
-function toPosixRel(from: string, to: string): string {
-  return path.relative(from, to).split(path.sep).join('/');
-}
-
 /** Reads an existing labels file of ours into path → JSONL line. */
 export async function readLabelsFile(file: string, format: LabelFormat): Promise<LabelRecord[]> {
   let text: string;
@@ -337,7 +333,7 @@ export async function hashModelFile(file: string): Promise<string> {
       (err as NodeJS.ErrnoException).code === 'ENOENT' ? `model file not found: ${file}` : `cannot read model file ${file}: ${(err as Error).message}`,
     );
   }
-  return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  return modelHash(bytes);
 }
 
 /** When nothing needed labeling, the model was never loaded: describe it from the reused records. */

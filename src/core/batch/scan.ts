@@ -75,6 +75,11 @@ export function isInside(parent: string, child: string): boolean {
   return rel !== '' && rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel);
 }
 
+/** `to` relative to `from` with forward slashes: how labels files and scan entries spell paths. */
+export function toPosixRel(from: string, to: string): string {
+  return path.relative(from, to).split(path.sep).join('/');
+}
+
 /** The absolute path of an entry (not stored: 100k entries × a long prefix add up). */
 export function entryPath(root: string, e: ScanEntry): string {
   return path.join(root, ...e.rel.split('/'));

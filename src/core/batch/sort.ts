@@ -15,7 +15,7 @@ import { writeFileAtomic } from './fsutil';
 import { acquireLock } from './lock';
 import { type LabelRecord, formatOf, toCsvLine, toJsonLine, CSV_HEADER } from './records';
 import { labelsFilesWith } from './runState';
-import { STATE_DIR, isInside, recordFile } from './scan';
+import { STATE_DIR, isInside, recordFile, toPosixRel } from './scan';
 
 export interface SortOptions {
   folder: string;
@@ -250,7 +250,7 @@ export async function sortIntoClassFolders(options: SortOptions): Promise<SortRe
       // so a rerun recognises them as unchanged.
       if (moved.size && isWithin(folder, dest)) {
         const rename = new Map<string, string>();
-        for (const [from, to] of moved) rename.set(from, path.relative(folder, to).split(path.sep).join('/'));
+        for (const [from, to] of moved) rename.set(from, toPosixRel(folder, to));
         await write({ kind: 'labels', rewritten: true }, true);
         await remapLabelsFiles(labelsFiles, rename, records);
       }
@@ -371,7 +371,7 @@ export async function undoLastSort(folderArg: string): Promise<UndoResult> {
     if (lines.some((l) => l.kind === 'labels') && movedBack.size) {
       const byNew = new Map<string, string>();
       for (const [to, from] of movedBack) {
-        byNew.set(path.relative(sorted, to).split(path.sep).join('/'), path.relative(sorted, from).split(path.sep).join('/'));
+        byNew.set(toPosixRel(sorted, to), toPosixRel(sorted, from));
       }
       await remapLabelsFiles(header.labelsFiles?.length ? header.labelsFiles : [header.labelsFile], byNew);
     }

@@ -29,6 +29,7 @@ export function computeCrop(srcW: number, srcH: number, outW: number, outH: numb
   const axis = (src: number, out: number): { start: number; length: number } => {
     const scaled = Math.max(1, Math.round(src * scale));
     const perPixel = src / scaled; // source pixels per model pixel
+    // (0 − …, not −…: an unpadded axis starts at +0, never −0.)
     const offset = cover ? Math.floor((Math.max(scaled, out) - out + 1) / 2) : 0 - Math.floor((out - Math.min(scaled, out)) / 2);
     return { start: offset * perPixel, length: out * perPixel };
   };

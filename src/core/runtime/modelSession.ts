@@ -3,7 +3,6 @@
  * This module does native work on the calling thread: the extension only uses it inside
  * the worker process (src/worker), the CLI and benchmarks use it directly.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import {
@@ -14,6 +13,7 @@ import {
   checkWarmUpOutputs,
   validateContract,
 } from '../model/contract';
+import { modelHash } from '../model/modelHash';
 import { OnnxFormatError, readOnnxHeader } from '../model/onnxProto';
 import { ModelLoadError } from './modelLoadError';
 import {
@@ -105,7 +105,7 @@ export class LoadedModel {
       if (err instanceof OnnxFormatError) throw new ModelLoadError(`${path} is not an ONNX model: ${err.message}`);
       throw err;
     }
-    const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+    const hash = modelHash(bytes);
 
     if (!Object.keys(header.metadata).some((k) => k.startsWith(META_PREFIX))) {
       // Fail before starting any session: no provider can make this an RCNN Lens model.

@@ -4,8 +4,8 @@
  * its tab is shown again (hidden webviews are not kept), so the result is kept per model
  * file and invalidated when its size or modification time changes. No vscode import.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { modelHash } from '../../core/model/modelHash';
 import { readOnnxHeader } from '../../core/model/onnxProto';
 import { fileStamp } from '../../core/util/fileStamp';
 
@@ -44,8 +44,7 @@ export class ModelLabelsCache {
   private async readFacts(modelPath: string): Promise<ModelFacts | undefined> {
     try {
       const bytes = await this.read(modelPath);
-      const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
-      return { hash, labels: labelsInHeader(bytes) };
+      return { hash: modelHash(bytes), labels: labelsInHeader(bytes) };
     } catch {
       return undefined;
     }

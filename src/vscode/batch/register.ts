@@ -22,7 +22,7 @@ import { ThumbnailMaker } from '../../core/batch/thumbs';
 import { hasUndoableSort, sortIntoClassFolders, undoLastSort } from '../../core/batch/sort';
 import { REVIEW_VIEW_TYPE, type ReviewState } from '../../shared/reviewProtocol';
 import type { ExtensionServices } from '../services';
-import { labelOutputSettings, labelScanSettings, maxPixelsSetting } from '../settings';
+import { labelOutputSettings, labelScanSettings, maxPixelsSetting, topKSetting } from '../settings';
 import { labeledFolderOf } from './labeledFolder';
 import { ReviewPanel } from './reviewPanel';
 import { OPENED_REVIEWS_KEY, rememberReview, restorableReview } from './reviewRestore';
@@ -227,7 +227,7 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
               ...labelScanSettings(),
               contentHash: cfg().get<boolean>('label.contentHash', false),
               maxPixels: maxPixelsSetting(),
-              topK: Math.max(1, Math.min(50, cfg().get<number>('topK', 5))),
+              topK: topKSetting(),
               workerScript: services.distPath('labelWorker.js'),
             },
             {
