@@ -12,7 +12,7 @@ import { rename, unlink } from 'node:fs/promises';
 import { sha256Hex } from '../core/batch/contentHash';
 import { decodeBatchInto, decodeInto } from '../core/batch/decode';
 import { ImageError } from '../core/image/imageErrors';
-import { softmax } from '../core/math/softmax';
+import { assertFiniteLogits, softmax } from '../core/math/softmax';
 import { configureSharpOnLoad, loadSharp } from '../core/image/sharpLoader';
 import { LoadedModel } from '../core/runtime/modelSession';
 import {
@@ -21,6 +21,7 @@ import {
   CRASH_HOOK_ENV,
   HANG_HOOK_ENV,
   LOAD_HOOK_ENV,
+  NAN_HOOK_ENV,
   type FromWorker,
   type InitMessage,
   type ItemError,
@@ -33,6 +34,7 @@ let init: InitMessage | undefined;
 const crashOn = process.env[CRASH_HOOK_ENV];
 const hangOn = process.env[HANG_HOOK_ENV];
 const loadHook = process.env[LOAD_HOOK_ENV];
+const nanOn = process.env[NAN_HOOK_ENV];
 
 // One libvips thread per image: parallelism comes from several images in flight. (sharp loads on the
 // first file that needs it: tiny JPEGs never do, see sharpLoader.ts.)
@@ -116,7 +118,18 @@ async function handleBatch(msg: BatchMessage): Promise<void> {
       for (let start = 0; start < ok.length; start += step) {
         const rows = Math.min(step, ok.length - start);
         const out = await m.run(input.subarray(start * plane, (start + rows) * plane), rows, false);
-        for (let row = 0; row < rows; row++) probs.set(softmax(out.logits, row * K, K), ok[start + row] * K);
+        for (let row = 0; row < rows; row++) {
+          const dst = ok[start + row];
+          if (nanOn && msg.paths[dst].includes(nanOn)) out.logits.fill(NaN, row * K, (row + 1) * K);
+          try {
+            // NaN or ±Infinity would make every probability NaN: an error row, not a label with no score.
+            assertFiniteLogits(out.logits, m.info.labels, row * K, K);
+          } catch (err) {
+            errors[dst] = { code: 'model_error', message: (err as Error).message };
+            continue;
+          }
+          probs.set(softmax(out.logits, row * K, K), dst * K);
+        }
       }
       runMs = performance.now() - t;
     });

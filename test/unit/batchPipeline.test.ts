@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError, ForeignOutputError, journalPath, runLabelJob, type LabelJobOptions } from '../../src/core/batch/pipeline';
 import { LockedError, acquireLock } from '../../src/core/batch/lock';
 import { parseShard } from '../../src/core/batch/shard';
-import { CRASH_HOOK_ENV, HANG_HOOK_ENV } from '../../src/core/batch/workerProtocol';
+import { CRASH_HOOK_ENV, HANG_HOOK_ENV, NAN_HOOK_ENV } from '../../src/core/batch/workerProtocol';
 import { BUNDLE_ENV, buildBundles, makeHostileFolder, solidImage, tmpDir, labelJobOptions, readLabelRecords } from '../fixtures/hostile/helpers';
 
 let workerScript = '';
@@ -84,6 +84,23 @@ describe('labeling a hostile folder', () => {
     expect(failed[0].error!.code).toBe('timeout');
     expect(summary.workerRestarts).toBeGreaterThan(0);
   }, 30_000);
+});
+
+describe('model output', () => {
+  it('an image whose logits come out non-finite is an error row with the reason, not a label without a score', async () => {
+    const dir = await makePlainFolder(9);
+    await solidImage(path.join(dir, 'c2', 'nan.jpg'), { r: 5, g: 5, b: 5 });
+    const summary = await runLabelJob(opts(dir, { batchSize: 4, workerEnv: { ...BUNDLE_ENV, [NAN_HOOK_ENV]: 'nan.jpg' } }));
+    const records = readRecords(path.join(dir, 'labels.jsonl'));
+    expect(records.length).toBe(10);
+    const failed = records.filter((r) => r.error);
+    expect(failed.map((r) => r.path)).toEqual(['c2/nan.jpg']);
+    expect(failed[0].error!.code).toBe('model_error');
+    expect(failed[0].error!.message).toMatch(/non-finite logits \(NaN for class 0/);
+    expect(failed[0].label).toBeUndefined();
+    for (const r of records.filter((x) => !x.error)) expect(Number.isFinite(r.score)).toBe(true);
+    expect(summary.errorCodes).toEqual({ model_error: 1 });
+  });
 });
 
 describe('incremental reruns and resume', () => {

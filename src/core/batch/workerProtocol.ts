@@ -105,3 +105,5 @@ export const HANG_HOOK_ENV = 'RCNN_LENS_TEST_HANG_ON';
  * model; `<slot>:hang` makes it never answer its init message.
  */
 export const LOAD_HOOK_ENV = 'RCNN_LENS_TEST_LOAD';
+/** Test hook: the model's logits for any path containing this value are replaced by NaN. */
+export const NAN_HOOK_ENV = 'RCNN_LENS_TEST_NAN_ON';
