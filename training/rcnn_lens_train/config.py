@@ -31,7 +31,7 @@ class ModelConfig:
     rnn_layers: int = 1
     bidirectional: bool = True
     scan_order: str = "row_major"  # row_major | column_major | snake
-    head: str = "attention"  # attention | final
+    head: str = "attention"  # attention | final | pool (pool: a training diagnostic without the RNN, not exportable)
     attention_size: int = 64
     dropout: float = 0.0
     mean: list[float] = field(default_factory=lambda: [0.4914, 0.4822, 0.4465])
@@ -82,8 +82,8 @@ class ModelConfig:
             bad(f"rnn_type must be 'gru' or 'lstm', got {self.rnn_type!r}")
         if self.scan_order not in ("row_major", "column_major", "snake"):
             bad(f"scan_order must be row_major, column_major or snake, got {self.scan_order!r}")
-        if self.head not in ("attention", "final"):
-            bad(f"head must be 'attention' or 'final', got {self.head!r}")
+        if self.head not in ("attention", "final", "pool"):
+            bad(f"head must be 'attention', 'final' or 'pool', got {self.head!r}")
         if self.stem not in ("whiten", "conv"):
             bad(f"stem must be 'whiten' or 'conv', got {self.stem!r}")
         if self.act not in ("relu", "gelu"):
@@ -120,6 +120,11 @@ class TrainConfig:
     batch_size: int = 512
     lr: float = 0.2  # Nesterov SGD, per 256 images (scaled linearly with batch size)
     momentum: float = 0.9
+    # BatchNorm and initialisation knobs (airbench-style when changed; sweeps/README.md has what they measured):
+    bn_momentum: float = 0.1  # PyTorch convention: weight of the new batch's statistics in the running ones
+    bn_scale: bool = True  # False: every BatchNorm scale is frozen at 1 (only the shift is learned)
+    bn_bias_lr_scale: float = 1.0  # learning-rate factor of the BatchNorm shifts (not their weight decay)
+    dirac_init: bool = False  # initialise each 3x3 conv of the CNN as an identity on its first input channels
     weight_decay: float = 1e-3
     rnn_lr_scale: float = 0.25
     label_smoothing: float = 0.2
@@ -149,12 +154,12 @@ class TrainConfig:
         for k in ints:
             if not _is_int(getattr(self, k)):
                 bad(f"{k} must be an integer, got {getattr(self, k)!r}")
-        for k in ("lr", "momentum", "weight_decay", "rnn_lr_scale", "label_smoothing", "warmup_epochs", "ema",
-                  "time_budget_minutes", "max_minutes"):
+        for k in ("lr", "momentum", "bn_momentum", "bn_bias_lr_scale", "weight_decay", "rnn_lr_scale",
+                  "label_smoothing", "warmup_epochs", "ema", "time_budget_minutes", "max_minutes"):
             v = getattr(self, k)
             if not _is_number(v) or not math.isfinite(v):
                 bad(f"{k} must be a number, got {v!r}")
-        for k in ("flip", "bf16", "tta"):
+        for k in ("flip", "bf16", "tta", "bn_scale", "dirac_init"):
             if not isinstance(getattr(self, k), bool):
                 bad(f"{k} must be true or false, got {getattr(self, k)!r}")
         if self.data_kind not in ("auto", "archive", "folder", "fashion-mnist"):
@@ -165,6 +170,10 @@ class TrainConfig:
             bad(f"lr must be > 0, got {self.lr}")
         if not 0 < self.momentum < 1:
             bad(f"momentum must be in (0, 1) (Nesterov SGD), got {self.momentum}")
+        if not 0 < self.bn_momentum <= 1:
+            bad(f"bn_momentum must be in (0, 1], got {self.bn_momentum}", "PyTorch's convention: 0.1 is its default")
+        if self.bn_bias_lr_scale <= 0:
+            bad(f"bn_bias_lr_scale must be > 0, got {self.bn_bias_lr_scale}")
         if not 0 <= self.label_smoothing < 1:
             bad(f"label_smoothing must be in [0, 1), got {self.label_smoothing}", "e.g. --label-smoothing 0.2")
         if not 0 <= self.ema < 1:

@@ -52,6 +52,10 @@ def export_onnx(model: RCNN, path: str | Path, labels: list[str], name: str, car
     with a segfault in our tests, so it is not used.)
     """
     cfg = model.cfg
+    if cfg.head == "pool":
+        from .errors import UserError
+        raise UserError("head 'pool' is a training diagnostic without the RNN: it has no hidden states or "
+                        "step logits, so it cannot follow the ONNX contract", "train with --head attention or final")
     outputs = list(outputs or default_outputs(cfg))
     for o in outputs:
         if o not in ALL_OUTPUTS or (o == "attention" and cfg.head != "attention"):

@@ -120,6 +120,10 @@ class RCNN(nn.Module):
         if cfg.head == "attention":
             self.att_proj = nn.Linear(d, cfg.attention_size)
             self.att_score = nn.Linear(cfg.attention_size, 1, bias=False)
+        if cfg.head == "pool":
+            # Diagnostic only (not exportable): the CNN's deepest map, max-pooled over space, then a linear
+            # layer, as in airbench; it measures what the CNN alone reaches with the same recipe.
+            self.pool_classifier = nn.Linear(c - c_grid if context else c, cfg.num_classes)
 
     def sequence(self, x: torch.Tensor) -> torch.Tensor:
         """CNN feature map serialised in scan order: [B, L, C]."""
@@ -133,6 +137,10 @@ class RCNN(nn.Module):
         return f
 
     def forward(self, x: torch.Tensor):
+        if self.cfg.head == "pool":
+            f = self.cnn(x)
+            deepest = self.context(f) if self.context is not None else f
+            return {"logits": self.pool_classifier(deepest.amax(dim=(2, 3)))}
         seq = self.sequence(x)
         if self.training and self.fast_rnn:
             hidden = fast_rnn_forward(self.rnn, seq)
@@ -157,6 +165,24 @@ class RCNN(nn.Module):
             logits = self.classifier(final)
         out["logits"] = logits
         return out
+
+
+def configure_batchnorm(model: nn.Module, momentum: float, learn_scale: bool) -> None:
+    """Running-statistics momentum of every BatchNorm, and whether its scale is learned or frozen at 1."""
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.momentum = momentum
+            m.weight.requires_grad_(learn_scale)
+
+
+@torch.no_grad()
+def dirac_init(model: RCNN) -> None:
+    """Each 3x3 conv of the CNN starts as an identity on its first min(in, out) channels (plus the default
+    random init on the rest), so a deep stack starts close to passing its input through."""
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d) and m.kernel_size == (3, 3) and m.weight.requires_grad:
+            w = m.weight
+            nn.init.dirac_(w[: w.shape[1]])
 
 
 class ExportWrapper(nn.Module):

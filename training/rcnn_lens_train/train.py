@@ -21,7 +21,7 @@ from .config import (ModelConfig, TrainConfig, build_configs, load_config_file, 
                      train_config_from_checkpoint)
 from .data import fill_padding, load_dataset, masked_mean_std, split_indices
 from .errors import UserError, run_cli
-from .model import RCNN, count_params
+from .model import RCNN, configure_batchnorm, count_params, dirac_init
 
 
 # ----------------------------------------------------------------------------- CLI
@@ -43,7 +43,8 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--bidirectional", dest="bidirectional", action="store_true", default=None)
     g.add_argument("--unidirectional", dest="bidirectional", action="store_false")
     g.add_argument("--scan-order", choices=["row_major", "column_major", "snake"])
-    g.add_argument("--head", choices=["attention", "final"])
+    g.add_argument("--head", choices=["attention", "final", "pool"],
+                   help="pool: a diagnostic without the RNN (CNN max-pooled + linear), not exportable")
     g.add_argument("--attention-size", type=int)
     g.add_argument("--dropout", type=float)
     g.add_argument("--resize", choices=["center_crop", "stretch", "letterbox"])
@@ -94,6 +95,14 @@ def parse_args(argv):
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float)
     p.add_argument("--weight-decay", type=float)
+    p.add_argument("--momentum", type=float, help="Nesterov momentum (default 0.9)")
+    p.add_argument("--bn-momentum", type=float, help="BatchNorm running-statistics momentum (PyTorch convention, "
+                   "default 0.1)")
+    p.add_argument("--freeze-bn-scale", dest="bn_scale", action="store_false", default=None,
+                   help="keep every BatchNorm scale at 1 (learn only the shift)")
+    p.add_argument("--bn-bias-lr-scale", type=float, help="learning-rate factor of the BatchNorm shifts (default 1)")
+    p.add_argument("--dirac-init", dest="dirac_init", action="store_true", default=None,
+                   help="initialise the CNN's 3x3 convs as identities on their first input channels")
     p.add_argument("--label-smoothing", type=float)
     p.add_argument("--translate", type=int, help="random translation in pixels (reflect padding)")
     p.add_argument("--cutout", type=int, help="side of the square cut out of each training image (0 = none)")
@@ -124,7 +133,8 @@ def resolve_configs(a) -> tuple[ModelConfig, TrainConfig]:
     if a.config:
         mv, tv = load_config_file(a.config)
     mv = {**mv, **model_overrides(a)}
-    for k in ("data", "data_kind", "name", "out_dir", "epochs", "batch_size", "lr", "weight_decay",
+    for k in ("data", "data_kind", "name", "out_dir", "epochs", "batch_size", "lr", "weight_decay", "momentum",
+              "bn_momentum", "bn_scale", "bn_bias_lr_scale", "dirac_init",
               "label_smoothing", "translate", "cutout", "val_images", "seed", "split_seed", "threads", "bf16", "max_minutes", "limit_train",
               "time_budget_minutes", "rnn_lr_scale", "ema", "device"):
         v = getattr(a, k, None)
@@ -246,12 +256,15 @@ def predict(model: RCNN, x_u8: torch.Tensor, mean, std, batch: int = 500, bf16: 
     return torch.cat(outs) if outs else torch.zeros(0)
 
 
-def param_groups(model: RCNN, wd: float, lr: float, rnn_lr_scale: float):
-    decay, no_decay, rnn = [], [], []
+def param_groups(model: RCNN, wd: float, lr: float, rnn_lr_scale: float, bn_bias_lr_scale: float = 1.0):
+    decay, no_decay, rnn, bn_bias = [], [], [], []
+    bn_biases = {id(m.bias) for m in model.modules() if isinstance(m, nn.BatchNorm2d)}
     for n, p in model.named_parameters():
         if not p.requires_grad:
             continue
-        if n.startswith("rnn."):
+        if bn_bias_lr_scale != 1.0 and id(p) in bn_biases:
+            bn_bias.append(p)
+        elif n.startswith("rnn."):
             rnn.append(p)
         elif p.ndim <= 1:
             no_decay.append(p)
@@ -261,7 +274,7 @@ def param_groups(model: RCNN, wd: float, lr: float, rnn_lr_scale: float):
         {"params": decay, "weight_decay": wd, "lr_scale": 1.0},
         {"params": no_decay, "weight_decay": 0.0, "lr_scale": 1.0},
         {"params": rnn, "weight_decay": wd, "lr_scale": rnn_lr_scale},
-    ]
+    ] + ([{"params": bn_bias, "weight_decay": 0.0, "lr_scale": bn_bias_lr_scale}] if bn_bias else [])
 
 
 # ----------------------------------------------------------------------------- training
@@ -325,6 +338,9 @@ def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False,
     mean_u8 = (torch.tensor(mcfg.mean) * 255).round()
 
     model = RCNN(mcfg)
+    configure_batchnorm(model, tcfg.bn_momentum, tcfg.bn_scale)
+    if ckpt is None and tcfg.dirac_init:
+        dirac_init(model)
     if ckpt is None and model.whiten is not None:
         # The first 5,000 training images in index order. For the CIFAR-10 archive (sorted by class) these
         # are 4,500 airplanes and 500 automobiles; kept so that the default recipe (and the bundled model)
@@ -335,7 +351,7 @@ def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False,
     model.fast_rnn = device.type == "cpu"
     bs = tcfg.batch_size
     base_lr = tcfg.lr * bs / 256
-    groups = param_groups(model, tcfg.weight_decay, base_lr, tcfg.rnn_lr_scale)
+    groups = param_groups(model, tcfg.weight_decay, base_lr, tcfg.rnn_lr_scale, tcfg.bn_bias_lr_scale)
     opt = torch.optim.SGD(groups, lr=base_lr, momentum=tcfg.momentum, nesterov=True)
     steps_per_epoch = max(1, len(xtr) // bs)
     total = steps_per_epoch * tcfg.epochs
