@@ -384,11 +384,11 @@ lines.push(`Batch labeling benchmark — ${new Date().toISOString()} — ${resul
 lines.push('The machine is shared (a training job and builds run beside it): throughputs fluctuate between runs; best and median of ' + REPEAT + ' interleaved runs.');
 lines.push('img/s are end-to-end (process start to exit: scan, model load, labeling, output write) unless marked "loop".');
 lines.push('');
-lines.push('| dataset | ours img/s best (median) | ours loop img/s | Python baseline img/s best (median) | speed-up | decode-only bound | model-only bound | combined bound | ours / bound | cores busy ours / Python | peak RSS ours | peak RSS Python |');
-lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+lines.push('| dataset | ours img/s best (median) | ours loop img/s | Python baseline img/s best (median) | speed-up | decode-only bound | model-only bound | combined bound | bound / Python | ours / bound | cores busy ours / Python | peak RSS ours | peak RSS Python |');
+lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const [name, d] of Object.entries(results.datasets)) {
   lines.push(
-    `| ${name} | ${f0(d.ours.best)} (${f0(d.ours.median)}) | ${f0(d.ours.bestLabel)} | ${f0(d.python.best)} (${f0(d.python.median)}) | ${(d.ours.best / d.python.best).toFixed(2)}× | ${f0(d.decodeBound.ips)} | ${f0(d.modelBound.ips)} | ${f0(d.combinedBound)} | ${((100 * d.ours.bestLabel) / d.combinedBound).toFixed(0)}% | ${d.ours.cores.toFixed(2)} / ${d.python.cores.toFixed(2)} | ${f0(d.ours.peakMb)} MB | ${f0(d.python.peakMb)} MB |`,
+    `| ${name} | ${f0(d.ours.best)} (${f0(d.ours.median)}) | ${f0(d.ours.bestLabel)} | ${f0(d.python.best)} (${f0(d.python.median)}) | ${(d.ours.best / d.python.best).toFixed(2)}× | ${f0(d.decodeBound.ips)} | ${f0(d.modelBound.ips)} | ${f0(d.combinedBound)} | ${(d.combinedBound / d.python.best).toFixed(2)}× | ${((100 * d.ours.bestLabel) / d.combinedBound).toFixed(0)}% | ${d.ours.cores.toFixed(2)} / ${d.python.cores.toFixed(2)} | ${f0(d.ours.peakMb)} MB | ${f0(d.python.peakMb)} MB |`,
   );
 }
 if (results.memory) {
@@ -401,6 +401,7 @@ if (results.memory) {
 }
 lines.push('');
 lines.push('combined bound = 1 / (1/decode + 1/model): decoding and the model share the same cores.');
+lines.push('bound / Python = the speed-up over the baseline of a labeler that ran at the combined bound (no start-up, no overhead): the most these cores allow.');
 lines.push('cores busy = CPU seconds (user + system, all processes of the run) / wall seconds, median over the runs.');
 console.log(lines.join('\n'));
 writeFileSync(path.join(WORK, 'results.json'), JSON.stringify(results, null, 2));
