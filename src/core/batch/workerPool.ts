@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import type { ProviderSetting } from '../runtime/providers';
+import { workerProcessEnv } from '../runtime/workerProcessEnv';
 import type { BatchResultMessage, FromWorker, InitMessage, ItemError, ReadyMessage } from './workerProtocol';
 
 export interface PoolOptions {
@@ -128,8 +129,8 @@ export class WorkerPool {
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       // glibc gives each libvips/onnxruntime thread its own malloc arena, and freed decode buffers stay
-      // spread over them: two arenas keep a worker's RSS near what it really uses.
-      env: { MALLOC_ARENA_MAX: '2', ...process.env, ...this.options.env },
+      // spread over them: two arenas keep a worker's RSS near what it really uses. (Huge pages: workerProcessEnv.ts.)
+      env: workerProcessEnv({ MALLOC_ARENA_MAX: '2', ...process.env }, this.options.env),
       // A worker's garbage is short-lived batch buffers: V8's young generation, left to grow to its default
       // 16 MB semi-spaces, only added RSS (WORKER_NODE_FLAGS); the parent's own flags (e.g. an inspector's) stay out.
       execArgv: WORKER_NODE_FLAGS,

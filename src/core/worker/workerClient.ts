@@ -4,6 +4,7 @@
  * starts a fresh worker). Node-only, no vscode import: used by the extension and the CLI.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { workerProcessEnv } from '../runtime/workerProcessEnv';
 import {
   type SerializedError,
   type WorkerEnvelope,
@@ -107,7 +108,7 @@ export class WorkerClient {
     const child = fork(this.scriptPath, [], {
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: { ...process.env, ...this.options.env },
+      env: workerProcessEnv(process.env, this.options.env),
     });
     const proc: WorkerProcess = { child, pending: new Map() };
     this.generation++;
