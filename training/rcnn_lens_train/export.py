@@ -35,6 +35,14 @@ def contract_metadata(cfg: ModelConfig, labels: list[str], name: str, card: dict
     }
 
 
+def assert_exportable(cfg: ModelConfig) -> None:
+    """The diagnostic `pool` head has no RNN outputs, so no model file can be made from it."""
+    if cfg.head == "pool":
+        from .errors import UserError
+        raise UserError("head 'pool' is a training diagnostic without the RNN: it has no hidden states or "
+                        "step logits, so it cannot follow the ONNX contract", "train with --head attention or final")
+
+
 def default_outputs(cfg: ModelConfig) -> list[str]:
     outs = ["logits", "hidden", "step_logits"]
     if cfg.head == "attention":
@@ -52,10 +60,7 @@ def export_onnx(model: RCNN, path: str | Path, labels: list[str], name: str, car
     with a segfault in our tests, so it is not used.)
     """
     cfg = model.cfg
-    if cfg.head == "pool":
-        from .errors import UserError
-        raise UserError("head 'pool' is a training diagnostic without the RNN: it has no hidden states or "
-                        "step logits, so it cannot follow the ONNX contract", "train with --head attention or final")
+    assert_exportable(cfg)
     outputs = list(outputs or default_outputs(cfg))
     for o in outputs:
         if o not in ALL_OUTPUTS or (o == "attention" and cfg.head != "attention"):

@@ -17,7 +17,7 @@ import torch
 from .config import ModelConfig, model_config_from_checkpoint, train_config_from_checkpoint
 from .contract import validate_model
 from .errors import UserError, run_cli
-from .export import OPSET, export_onnx, set_metadata
+from .export import OPSET, assert_exportable, export_onnx, set_metadata
 from .model import RCNN, count_params
 
 
@@ -71,6 +71,7 @@ def export_checkpoint(ckpt_path: str, out: str, name: str | None = None, log=pri
 
     model, ck = load_checkpoint(ckpt_path)
     mcfg: ModelConfig = model.cfg
+    assert_exportable(mcfg)  # before the data is decoded
     tcfg = train_config_from_checkpoint(ck["train_config"])
     name = name or tcfg.name
     labels = ck["classes"]
@@ -122,7 +123,10 @@ def export_checkpoint(ckpt_path: str, out: str, name: str | None = None, log=pri
                          "convs_per_stage": mcfg.convs_per_stage, "act": mcfg.act, "grid": list(mcfg.grid),
                          "rnn": mcfg.rnn_type, "hidden_size": mcfg.hidden_size, "rnn_layers": mcfg.rnn_layers,
                          "bidirectional": mcfg.bidirectional, "scan_order": mcfg.scan_order, "head": mcfg.head},
-        "recipe": {"optimizer": "SGD nesterov", "lr_per_256": tcfg.lr, "batch_size": tcfg.batch_size,
+        "recipe": {"optimizer": "SGD nesterov", "lr_per_256": tcfg.lr, "momentum": tcfg.momentum,
+                   "batchnorm": {"momentum": tcfg.bn_momentum, "scale_learned": tcfg.bn_scale,
+                                 "shift_lr_scale": tcfg.bn_bias_lr_scale},
+                   "dirac_init": tcfg.dirac_init, "batch_size": tcfg.batch_size,
                    "weight_decay": tcfg.weight_decay, "label_smoothing": tcfg.label_smoothing,
                    "augment": f"flip={tcfg.flip}, translate={tcfg.translate}px, cutout={tcfg.cutout}px", "bf16_autocast": tcfg.bf16,
                    "threads": tcfg.threads, "schedule": "linear warmup + linear decay"},

@@ -122,7 +122,9 @@ class RCNN(nn.Module):
             self.att_score = nn.Linear(cfg.attention_size, 1, bias=False)
         if cfg.head == "pool":
             # Diagnostic only (not exportable): the CNN's deepest map, max-pooled over space, then a linear
-            # layer, as in airbench; it measures what the CNN alone reaches with the same recipe.
+            # layer, as in airbench; it measures what the CNN alone reaches with the same recipe. The RNN and
+            # its classifier above are still built (and left unused, 353k parameters for the default network)
+            # so that the documented diagnostic run (sweeps/README.md) reproduces with the same initialisation.
             self.pool_classifier = nn.Linear(c - c_grid if context else c, cfg.num_classes)
 
     def sequence(self, x: torch.Tensor) -> torch.Tensor:

@@ -21,6 +21,7 @@ from .config import (ModelConfig, TrainConfig, build_configs, load_config_file, 
                      train_config_from_checkpoint)
 from .data import fill_padding, load_dataset, masked_mean_std, split_indices
 from .errors import UserError, run_cli
+from .export import assert_exportable
 from .model import RCNN, configure_batchnorm, count_params, dirac_init
 
 
@@ -469,6 +470,8 @@ def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False,
 def main(argv=None):
     a = parse_args(argv)
     m, t = resolve_configs(a)
+    if a.export:
+        assert_exportable(m)  # refused now, not after the whole training run
     cmd = "python3 -m training.train " + " ".join(argv if argv is not None else sys.argv[1:])
     explicit = {k: getattr(a, k) for k in RESUMABLE if getattr(a, k, None) is not None}
     res = train(m, t, resume=a.resume, command=cmd.strip(), resume_overrides=explicit)

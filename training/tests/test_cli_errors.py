@@ -136,6 +136,7 @@ def test_sweep_plan_errors(tmp_path, env):
     (["--momentum", "1"], "momentum must be in (0, 1)"),
     (["--bn-momentum", "0"], "bn_momentum must be in (0, 1]"),
     (["--bn-bias-lr-scale", "0"], "bn_bias_lr_scale must be > 0"),
+    (["--head", "pool", "--export", "never-written.onnx"], "head 'pool' is a training diagnostic"),
 ])
 def test_out_of_range_values_fail_before_any_data_is_read(tmp_path, env, flags, needle):
     # the data path does not exist: the config error must come first, i.e. before decoding
