@@ -23,6 +23,18 @@ async function makePlainFolder(n: number): Promise<string> {
   return dir;
 }
 
+/**
+ * Labels a plain folder of `n` images plus `rel`, which a worker test hook (`hookEnv`, matching the
+ * file's name) makes misbehave; returns the run's summary, every record and the failed ones.
+ */
+async function labelWithOnePoisonedFile(n: number, rel: string, hookEnv: string, extra: Partial<LabelJobOptions>) {
+  const dir = await makePlainFolder(n);
+  await solidImage(path.join(dir, ...rel.split('/')), { r: 1, g: 1, b: 1 });
+  const summary = await runLabelJob(opts(dir, { ...extra, workerEnv: { ...BUNDLE_ENV, [hookEnv]: path.basename(rel) } }));
+  const records = readRecords(path.join(dir, 'labels.jsonl'));
+  return { summary, records, failed: records.filter((r) => r.error) };
+}
+
 describe('labeling a hostile folder', () => {
   it('accounts for every image-like file with a label or an error reason, without crashing', async () => {
     const h = await makeHostileFolder();
@@ -62,24 +74,16 @@ describe('labeling a hostile folder', () => {
   });
 
   it('a native crash in the decoder loses only that file; the worker restarts and the run goes on', async () => {
-    const dir = await makePlainFolder(12);
-    await solidImage(path.join(dir, 'c1', 'boom.jpg'), { r: 1, g: 1, b: 1 });
-    const summary = await runLabelJob(opts(dir, { batchSize: 8, workerEnv: { ...BUNDLE_ENV, [CRASH_HOOK_ENV]: 'boom.jpg' } }));
-    const records = readRecords(path.join(dir, 'labels.jsonl'));
+    const { summary, records, failed } = await labelWithOnePoisonedFile(12, 'c1/boom.jpg', CRASH_HOOK_ENV, { batchSize: 8 });
     expect(records.length).toBe(13);
-    const failed = records.filter((r) => r.error);
     expect(failed.map((r) => r.path)).toEqual(['c1/boom.jpg']);
     expect(failed[0].error!.code).toBe('crash');
     expect(summary.workerRestarts).toBeGreaterThan(0);
   });
 
   it('a decoder that hangs loses only that file, recorded as a timeout (retried by the next run)', async () => {
-    const dir = await makePlainFolder(6);
-    await solidImage(path.join(dir, 'c1', 'hang.jpg'), { r: 1, g: 1, b: 1 });
-    const summary = await runLabelJob(opts(dir, { batchSize: 4, batchTimeoutMs: 2000, workerEnv: { ...BUNDLE_ENV, [HANG_HOOK_ENV]: 'hang.jpg' } }));
-    const records = readRecords(path.join(dir, 'labels.jsonl'));
+    const { summary, records, failed } = await labelWithOnePoisonedFile(6, 'c1/hang.jpg', HANG_HOOK_ENV, { batchSize: 4, batchTimeoutMs: 2000 });
     expect(records.length).toBe(7);
-    const failed = records.filter((r) => r.error);
     expect(failed.map((r) => r.path)).toEqual(['c1/hang.jpg']);
     expect(failed[0].error!.code).toBe('timeout');
     expect(summary.workerRestarts).toBeGreaterThan(0);
@@ -88,12 +92,8 @@ describe('labeling a hostile folder', () => {
 
 describe('model output', () => {
   it('an image whose logits come out non-finite is an error row with the reason, not a label without a score', async () => {
-    const dir = await makePlainFolder(9);
-    await solidImage(path.join(dir, 'c2', 'nan.jpg'), { r: 5, g: 5, b: 5 });
-    const summary = await runLabelJob(opts(dir, { batchSize: 4, workerEnv: { ...BUNDLE_ENV, [NAN_HOOK_ENV]: 'nan.jpg' } }));
-    const records = readRecords(path.join(dir, 'labels.jsonl'));
+    const { summary, records, failed } = await labelWithOnePoisonedFile(9, 'c2/nan.jpg', NAN_HOOK_ENV, { batchSize: 4 });
     expect(records.length).toBe(10);
-    const failed = records.filter((r) => r.error);
     expect(failed.map((r) => r.path)).toEqual(['c2/nan.jpg']);
     expect(failed[0].error!.code).toBe('model_error');
     expect(failed[0].error!.message).toMatch(/non-finite logits \(NaN for class 0/);

@@ -105,6 +105,7 @@ class RCNN(nn.Module):
                 context.append(ConvBNAct(c, w, act=cfg.act))
                 c = w
         self.context = nn.Sequential(*context) if context else None
+        c_deepest = c  # channels of the deepest map (the context stage's, or the grid's without one)
         if context:
             c = c_grid + c
         m, n = cfg.grid
@@ -125,7 +126,7 @@ class RCNN(nn.Module):
             # layer, as in airbench; it measures what the CNN alone reaches with the same recipe. The RNN and
             # its classifier above are still built (and left unused, 353k parameters for the default network)
             # so that the documented diagnostic run (sweeps/README.md) reproduces with the same initialisation.
-            self.pool_classifier = nn.Linear(c - c_grid if context else c, cfg.num_classes)
+            self.pool_classifier = nn.Linear(c_deepest, cfg.num_classes)
 
     def sequence(self, x: torch.Tensor) -> torch.Tensor:
         """CNN feature map serialised in scan order: [B, L, C]."""
