@@ -467,7 +467,9 @@ def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False,
     return result
 
 
-def main(argv=None):
+def main(argv=None, on_export=None):
+    """Train; with --export, hand the checkpoint to `on_export(checkpoint, out)` (the entry point runs the
+    export in a fresh process, see process_tuning.exec_export) or export in-process when none is given."""
     a = parse_args(argv)
     m, t = resolve_configs(a)
     if a.export:
@@ -477,17 +479,11 @@ def main(argv=None):
     res = train(m, t, resume=a.resume, command=cmd.strip(), resume_overrides=explicit)
     print(json.dumps({k: v for k, v in res.items() if k != "history"}, indent=1))
     if a.export:
-        # Export in a fresh process that replaces this one: with OMP_WAIT_POLICY=ACTIVE this process's OpenMP
-        # threads spin while idle and halved the onnxruntime throughput the export measures for the card
-        # (988 vs ~1,500 img/s measured). exec keeps the pid and the exit status goes to the caller.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        import training
-        env = dict(os.environ)
-        if training.OMP_POLICY_CHOSEN_HERE:
-            env.pop("OMP_WAIT_POLICY", None)  # let the export process choose its own (passive)
-        argv_export = [sys.executable, "-m", "training.export", res["checkpoint"], "--out", a.export]
-        os.execve(sys.executable, argv_export, env)
+        if on_export is not None:
+            on_export(res["checkpoint"], a.export)
+        else:
+            from .export_cli import main as export_main
+            return export_main([res["checkpoint"], "--out", a.export])
 
 
 if __name__ == "__main__":
