@@ -12,17 +12,10 @@ import { statSync } from 'node:fs';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { excludesDirectory, matchesAny } from './glob';
-import { ScanList } from './scanList';
-import { hasImageExtension, hasNonImageExtension, sniffFile } from './sniff';
+import { ScanList, type ScanEntry } from './scanList';
 
-export interface ScanEntry {
-  /** Relative to the scanned folder, forward slashes. */
-  rel: string;
-  size: number;
-  mtimeMs: number;
-  /** Set when the file could not be examined; the run records it as an error row. */
-  problem?: { code: 'not_found' | 'unreadable'; message: string };
-}
+export type { ScanEntry };
+import { hasImageExtension, hasNonImageExtension, sniffFile } from './sniff';
 
 export interface ScanOptions {
   include?: readonly string[];

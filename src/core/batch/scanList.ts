@@ -7,7 +7,14 @@
  * against 85 MB for 10,000. Here a file costs its path's bytes plus 20 bytes, and nothing for
  * the garbage collector to trace.
  */
-import type { ScanEntry } from './scan';
+export interface ScanEntry {
+  /** Relative to the scanned folder, forward slashes. */
+  rel: string;
+  size: number;
+  mtimeMs: number;
+  /** Set when the file could not be examined; the run records it as an error row. */
+  problem?: { code: 'not_found' | 'unreadable'; message: string };
+}
 
 export class ScanList implements Iterable<ScanEntry> {
   private names = Buffer.allocUnsafe(64 * 1024);
