@@ -26,6 +26,8 @@ export async function runClassifyCommand(argv: readonly string[], defaultModel: 
   if (!Number.isInteger(k) || k < 1) throw new UsageError('--top must be a positive integer');
 
   const model = await LoadedModel.load(args.values.get('model') ?? defaultModel, { provider });
+  const note = model.descriptor.providerNote;
+  if (note && !args.flags.has('json')) process.stderr.write(`provider ${model.descriptor.provider}: ${note}\n`);
   const records: ImageRecord[] = [];
   for (const path of args.positionals) {
     try {
@@ -41,7 +43,7 @@ export async function runClassifyCommand(argv: readonly string[], defaultModel: 
   if (args.flags.has('json')) {
     const { descriptor } = model;
     process.stdout.write(
-      JSON.stringify({ model: { name: descriptor.info.name, hash: descriptor.hash, provider: descriptor.provider }, results: records }) + '\n',
+      JSON.stringify({ model: { name: descriptor.info.name, hash: descriptor.hash, provider: descriptor.provider, providerNote: descriptor.providerNote }, results: records }) + '\n',
     );
   } else {
     for (const r of records) {

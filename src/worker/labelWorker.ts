@@ -14,6 +14,7 @@ import { decodeBatchInto, decodeInto } from '../core/batch/decode';
 import { ImageError } from '../core/image/imageErrors';
 import { assertFiniteLogits, softmax } from '../core/math/softmax';
 import { configureSharpOnLoad, loadSharp } from '../core/image/sharpLoader';
+import { defaultBatchSize } from '../core/runtime/defaultBatchSize';
 import { LoadedModel } from '../core/runtime/modelSession';
 import {
   type BatchMessage,
@@ -176,7 +177,11 @@ process.on('message', (msg: ToWorker) => {
     const load =
       loadHook === `${msg.slot}:fail`
         ? Promise.reject(Object.assign(new Error(`test hook: worker ${msg.slot} cannot load the model`), { name: 'ModelLoadError' }))
-        : LoadedModel.load(msg.modelPath, { provider: msg.provider, intraOpThreads: msg.intraOpThreads });
+        : LoadedModel.load(msg.modelPath, {
+            provider: msg.provider,
+            intraOpThreads: msg.intraOpThreads,
+            measureBatch: (p) => (msg.batchSize && msg.batchSize > 0 ? msg.batchSize : defaultBatchSize(p)),
+          });
     load.then(
       (loaded) => {
         model = loaded;

@@ -14,6 +14,7 @@
  * is not labeled again, and its reviews stay.
  * No vscode import: the extension and the CLI both drive this.
  */
+import { defaultBatchSize } from '../runtime/defaultBatchSize';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, realpath, rmdir, stat, unlink } from 'node:fs/promises';
 import * as os from 'node:os';
@@ -162,14 +163,7 @@ export class CancelledError extends Error {
   }
 }
 
-/**
- * Default batch size per provider. GPUs want big batches. On the CPU, throughput is flat
- * from 16 to 64 images per run (measured: rcnn-cifar10, onnxruntime 1.30) while the
- * session's memory arena grows with the batch (per worker: 122 MB at 16, 135 at 32, 160 at 64), so 16.
- */
-export function defaultBatchSize(provider: string): number {
-  return provider === 'cpu' || provider === 'none' ? 16 : 256;
-}
+export { defaultBatchSize };
 
 /** The most images a message to a labeling worker carries when the model's batch is smaller (see messageSize). */
 export const MAX_MESSAGE_IMAGES = 64;
@@ -415,6 +409,7 @@ export async function runLabelJob(
       env: options.workerEnv,
       log,
       contentHash: contentMode,
+      batchSize: options.batchSize ?? 0,
     };
     pool = new WorkerPool(poolOptions);
     const startedPool = pool;

@@ -26,6 +26,8 @@ export interface PoolOptions {
   log?: (line: string) => void;
   /** Content mode: the workers hash what they decode (InitMessage.contentHash; BatchOutcome.sha256). */
   contentHash?: boolean;
+  /** The labeling batch (0: the provider's default); `auto` times providers at it. */
+  batchSize?: number;
 }
 
 export type ModelSummary = ReadyMessage['model'];
@@ -209,6 +211,7 @@ export class WorkerPool {
       maxPixels: this.options.maxPixels,
       decodeConcurrency: this.options.decodeConcurrency,
       contentHash: this.options.contentHash,
+      batchSize: this.options.batchSize,
       slot: slot.index,
     };
     child.send(init);

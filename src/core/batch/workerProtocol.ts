@@ -16,6 +16,8 @@ export interface InitMessage {
   decodeConcurrency: number;
   /** Content mode: hash every file's bytes and return the hashes with each batch (BatchResultMessage.sha256). */
   contentHash?: boolean;
+  /** The labeling batch (0 or absent: the provider's default); `auto` times providers at it. */
+  batchSize?: number;
   /** Which of the pool's workers this is (-1: the one that retries files alone); for test hooks. */
   slot?: number;
 }

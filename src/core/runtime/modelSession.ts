@@ -15,7 +15,10 @@ import {
 } from '../model/contract';
 import { modelHash } from '../model/modelHash';
 import { OnnxFormatError, readOnnxHeader } from '../model/onnxProto';
+import { adapterFingerprint } from './adapterFingerprint';
 import { ModelLoadError } from './modelLoadError';
+import { type MeasuredOutcome, chooseByMeasurement } from './providerChoice';
+import { ProviderChoiceCache } from './providerChoiceCache';
 import {
   type ProviderAttempt,
   type ProviderName,
@@ -41,6 +44,13 @@ export interface LoadOptions {
    * long labeling runs turn it off to keep their memory flat.
    */
   cpuMemArena?: boolean;
+  /**
+   * For `auto`: the batch each provider is timed at (1 for classify, the labeling batch for
+   * Label Folder). Default 1.
+   */
+  measureBatch?: (provider: ProviderName) => number;
+  /** Where `auto` remembers its measured choice; default ~/.cache/rcnn-lens. */
+  choiceCache?: ProviderChoiceCache;
 }
 
 export interface ModelDescriptor {
@@ -50,6 +60,8 @@ export interface ModelDescriptor {
   info: ModelInfo;
   provider: ProviderName;
   attempts: ProviderAttempt[];
+  /** Why this provider, when there is more to say than its name (a measurement, a software adapter). */
+  providerNote?: string;
   loadMs: number;
 }
 
@@ -66,6 +78,36 @@ const OPTIONAL_OUTPUTS = ['hidden', 'step_logits', 'attention'] as const;
 // onnxruntime prints a provider that fails to start (e.g. no CUDA libraries) as an error
 // on stderr; we try providers in turn and report failures ourselves, so keep it quiet.
 ort.env.logLevel = 'fatal';
+
+/**
+ * Opens the model on the provider the setting asks for: `auto` measures (see providerChoice),
+ * an explicit choice is honoured with a CPU fallback, and a note when it is a software adapter.
+ */
+async function openOnProvider(
+  hash: string,
+  options: LoadOptions,
+  create: (provider: ProviderName) => Promise<LoadedModel>,
+  isFatal: (err: unknown) => boolean,
+): Promise<MeasuredOutcome<LoadedModel>> {
+  const setting = options.provider ?? 'auto';
+  const candidates = providerCandidates(setting, process.platform);
+  const adapter = adapterFingerprint();
+  if (setting === 'auto' && candidates.length > 1) {
+    const batchFor = options.measureBatch ?? (() => 1);
+    const key = [hash, candidates.map((p) => `${p}@${batchFor(p)}`).join(','), adapter.id, `ort ${ort.env.versions.common}`];
+    return chooseByMeasurement(candidates.slice(0, -1), create, isFatal, {
+      batchFor,
+      cache: options.choiceCache ?? new ProviderChoiceCache(),
+      cacheKey: key.join('|'),
+      adapterNote: adapter.software ? 'software' : undefined,
+    });
+  }
+  const outcome: MeasuredOutcome<LoadedModel> = await createWithFallback(candidates, create, isFatal);
+  if (outcome.provider === 'webgpu' && adapter.software) {
+    outcome.reason = 'webgpu runs on a software adapter (an emulated GPU): expect it to be far slower than cpu';
+  }
+  return outcome;
+}
 
 /** Holds a model for the span of a whole classification (decode + run); see LoadedModel.acquire. */
 export interface ModelLease {
@@ -112,43 +154,62 @@ export class LoadedModel {
       validateContract(path, header.metadata, [], []);
     }
 
-    const threads = options.intraOpThreads ?? 0;
-    const candidates = providerCandidates(options.provider ?? 'auto', process.platform);
-    const outcome = await createWithFallback(
-      candidates,
-      async (provider) => {
-        // From the path, not the bytes read above: onnxruntime finds weights stored as
-        // external data (model.onnx.data beside the file) relative to the model's path,
-        // which a session made from bytes does not have.
-        const session = await ort.InferenceSession.create(path, {
-          executionProviders: [provider],
-          graphOptimizationLevel: 'all',
-          intraOpNumThreads: threads,
-          interOpNumThreads: 1,
-          enableCpuMemArena: options.cpuMemArena ?? true,
-          logSeverityLevel: 4,
-        });
-        try {
-          const info = validateContract(path, header.metadata, signatures(session.inputMetadata), signatures(session.outputMetadata));
-          const model = new LoadedModel(session, { path, hash, info, provider, attempts: [], loadMs: 0 });
-          // A warm-up run: onnxruntime finishes some allocation lazily, and a GPU provider
-          // that creates a session but cannot execute it must fall back here, not on the
-          // user's first image.
-          const warm = await model.run(new Float32Array(info.input.channels * info.input.height * info.input.width), 1);
-          // Symbolic dims pass validateContract; the real sizes are checked here.
-          info.hiddenWidth = checkWarmUpOutputs(path, info, warm);
-          return model;
-        } catch (err) {
-          await session.release();
-          throw err;
-        }
-      },
-      (err) => err instanceof ModelContractError,
-    );
+    const create = (provider: ProviderName) => LoadedModel.createSession(path, hash, header.metadata, provider, options);
+    const outcome = await openOnProvider(hash, options, create, (err) => err instanceof ModelContractError);
     const model = outcome.value;
     model.descriptor.attempts = outcome.attempts;
+    model.descriptor.providerNote = outcome.reason;
     model.descriptor.loadMs = performance.now() - started;
     return model;
+  }
+
+  /** One session on one provider, validated against the contract and warmed up. */
+  private static async createSession(
+    path: string,
+    hash: string,
+    metadata: Record<string, string>,
+    provider: ProviderName,
+    options: LoadOptions,
+  ): Promise<LoadedModel> {
+    // From the path, not the bytes read above: onnxruntime finds weights stored as
+    // external data (model.onnx.data beside the file) relative to the model's path,
+    // which a session made from bytes does not have.
+    const session = await ort.InferenceSession.create(path, {
+      executionProviders: [provider],
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: options.intraOpThreads ?? 0,
+      interOpNumThreads: 1,
+      enableCpuMemArena: options.cpuMemArena ?? true,
+      logSeverityLevel: 4,
+    });
+    try {
+      const info = validateContract(path, metadata, signatures(session.inputMetadata), signatures(session.outputMetadata));
+      const model = new LoadedModel(session, { path, hash, info, provider, attempts: [], loadMs: 0 });
+      // A warm-up run: onnxruntime finishes some allocation lazily, and a GPU provider
+      // that creates a session but cannot execute it must fall back here, not on the
+      // user's first image.
+      const warm = await model.run(new Float32Array(info.input.channels * info.input.height * info.input.width), 1);
+      // Symbolic dims pass validateContract; the real sizes are checked here.
+      info.hiddenWidth = checkWarmUpOutputs(path, info, warm);
+      return model;
+    } catch (err) {
+      await session.release();
+      throw err;
+    }
+  }
+
+  /** Median milliseconds per image of `runs` warm runs at `batch` (logits only, as labeling fetches). */
+  async msPerImage(batch: number, runs: number): Promise<number> {
+    const { channels, height, width } = this.info.input;
+    const input = new Float32Array(batch * channels * height * width);
+    await this.run(input, batch, false); // the first run at a new batch size allocates
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      await this.run(input, batch, false);
+      times.push((performance.now() - t0) / batch);
+    }
+    return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
   }
 
   /**

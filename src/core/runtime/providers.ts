@@ -65,8 +65,12 @@ export async function createWithFallback<T>(
   throw new Error(`no execution provider could load the model (${detail})`);
 }
 
-/** A one-line explanation of a fallback, for the status bar tooltip and the panel. */
-export function describeFallback(attempts: readonly ProviderAttempt[], chosen: ProviderName): string | undefined {
-  if (!attempts.length) return undefined;
-  return `${attempts.map((a) => a.provider).join(', ')} unavailable; using ${chosen}`;
+/**
+ * A one-line explanation of the provider in use, for the status bar tooltip and the panel:
+ * which providers failed to load, then the measurement or warning (`note`) if there is one.
+ */
+export function describeFallback(attempts: readonly ProviderAttempt[], chosen: ProviderName, note?: string): string | undefined {
+  const failed = attempts.length ? `${attempts.map((a) => a.provider).join(', ')} unavailable` : undefined;
+  if (note) return failed ? `${failed}; ${note}` : note;
+  return failed ? `${failed}; using ${chosen}` : undefined;
 }

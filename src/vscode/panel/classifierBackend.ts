@@ -71,7 +71,8 @@ export class ClassifierBackend extends Disposable {
       `loaded model ${model.info.name} (${model.hash}) from ${model.path} on ${model.provider} in ${model.loadMs.toFixed(0)} ms`,
     );
     for (const a of model.attempts) out.warn(`execution provider ${a.provider} failed, falling back: ${a.error}`);
-    this.statusBar.show(model, describeFallback(model.attempts, model.provider));
+    if (model.providerNote) out.info(`execution provider ${model.provider}: ${model.providerNote}`);
+    this.statusBar.show(model, describeFallback(model.attempts, model.provider, model.providerNote));
     return true;
   }
 

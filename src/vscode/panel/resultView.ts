@@ -51,7 +51,7 @@ export function toResultView(
     imageSrc: canBrowserDisplay(detail.geometry.format) ? imageSrc : undefined,
     model: toModelView(model),
     provider: model.provider,
-    providerNote: describeFallback(model.attempts, model.provider),
+    providerNote: describeFallback(model.attempts, model.provider, model.providerNote),
     top: detail.top,
     probabilities: ownBuffer(detail.probabilities),
     hidden: detail.hidden && ownBuffer(detail.hidden),
