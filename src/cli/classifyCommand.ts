@@ -26,8 +26,11 @@ export async function runClassifyCommand(argv: readonly string[], defaultModel: 
   if (!Number.isInteger(k) || k < 1) throw new UsageError('--top must be a positive integer');
 
   const model = await LoadedModel.load(args.values.get('model') ?? defaultModel, { provider });
-  const note = model.descriptor.providerNote;
-  if (note && !args.flags.has('json')) process.stderr.write(`provider ${model.descriptor.provider}: ${note}\n`);
+  if (!args.flags.has('json')) {
+    const { provider: used, attempts, providerNote } = model.descriptor;
+    for (const a of attempts) process.stderr.write(`provider ${a.provider} failed: ${a.error}\n`);
+    if (providerNote) process.stderr.write(`provider ${used}: ${providerNote}\n`);
+  }
   const records: ImageRecord[] = [];
   for (const path of args.positionals) {
     try {
@@ -43,7 +46,7 @@ export async function runClassifyCommand(argv: readonly string[], defaultModel: 
   if (args.flags.has('json')) {
     const { descriptor } = model;
     process.stdout.write(
-      JSON.stringify({ model: { name: descriptor.info.name, hash: descriptor.hash, provider: descriptor.provider, providerNote: descriptor.providerNote }, results: records }) + '\n',
+      JSON.stringify({ model: { name: descriptor.info.name, hash: descriptor.hash, provider: descriptor.provider, providerNote: descriptor.providerNote, attempts: descriptor.attempts }, results: records }) + '\n',
     );
   } else {
     for (const r of records) {

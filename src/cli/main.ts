@@ -6,6 +6,7 @@ import { ModelContractError } from '../core/model/contract';
 import { ModelLoadError } from '../core/runtime/modelLoadError';
 import { UsageError } from './args';
 import { CLASSIFY_USAGE } from './classifyUsage';
+import { relaunchWithCudaLibs, takeCudaLibs } from './cudaFlag';
 import { LABEL_USAGE, runLabelCommand } from './labelCommand';
 
 const USAGE = `rcnn-lens: classify images with a recurrent convolutional network
@@ -13,10 +14,13 @@ const USAGE = `rcnn-lens: classify images with a recurrent convolutional network
 ${CLASSIFY_USAGE}
 ${LABEL_USAGE}`;
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+async function main(cliArgs: string[]): Promise<number> {
   const defaultModel = bundledModelPath(packageRootFromDist(__dirname));
   try {
+    const { argv, dir: cudaLibs } = takeCudaLibs(cliArgs);
+    const relaunched = cudaLibs ? relaunchWithCudaLibs(cudaLibs, argv) : undefined;
+    if (relaunched !== undefined) return relaunched;
+    const [command, ...rest] = argv;
     switch (command) {
       case 'classify': {
         // Loaded on demand: `label` runs its native work in workers and its parent

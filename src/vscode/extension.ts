@@ -12,7 +12,7 @@ import { selectModel, useBundledModel } from './commands/modelCommands';
 import { ClassifierBackend } from './panel/classifierBackend';
 import { PanelManager } from './panel/panelManager';
 import type { ExtensionServices } from './services';
-import { affectsModel, modelPathSetting, providerSetting } from './settings';
+import { affectsModel, cudaLibrarySetting, modelPathSetting, providerSetting } from './settings';
 
 /** More panels than this from one multi-selection is almost certainly a mis-click. */
 const MAX_PANELS_PER_COMMAND = 8;
@@ -35,7 +35,7 @@ export function activate(context: vscode.ExtensionContext): void {
         warnedUntrusted = true;
         output.warn(`workspace is not trusted: ignoring its rcnnLens.model.path (${setting.ignoredUntrusted}); using the bundled model`);
       }
-      return { modelPath: setting.path ?? bundledModelPath(context.extensionPath), provider: providerSetting() };
+      return { modelPath: setting.path ?? bundledModelPath(context.extensionPath), provider: providerSetting(), cudaLibs: cudaLibrarySetting() };
     },
     openClassifyPanel: async (image) => {
       await panels?.open(image);

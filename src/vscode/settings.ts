@@ -60,6 +60,12 @@ export function providerSetting(): ProviderSetting {
   return isProviderSetting(v) ? v : 'auto';
 }
 
+/** rcnnLens.cuda.libraryPath: machine scope, so only the user's own settings can name it. */
+export function cudaLibrarySetting(): string | undefined {
+  const raw = config().get<string>('cuda.libraryPath', '')?.trim();
+  return raw ? raw.replace(/^~(?=$|[\\/])/, process.env.HOME ?? '~') : undefined;
+}
+
 export function topKSetting(): number {
   return Math.max(1, Math.min(50, Math.round(config().get<number>('topK', 5))));
 }
@@ -122,5 +128,9 @@ export async function setModelPath(value: string): Promise<() => Promise<void>> 
 }
 
 export function affectsModel(e: vscode.ConfigurationChangeEvent): boolean {
-  return e.affectsConfiguration(`${SECTION}.model.path`) || e.affectsConfiguration(`${SECTION}.executionProvider`);
+  return (
+    e.affectsConfiguration(`${SECTION}.model.path`) ||
+    e.affectsConfiguration(`${SECTION}.executionProvider`) ||
+    e.affectsConfiguration(`${SECTION}.cuda.libraryPath`)
+  );
 }

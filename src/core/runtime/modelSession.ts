@@ -16,6 +16,7 @@ import {
 import { modelHash } from '../model/modelHash';
 import { OnnxFormatError, readOnnxHeader } from '../model/onnxProto';
 import { adapterFingerprint } from './adapterFingerprint';
+import { openCudaSession } from './cudaLibraries';
 import { ModelLoadError } from './modelLoadError';
 import { type MeasuredOutcome, chooseByMeasurement } from './providerChoice';
 import { ProviderChoiceCache } from './providerChoiceCache';
@@ -154,7 +155,10 @@ export class LoadedModel {
       validateContract(path, header.metadata, [], []);
     }
 
-    const create = (provider: ProviderName) => LoadedModel.createSession(path, hash, header.metadata, provider, options);
+    const create = (provider: ProviderName) => {
+      const open = () => LoadedModel.createSession(path, hash, header.metadata, provider, options);
+      return provider === 'cuda' ? openCudaSession(open, ort.env.versions.common) : open();
+    };
     const outcome = await openOnProvider(hash, options, create, (err) => err instanceof ModelContractError);
     const model = outcome.value;
     model.descriptor.attempts = outcome.attempts;

@@ -9,6 +9,8 @@
  * 15,500 → 5,500 page faults, the session itself 240–250 → 91–97 ms (scripts in the README's
  * "Performance"). glibc before 2.35 ignores the tunable, as do other C libraries and systems.
  */
+import { CUDA_LIBS_ENV, withCudaLibraryPath } from './cudaLibraries';
+
 const HUGE_PAGES = 'glibc.malloc.hugetlb=1';
 
 /** GLIBC_TUNABLES with malloc's huge pages added, unless the user already chose a value for them. */
@@ -24,5 +26,7 @@ export function workerProcessEnv(
 ): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base };
   if (platform === 'linux') env.GLIBC_TUNABLES = withMallocHugePages(base.GLIBC_TUNABLES);
-  return { ...env, ...extra };
+  const merged = { ...env, ...extra };
+  // The CUDA library folder goes first on the loader's path: it must be set before the process starts.
+  return platform === 'linux' ? withCudaLibraryPath(merged, merged[CUDA_LIBS_ENV]) : merged;
 }

@@ -6,6 +6,7 @@
 import type { ClassifyDetail } from '../classify';
 import type { ModelDescriptor } from '../runtime/modelSession';
 import type { ProviderSetting } from '../runtime/providers';
+import { CUDA_LIBS_ENV } from '../runtime/cudaLibraries';
 import { fileStamp } from '../util/fileStamp';
 import { sameModel } from './modelHolder';
 import { WorkerClient, type WorkerClientOptions } from './workerClient';
@@ -14,6 +15,8 @@ import { WorkerError } from './workerProtocol';
 export interface ModelChoice {
   modelPath: string;
   provider: ProviderSetting;
+  /** A folder with onnxruntime's CUDA libraries (rcnnLens.cuda.libraryPath); see cudaLibraries.ts. */
+  cudaLibs?: string;
 }
 
 export interface ClassifyRequestOptions {
@@ -48,6 +51,7 @@ export class InferenceService {
   async ensureModel(): Promise<ModelDescriptor> {
     const choice = this.choice;
     if (!choice) throw new Error('no model has been chosen');
+    this.client.setProcessEnv(choice.cudaLibs ? { [CUDA_LIBS_ENV]: choice.cudaLibs } : {});
     // '' when the file cannot be examined: the load will say why.
     const file = await fileStamp(choice.modelPath).catch(() => '');
     // Checked and set with no await in between, so concurrent callers share one load.

@@ -62,10 +62,28 @@ export class WorkerClient {
   /** Increments each time a new worker process starts, so callers can tell a restart happened. */
   generation = 0;
 
+  /** Environment added for processes started from now on (see setProcessEnv). */
+  private extraEnv: NodeJS.ProcessEnv = {};
+
   constructor(
     private readonly scriptPath: string,
     private readonly options: WorkerClientOptions = {},
   ) {}
+
+  /**
+   * Environment that only takes effect when a process starts (a library path): when it differs
+   * from what the running worker started with, that worker is stopped and the next request
+   * starts a fresh one. Call it between requests.
+   */
+  setProcessEnv(extra: NodeJS.ProcessEnv): void {
+    if (JSON.stringify(extra) === JSON.stringify(this.extraEnv)) return;
+    this.extraEnv = extra;
+    if (this.current) {
+      this.options.log?.(`worker process ${this.current.child.pid} restarts with a new environment`);
+      this.current.child.kill();
+      this.current = undefined;
+    }
+  }
 
   get pid(): number | undefined {
     return this.current?.child.pid;
@@ -108,7 +126,7 @@ export class WorkerClient {
     const child = fork(this.scriptPath, [], {
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: workerProcessEnv(process.env, this.options.env),
+      env: workerProcessEnv(process.env, { ...this.options.env, ...this.extraEnv }),
     });
     const proc: WorkerProcess = { child, pending: new Map() };
     this.generation++;

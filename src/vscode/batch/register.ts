@@ -4,6 +4,7 @@
  * responsive), Open Review, Sort Into Class Folders…, Undo Last Sort, and the review
  * panel serializer.
  */
+import { CUDA_LIBS_ENV } from '../../core/runtime/cudaLibraries';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LockedError } from '../../core/batch/lock';
@@ -229,6 +230,7 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
               maxPixels: maxPixelsSetting(),
               topK: topKSetting(),
               workerScript: services.distPath('labelWorker.js'),
+              workerEnv: model.cudaLibs ? { [CUDA_LIBS_ENV]: model.cudaLibs } : undefined,
             },
             {
               signal: controller.signal,
