@@ -37,6 +37,7 @@ import {
 } from './records';
 import { recordRunOutputs } from './runState';
 import { STATE_DIR, entryPath, scanFolder, toPosixRel } from './scan';
+import { isWithin } from '../folder/safePath';
 import type { ScanList } from './scanList';
 import { type Shard, defaultLabelsName, inShard } from './shard';
 import { type ModelSummary, type PoolOptions, WorkerPool } from './workerPool';
@@ -143,6 +144,24 @@ export class ForeignOutputError extends Error {
     super(`${file} already exists and was not written by RCNN Lens; refusing to overwrite it (choose another output file, or force)`);
     this.name = 'ForeignOutputError';
   }
+}
+
+/** The folder (or an output's folder) cannot be written: said plainly, not as a raw EACCES. */
+export class FolderNotWritableError extends Error {
+  constructor(readonly folder: string, code: string) {
+    super(`cannot write in ${folder}: ${code === 'EROFS' ? 'read-only file system' : 'read-only'} (${code})`);
+    this.name = 'FolderNotWritableError';
+  }
+}
+
+const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS']);
+
+/** A write refused by the file system, as a FolderNotWritableError naming the folder it happened in. */
+export function asWriteError(err: unknown, folder: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (!e || !NOT_WRITABLE.has(e.code ?? '')) return err;
+  const where = typeof e.path === 'string' ? path.dirname(e.path) : folder;
+  return new FolderNotWritableError(isWithin(folder, where) ? folder : where, e.code!);
 }
 
 /** The parent never loads onnxruntime or sharp (the extension host must not): these mirror their constants. */
@@ -383,7 +402,7 @@ export async function runLabelJob(
   } catch (err) {
     // Cancelling during the scan (AbortError) or the model start (PoolFailedError) is a cancel, not a failure.
     if (signal?.aborted && !(err instanceof CancelledError)) throw new CancelledError();
-    throw err;
+    throw asWriteError(err, folder);
   } finally {
     signal?.removeEventListener('abort', onAbort);
     pool?.dispose();

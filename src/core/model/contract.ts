@@ -378,6 +378,29 @@ export function checkWarmUpOutputs(modelPath: string, info: ModelInfo, out: Warm
   return width;
 }
 
+/**
+ * Checks the length of every output of a run of `batch` images against batch × its size per
+ * image (K logits, L×D hidden values, L×K step logits, L attention weights). A model whose
+ * output ignores the batch (`logits` always [1, K]) passes a batch-1 warm-up; without this
+ * check a larger batch would spread one image's values over several files. Throws
+ * ModelContractError, which stops a run before anything is written.
+ */
+export function checkBatchOutputs(modelPath: string, info: ModelInfo, out: WarmUpOutputs, batch: number): void {
+  const p = new ProblemList();
+  const K = info.labels.length;
+  const L = info.timesteps;
+  const expect = (name: string, got: ArrayLike<number> | undefined, perImage: number | undefined, what: string) => {
+    if (!got || perImage === undefined || got.length === batch * perImage) return;
+    p.add(`output "${name}"`, `has ${got.length} values for a batch of ${batch}, expected ${batch} × ${what} = ${batch * perImage}`);
+  };
+  if (!out.logits) p.add('output "logits"', 'is missing from the run');
+  expect('logits', out.logits, K, `K (${K})`);
+  expect('hidden', out.hidden, info.hiddenWidth === undefined ? undefined : L * info.hiddenWidth, `L × D (${L} × ${info.hiddenWidth})`);
+  expect('step_logits', out.stepLogits, L * K, `L × K (${L} × ${K})`);
+  expect('attention', out.attention, L, `L (${L})`);
+  if (p.items.length) throw new ModelContractError(modelPath, p.items);
+}
+
 /** Which views of the panel a model cannot feed, with the reason, for the panel's notice. */
 export function missingViews(info: ModelInfo): string[] {
   const out: string[] = [];
