@@ -35,7 +35,7 @@ import {
   toCsvLine,
   toJsonLine,
 } from './records';
-import { recordRunOutputs } from './runState';
+import { lastRunOutputs, recordRunOutputs } from './runState';
 import { STATE_DIR, entryPath, scanFolder, toPosixRel } from './scan';
 import { isWithin } from '../folder/safePath';
 import type { ScanList } from './scanList';
@@ -162,6 +162,22 @@ export function asWriteError(err: unknown, folder: string): unknown {
   if (!e || !NOT_WRITABLE.has(e.code ?? '')) return err;
   const where = typeof e.path === 'string' ? path.dirname(e.path) : folder;
   return new FolderNotWritableError(isWithin(folder, where) ? folder : where, e.code!);
+}
+
+/**
+ * The outputs of the previous run that this run did not rewrite (a `--format jsonl` rerun after
+ * a `both` run leaves labels.csv behind): still there, and now out of date. Said, not deleted.
+ */
+async function staleOutputWarnings(folder: string, outputs: readonly OutputSpec[]): Promise<string[]> {
+  const previous = (await lastRunOutputs(folder)) ?? [];
+  const now = new Set(outputs.map((o) => path.resolve(o.file)));
+  const stale: string[] = [];
+  for (const o of previous) {
+    if (!now.has(o.file) && (await stat(o.file).then((st) => st.isFile(), () => false))) {
+      stale.push(`${o.file} is from an earlier run and now out of date (this run wrote ${[...now].join(', ')}); delete it, or rerun with --format both to keep it current`);
+    }
+  }
+  return stale;
 }
 
 /** The parent never loads onnxruntime or sharp (the extension host must not): these mirror their constants. */
@@ -769,7 +785,10 @@ export async function runLabelJob(
     }
     await unlink(journalFile).catch(() => undefined);
     // Sort, undo and review follow the outputs of the last full run, whatever the settings are now.
-    if (!sharded) await recordRunOutputs(folder, outputs).catch((err: Error) => log?.(`could not record the run's outputs: ${err.message}`));
+    if (!sharded) {
+      warnings.push(...(await staleOutputWarnings(folder, outputs)));
+      await recordRunOutputs(folder, outputs).catch((err: Error) => log?.(`could not record the run's outputs: ${err.message}`));
+    }
 
     // Counts of the reused records without parsing them: the fields are at known places in our lines.
     n = 0;
