@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, readdir, realpath, stat, unlink, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { STATE_DIR, isInside } from '../folder/safePath';
+import { STATE_DIR, ensureStateDir, isInside } from '../folder/safePath';
 
 export interface LockInfo {
   pid: number;
@@ -67,7 +67,8 @@ function tempLockFile(folder: string, name: string): string {
 /** Where a lock for `folder` is taken: inside its state folder (created), or in the temp folder if that is read-only. */
 async function lockPath(folder: string, name: string): Promise<string> {
   try {
-    await mkdir(path.join(folder, STATE_DIR), { recursive: true });
+    // A state folder that is a link to elsewhere is not used: the lock goes to the temp folder.
+    await ensureStateDir(folder);
     return stateDirLockFile(folder, name);
   } catch {
     await mkdir(TEMP_LOCK_DIR, { recursive: true });

@@ -14,7 +14,7 @@
  * is not labeled again, and its reviews stay.
  * No vscode import: the extension and the CLI both drive this.
  */
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { mkdir, open, readFile, realpath, rmdir, stat, unlink } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -37,7 +37,7 @@ import {
 } from './records';
 import { lastRunOutputs, recordRunOutputs } from './runState';
 import { STATE_DIR, entryPath, scanFolder, toPosixRel } from './scan';
-import { isWithin } from '../folder/safePath';
+import { O_NOFOLLOW, assertSafePath, isWithin } from '../folder/safePath';
 import type { ScanList } from './scanList';
 import { type Shard, defaultLabelsName, inShard } from './shard';
 import { type ModelSummary, type PoolOptions, WorkerPool } from './workerPool';
@@ -654,7 +654,8 @@ export async function runLabelJob(
     emit();
 
     await mkdir(path.dirname(journalFile), { recursive: true });
-    journal = await open(journalFile, options.full ? 'w' : 'a');
+    if (isWithin(folder, journalFile)) await assertSafePath(folder, journalFile, 'run journal');
+    journal = await open(journalFile, (options.full ? constants.O_TRUNC : constants.O_APPEND) | constants.O_CREAT | constants.O_WRONLY | O_NOFOLLOW);
     const journalHandle = journal;
     // Journal writes are serialised so each line's offset is known.
     let journalEnd = (await journal.stat()).size;
@@ -781,6 +782,8 @@ export async function runLabelJob(
     await assertWritableOutputs(outputs, options.force);
     for (const o of outputs) {
       await mkdir(path.dirname(o.file), { recursive: true });
+      // An output inside the folder (the usual case) must really be there; one elsewhere is the user's --out.
+      if (isWithin(folder, o.file)) await assertSafePath(folder, o.file, 'labels file');
       await writeFileAtomic(o.file, renderLines(entries, store, journalFile, o.format));
     }
     await unlink(journalFile).catch(() => undefined);
