@@ -114,8 +114,8 @@ describe('fuzz: journals and labels files never reach outside the folder', () =>
     const t = makeTree();
     const before = hashTree(t.sentinel);
     const r = rng(15);
-    const journals = 2000;
-    const labelsFiles = 1000;
+    const journals = 1500;
+    const labelsFiles = 700;
     for (let i = 0; i < journals; i++) {
       rmSync(sortsDir(t.scratch), { recursive: true, force: true });
       mkdirSync(sortsDir(t.scratch), { recursive: true });
