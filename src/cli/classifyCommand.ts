@@ -7,8 +7,8 @@
 import { classifyFile } from '../core/classify';
 import { LoadedModel } from '../core/runtime/modelSession';
 import { isProviderSetting } from '../core/runtime/providers';
+import { printableLine } from '../core/util/printable';
 import { parseArgs, UsageError } from './args';
-
 
 interface ImageRecord {
   path: string;
@@ -50,8 +50,10 @@ export async function runClassifyCommand(argv: readonly string[], defaultModel: 
     );
   } else {
     for (const r of records) {
-      if (r.error) process.stdout.write(`${r.path}: error: ${r.error.message}\n`);
-      else process.stdout.write(`${r.path}: ${r.top!.map((p) => `${p.label} ${(p.score * 100).toFixed(1)}%`).join(', ')}\n`);
+      // File names, class names and messages are untrusted: control characters are shown escaped.
+      const name = printableLine(r.path);
+      if (r.error) process.stdout.write(`${name}: error: ${printableLine(r.error.message)}\n`);
+      else process.stdout.write(`${name}: ${r.top!.map((p) => `${printableLine(p.label)} ${(p.score * 100).toFixed(1)}%`).join(', ')}\n`);
     }
   }
   return records.some((r) => r.error) ? 1 : 0;

@@ -12,20 +12,13 @@
  * changed but whose bytes did not (a copied, restored or touched folder).
  */
 import * as path from 'node:path';
-import { LockedError } from '../core/batch/lock';
-import {
-  CancelledError,
-  ForeignOutputError,
-  ModelFileError,
-  type LabelProgress,
-  type OutputSpec,
-  runLabelJob,
-} from '../core/batch/pipeline';
+import { CancelledError, type LabelProgress, type LabelSummary, type OutputSpec, runLabelJob } from '../core/batch/pipeline';
 import { defaultLabelsName, parseShard } from '../core/batch/shard';
-import { sortIntoClassFolders, undoLastSort } from '../core/batch/sort';
-import { PoolFailedError } from '../core/batch/workerPool';
+import { type SortResult, sortIntoClassFolders, undoLastSort } from '../core/batch/sort';
 import { isProviderSetting } from '../core/runtime/providers';
+import { printable, printableLine } from '../core/util/printable';
 import { parseArgs, UsageError } from './args';
+import { EXIT_FAILURE, EXIT_PROBLEM, exitCodeFor } from './exitCodes';
 
 export const LABEL_USAGE =
   'usage: rcnn-lens label <folder> [--out FILE] [--format jsonl|csv|both] [--model PATH] [--provider auto|cpu|…] [--batch N] [--workers N] [--shard K/N] [--sort copy|move] [--sort-dest DIR] [--review-threshold X] [--include GLOB] [--exclude GLOB] [--follow-symlinks] [--full] [--content-hash] [--force] [--json]\n       rcnn-lens label --undo-sort <folder>\n\nTuning: [--threads N] onnxruntime threads per worker, [--top K] topk entries per record (default 5), [--decode-concurrency N] images decoded at once per worker (default 4), [--quiet] no progress line.\n\nOutput: <folder>/labels.jsonl by default; with --shard K/N the default is <folder>/labels.shard-K-of-N.jsonl (and .csv), one file per shard, so shards never overwrite each other and their outputs concatenate (cat labels.shard-*-of-N.jsonl > labels.jsonl). Shard runs of one folder run side by side; a full run, --sort or a review write-back is refused (exit 2) while one runs.\n\n--content-hash: every record also carries the SHA-256 of the file; a rerun then reuses files whose modification time changed but whose bytes did not (a copied, restored or touched folder) instead of labeling them again. Files with the same size and time are never read.';
@@ -44,6 +37,19 @@ export function progressLine(p: LabelProgress): string {
   if (p.phase !== 'labeling') return `${p.phase}…`;
   const pct = p.total ? ((100 * p.done) / p.total).toFixed(1) : '100.0';
   return `labeling ${p.done}/${p.total} (${pct}%)  ${p.rate.toFixed(0)} img/s  ETA ${formatEta(p.etaSeconds)}  errors ${p.errors}  reused ${p.reused}`;
+}
+
+/** The summary for a person: every line from files, models or settings has its control characters escaped. */
+function humanSummary(summary: LabelSummary, sorted: SortResult | undefined, sort: string | undefined, folder: string): string {
+  const errs = Object.entries(summary.errorCodes).map(([c, n]) => `${c} ${n}`).join(', ');
+  const lines = [
+    `${summary.files} image(s): ${summary.labeled} labeled now, ${summary.reused} unchanged${summary.reusedByContent ? ` (${summary.reusedByContent} of them by content: new modification time, same bytes)` : ''}, ${summary.errors} error row(s)${errs ? ` (${errs})` : ''}`,
+    `${summary.imagesPerSecond.toFixed(0)} img/s over ${summary.seconds.toFixed(1)} s, model ${summary.model.name} (${summary.model.hash}) on ${summary.model.provider}`,
+    `wrote ${summary.outputs.join(', ')}`,
+    ...(sorted ? [`${sort === 'move' ? 'moved' : 'copied'} ${sorted.sorted} file(s) into ${sorted.dest} (undo: rcnn-lens label --undo-sort ${folder})`] : []),
+    ...summary.warnings.map((w) => `warning: ${w}`),
+  ];
+  return lines.map((l) => printableLine(l) + '\n').join('');
 }
 
 /** Multi-valued options (`--include a --include b`) are not supported by parseArgs; split them out first. */
@@ -84,7 +90,7 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
       json
         ? JSON.stringify(r) + '\n'
         : `restored ${r.restored} file(s); ${r.problems.length} problem(s)\n` +
-            [...r.problems, ...r.warnings.map((w) => `warning: ${w}`)].map((l) => l + '\n').join(''),
+            [...r.problems, ...r.warnings.map((w) => `warning: ${w}`)].map((l) => printableLine(l) + '\n').join(''),
     );
     return r.problems.length ? 1 : 0;
   }
@@ -174,7 +180,7 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
       {
         signal: controller.signal,
         log: (line) => {
-          if (tty) process.stderr.write(`\r\x1b[K${line}\n`);
+          if (tty) process.stderr.write(`\r\x1b[K${printableLine(line)}\n`);
         },
         onProgress: (p) => {
           if (!tty) return;
@@ -197,6 +203,7 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
           mode: sort,
           dest: args.values.get('sort-dest') ? path.resolve(args.values.get('sort-dest')!) : undefined,
           reviewThreshold: threshold,
+          followSymlinks: args.flags.has('follow-symlinks'),
         });
       } catch (err) {
         sortError = (err as Error).message;
@@ -205,18 +212,13 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
     if (json) {
       process.stdout.write(JSON.stringify({ ...summary, sort: sorted, sortError }) + '\n');
     } else {
-      const errs = Object.entries(summary.errorCodes).map(([c, n]) => `${c} ${n}`).join(', ');
-      process.stdout.write(
-        `${summary.files} image(s): ${summary.labeled} labeled now, ${summary.reused} unchanged${summary.reusedByContent ? ` (${summary.reusedByContent} of them by content: new modification time, same bytes)` : ''}, ${summary.errors} error row(s)${errs ? ` (${errs})` : ''}\n` +
-          `${summary.imagesPerSecond.toFixed(0)} img/s over ${summary.seconds.toFixed(1)} s, model ${summary.model.name} (${summary.model.hash}) on ${summary.model.provider}\n` +
-          `wrote ${summary.outputs.join(', ')}\n` +
-          (sorted ? `${sort === 'move' ? 'moved' : 'copied'} ${sorted.sorted} file(s) into ${sorted.dest} (undo: rcnn-lens label --undo-sort ${folder})\n` : '') +
-          summary.warnings.map((w) => `warning: ${w}\n`).join(''),
-      );
+      process.stdout.write(humanSummary(summary, sorted, sort, folder));
     }
     if (sortError) {
-      process.stderr.write(`rcnn-lens: every file was labeled, but the sort failed: ${sortError}\n(rcnn-lens label --undo-sort ${folder} undoes what it moved)\n`);
-      return 3;
+      process.stderr.write(
+        `rcnn-lens: every file was labeled, but the sort failed: ${printable(sortError)}\n(rcnn-lens label --undo-sort ${printableLine(folder)} undoes what it moved)\n`,
+      );
+      return EXIT_FAILURE;
     }
     return 0;
   } catch (err) {
@@ -225,9 +227,9 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
       process.stderr.write('rcnn-lens: interrupted; rerun the same command to resume\n');
       return 1;
     }
-    if (err instanceof LockedError || err instanceof ForeignOutputError || err instanceof ModelFileError || err instanceof PoolFailedError) {
-      process.stderr.write(`rcnn-lens: ${err.message}\n`);
-      return 2;
+    if (exitCodeFor(err) === EXIT_PROBLEM) {
+      process.stderr.write(`rcnn-lens: ${printable((err as Error).message)}\n`);
+      return EXIT_PROBLEM;
     }
     throw err;
   } finally {

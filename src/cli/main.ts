@@ -2,11 +2,11 @@
  * rcnn-lens: the command-line face of the same core the extension uses.
  */
 import { bundledModelPath, packageRootFromDist } from '../core/bundledModel';
-import { ModelContractError } from '../core/model/contract';
-import { ModelLoadError } from '../core/runtime/modelLoadError';
+import { printable } from '../core/util/printable';
 import { UsageError } from './args';
 import { CLASSIFY_USAGE } from './classifyUsage';
 import { relaunchWithCudaLibs, takeCudaLibs } from './cudaFlag';
+import { exitCodeFor } from './exitCodes';
 import { LABEL_USAGE, runLabelCommand } from './labelCommand';
 
 const USAGE = `rcnn-lens: classify images with a recurrent convolutional network
@@ -40,16 +40,10 @@ async function main(cliArgs: string[]): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`rcnn-lens: ${err.message}\n${USAGE}\n`);
-      return 2;
-    }
-    if (err instanceof ModelContractError || err instanceof ModelLoadError) {
-      process.stderr.write(`rcnn-lens: ${err.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`rcnn-lens: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 3;
+    // Messages quote file names, class names and model text: no control characters reach the terminal.
+    const message = printable(err instanceof Error ? err.message : String(err));
+    process.stderr.write(`rcnn-lens: ${message}\n${err instanceof UsageError ? `${USAGE}\n` : ''}`);
+    return exitCodeFor(err);
   }
 }
 

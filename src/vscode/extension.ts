@@ -12,14 +12,16 @@ import { selectModel, useBundledModel } from './commands/modelCommands';
 import { ClassifierBackend } from './panel/classifierBackend';
 import { PanelManager } from './panel/panelManager';
 import type { ExtensionServices } from './services';
+import { printableLog } from './util/printableLog';
 import { affectsModel, cudaLibrarySetting, modelPathSetting, providerSetting } from './settings';
 
 /** More panels than this from one multi-selection is almost certainly a mis-click. */
 const MAX_PANELS_PER_COMMAND = 8;
 
 export function activate(context: vscode.ExtensionContext): void {
-  const output = vscode.window.createOutputChannel('RCNN Lens', { log: true });
-  context.subscriptions.push(output);
+  const channel = vscode.window.createOutputChannel('RCNN Lens', { log: true });
+  context.subscriptions.push(channel);
+  const output = printableLog(channel);
   const distDir = path.join(context.extensionPath, 'dist');
 
   let warnedUntrusted = false;

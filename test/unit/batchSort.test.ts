@@ -234,8 +234,8 @@ describe('sort into class folders', () => {
 
   it('class names become safe folder names', () => {
     expect(classFolderName('a/b')).toBe('a_b');
-    expect(classFolderName('..')).toBe('_unnamed');
-    expect(classFolderName(' x ')).toBe('x');
+    expect(() => classFolderName('..')).toThrow(/class name/);
+    expect(classFolderName(' x')).toBe(' x');
   });
 
   it('labels, sorts by move and reruns without relabeling the moved files', async () => {

@@ -187,3 +187,24 @@ describe('checkWarmUpOutputs (the sizes a real run returned)', () => {
     expect(() => checkWarmUpOutputs('/m/toy.onnx', info(), { ...good, hidden: new Float32Array(6 * 10) })).toThrow(/implies 8/);
   });
 });
+
+describe('hostile declared sizes and normalisation (issue 15, defect 8)', () => {
+  it('refuses an input of 20000×20000 at load, naming the bound', () => {
+    const meta = goodMetadata({ 'rcnn_lens.input': JSON.stringify({ channels: 3, height: 20000, width: 20000, color: 'rgb' }) });
+    const inputs: TensorSignature[] = [{ name: 'image', type: 'float32', shape: ['batch', 3, 20000, 20000] }];
+    expect(problemsOf(() => validateContract('m.onnx', meta, inputs, OUTPUTS)).join('\n')).toMatch(/1200000000 values per image is more than the contract allows \(16777216/);
+  });
+
+  it('accepts 3×2048×2048, the documented example that fits', () => {
+    const meta = goodMetadata({ 'rcnn_lens.input': JSON.stringify({ channels: 3, height: 2048, width: 2048, color: 'rgb' }) });
+    const inputs: TensorSignature[] = [{ name: 'image', type: 'float32', shape: ['batch', 3, 2048, 2048] }];
+    expect(validateContract('m.onnx', meta, inputs, OUTPUTS).input.height).toBe(2048);
+  });
+
+  it('refuses a std that makes the normalisation overflow, and a huge mean', () => {
+    const tiny = goodMetadata({ 'rcnn_lens.preprocess': JSON.stringify({ resize: 'center_crop', mean: [0.5, 0.5, 0.5], std: [0.25, 1e-320, 0.25] }) });
+    expect(problemsOf(() => validateContract('m.onnx', tiny, INPUTS, OUTPUTS)).join('\n')).toMatch(/std: values must be at least 1e-6/);
+    const huge = goodMetadata({ 'rcnn_lens.preprocess': JSON.stringify({ resize: 'center_crop', mean: [0.5, 1e39, 0.5], std: [0.25, 0.25, 0.25] }) });
+    expect(problemsOf(() => validateContract('m.onnx', huge, INPUTS, OUTPUTS)).join('\n')).toMatch(/mean: values must lie within/);
+  });
+});

@@ -20,6 +20,11 @@ REQUIRED_KEYS = ["rcnn_lens.contract", "rcnn_lens.labels", "rcnn_lens.grid", "rc
 OPTIONAL_KEYS = ["rcnn_lens.name", "rcnn_lens.model_card"]
 CARD_KEYS = ["dataset", "split", "val_accuracy", "val_images", "training_command", "date"]
 KNOWN_OUTPUTS = ("logits", "hidden", "step_logits", "attention")
+# Same bounds as src/core/model/contract.ts: values per image's input (C x H x W), and what keeps
+# (x/255 - mean)/std finite in float32.
+MAX_INPUT_VALUES = 2 ** 24
+MIN_STD = 1e-6
+MAX_ABS_MEAN = 1e3
 
 
 def _dim(d):
@@ -99,6 +104,9 @@ def validate_model(path: str | Path, producer: bool = False) -> list[str]:
             problems.append(f"rcnn_lens.input color must be 'rgb' or 'grey', got {col!r}")
         elif c in (1, 3) and col != ("rgb" if c == 3 else "grey"):
             problems.append(f"rcnn_lens.input color/channels inconsistent: {inp}")
+        if c in (1, 3) and _pos_int(h) and _pos_int(w) and c * h * w > MAX_INPUT_VALUES:
+            problems.append(f"rcnn_lens.input {c}x{h}x{w} = {int(c * h * w)} values per image is more than "
+                            f"the contract allows ({MAX_INPUT_VALUES}, e.g. 3x2048x2048)")
         if c not in (1, 3) or not (_pos_int(h) and _pos_int(w)):
             inp = None
     else:
@@ -116,6 +124,11 @@ def validate_model(path: str | Path, producer: bool = False) -> list[str]:
                 problems.append(f"rcnn_lens.preprocess {key} has {len(v)} values for {inp['channels']} channel(s)")
             elif key == "std" and any(x <= 0 for x in v):
                 problems.append("rcnn_lens.preprocess std values must be > 0")
+            elif key == "std" and any(x < MIN_STD for x in v):
+                problems.append(f"rcnn_lens.preprocess std values must be at least {MIN_STD} "
+                                "(a smaller one makes the normalised input overflow)")
+            elif key == "mean" and any(abs(x) > MAX_ABS_MEAN for x in v):
+                problems.append(f"rcnn_lens.preprocess mean values must lie within +-{MAX_ABS_MEAN:g}")
     else:
         problems.append("rcnn_lens.preprocess must be a JSON object")
     if isinstance(rnn, dict):

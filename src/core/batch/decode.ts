@@ -7,50 +7,14 @@
  * (limitInputPixels), before any pixel is decoded.
  * Worker-only: loads sharp (on the first file the WebAssembly path declines).
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { ModelInfo } from '../model/contract';
 import { ImageError, classifyDecodeError } from '../image/imageErrors';
+import { readImageFileSync } from '../image/imageFile';
 import { decodeAtInputSize, decodeToModelPixels, normalizeInto } from '../image/preprocess';
 
 type InputSpec = Pick<ModelInfo, 'input' | 'preprocess'>;
 
-/**
- * The most bytes an image within `maxPixels` can need: 16-bit RGBA without compression, plus room
- * for metadata. A bigger file is refused before it is read, so a folder of multi-gigabyte files
- * cannot make a worker run out of memory.
- */
-export function maxFileBytes(maxPixels: number): number {
-  return Math.min(2 ** 31 - 1, maxPixels * 8 + 16 * 2 ** 20);
-}
-
-function readWhole(filePath: string, maxPixels: number): Buffer {
-  let fd: number | undefined;
-  try {
-    // Synchronous on purpose: this runs in a worker process whose thread only orchestrates, and
-    // open + fstat + read + close (what readFileSync does too) beats four thread-pool round trips.
-    fd = openSync(filePath, 'r');
-    const st = fstatSync(fd);
-    if (st.isDirectory()) throw new ImageError('unreadable', filePath, 'it is a folder');
-    const limit = maxFileBytes(maxPixels);
-    if (st.size > limit) {
-      throw new ImageError('too_large', filePath, `the file has ${st.size} bytes; an image within ${maxPixels} pixels needs at most ${limit}`);
-    }
-    const buf = Buffer.allocUnsafe(st.size);
-    let got = 0;
-    while (got < st.size) {
-      const n = readSync(fd, buf, got, st.size - got, got);
-      if (n === 0) break; // shrank while we read: decode what is there (a truncated file says so)
-      got += n;
-    }
-    return got === st.size ? buf : buf.subarray(0, got);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EISDIR') throw new ImageError('unreadable', filePath, 'it is a folder');
-    throw classifyDecodeError(filePath, err);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
+export { maxFileBytes } from '../image/imageFile';
 
 export async function decodeInto(
   filePath: string,
@@ -61,7 +25,7 @@ export async function decodeInto(
   contents?: Buffer,
 ): Promise<void> {
   try {
-    const bytes = contents ?? readWhole(filePath, maxPixels);
+    const bytes = contents ?? readImageFileSync(filePath, maxPixels);
     if (bytes.length === 0) throw new ImageError('empty', filePath, '0 bytes');
     const data = await decodeToModelPixels(bytes, spec, maxPixels, filePath);
     normalizeInto(data, spec, target, offset);
@@ -95,7 +59,7 @@ export async function decodeBatchInto(
   const viaSharp: number[] = [];
   for (let i = 0; i < paths.length; i++) {
     try {
-      contents[i] = readWhole(paths[i], maxPixels);
+      contents[i] = readImageFileSync(paths[i], maxPixels);
     } catch (err) {
       errors[i] = classifyDecodeError(paths[i], err);
       continue;

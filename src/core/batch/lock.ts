@@ -10,10 +10,10 @@
  * racing takers can both fail but never both win.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, readdir, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, realpath, stat, unlink, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { STATE_DIR } from './scan';
+import { STATE_DIR, ensureStateDir, isInside } from '../folder/safePath';
 
 export interface LockInfo {
   pid: number;
@@ -67,7 +67,8 @@ function tempLockFile(folder: string, name: string): string {
 /** Where a lock for `folder` is taken: inside its state folder (created), or in the temp folder if that is read-only. */
 async function lockPath(folder: string, name: string): Promise<string> {
   try {
-    await mkdir(path.join(folder, STATE_DIR), { recursive: true });
+    // A state folder that is a link to elsewhere is not used: the lock goes to the temp folder.
+    await ensureStateDir(folder);
     return stateDirLockFile(folder, name);
   } catch {
     await mkdir(TEMP_LOCK_DIR, { recursive: true });
@@ -117,7 +118,55 @@ export async function acquireLock(folder: string, purpose: string, name = FOLDER
     await lock.release();
     throw new LockedError(other.file, other.owner, folder);
   }
-  return lock;
+  // Runs on nested folders (a subfolder while its parent is labeled) would write into overlapping trees.
+  const marker = await markActive(folder, purpose);
+  const nested = await nestedRun(folder, marker);
+  if (nested) {
+    await unlink(marker ?? '').catch(() => undefined);
+    await lock.release();
+    throw new LockedError(nested.file, nested.owner, `${folder} (it overlaps ${nested.folder})`);
+  }
+  return {
+    file: lock.file,
+    release: async () => {
+      if (marker) await unlink(marker).catch(() => undefined);
+      await lock.release();
+    },
+  };
+}
+
+/** Every lock holder on this machine leaves a marker naming its folder here, so nested folders can see each other. */
+const ACTIVE_DIR = path.join(TEMP_LOCK_DIR, 'active');
+
+/** Writes this holder's marker (best effort: a temp folder we cannot write only loses the nesting check). */
+async function markActive(folder: string, purpose: string): Promise<string | undefined> {
+  const real = await realpath(folder).catch(() => path.resolve(folder));
+  const info = { folder: real, pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), purpose };
+  const file = path.join(ACTIVE_DIR, `${process.pid}-${createHash('sha256').update(real + info.startedAt + Math.random()).digest('hex').slice(0, 12)}.json`);
+  try {
+    await mkdir(ACTIVE_DIR, { recursive: true, mode: 0o1777 });
+    await writeFile(file, JSON.stringify(info), { flag: 'wx' });
+    return file;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A live holder whose folder contains `folder` or lies inside it (another spelling of the same folder is the lock's job). */
+async function nestedRun(folder: string, own: string | undefined): Promise<{ file: string; owner: LockInfo; folder: string } | undefined> {
+  const real = await realpath(folder).catch(() => path.resolve(folder));
+  for (const n of await readdir(ACTIVE_DIR).catch(() => [] as string[])) {
+    const file = path.join(ACTIVE_DIR, n);
+    if (file === own) continue;
+    const owner = (await readLock(file)) as (LockInfo & { folder?: unknown }) | undefined;
+    if (!owner || typeof owner.folder !== 'string') continue;
+    if (owner.host === os.hostname() && !isAlive(owner.pid)) {
+      await unlink(file).catch(() => undefined); // left by a run that died
+      continue;
+    }
+    if (isInside(owner.folder, real) || isInside(real, owner.folder)) return { file, owner, folder: owner.folder };
+  }
+  return undefined;
 }
 
 async function acquireOne(folder: string, purpose: string, name: string): Promise<FolderLock> {

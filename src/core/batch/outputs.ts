@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import type { OutputSpec } from './pipeline';
 import { formatOf } from './records';
+import { isInside, recordPath, toPosixRel } from '../folder/safePath';
 
 export class OutputPathError extends Error {
   constructor(readonly setting: string, folder: string) {
@@ -16,16 +17,11 @@ export class OutputPathError extends Error {
   }
 }
 
-/** Whether `child` is strictly inside `parent` (both absolute). */
-export function isInsideFolder(parent: string, child: string): boolean {
-  const rel = path.relative(path.resolve(parent), path.resolve(child));
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
-}
 
 export function resolveOutputs(folder: string, fileSetting: string, format: string): OutputSpec[] {
   const file = fileSetting.trim();
   const base = file ? path.resolve(folder, file) : path.join(folder, 'labels.jsonl');
-  if (!isInsideFolder(folder, base)) throw new OutputPathError(file, folder);
+  if (!isInside(folder, base) || recordPath(folder, toPosixRel(folder, base)) === undefined) throw new OutputPathError(file, folder);
   const stem = base.replace(/\.(jsonl|csv|json)$/i, '');
   if (format === 'csv') return [{ file: file && formatOf(base) === 'csv' ? base : `${stem}.csv`, format: 'csv' }];
   if (format === 'both') return [{ file: `${stem}.jsonl`, format: 'jsonl' }, { file: `${stem}.csv`, format: 'csv' }];

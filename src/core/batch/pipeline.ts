@@ -15,7 +15,7 @@
  * No vscode import: the extension and the CLI both drive this.
  */
 import { defaultBatchSize } from '../runtime/defaultBatchSize';
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { mkdir, open, readFile, realpath, rmdir, stat, unlink } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -36,8 +36,9 @@ import {
   toCsvLine,
   toJsonLine,
 } from './records';
-import { recordRunOutputs } from './runState';
+import { lastRunOutputs, recordRunOutputs } from './runState';
 import { STATE_DIR, entryPath, scanFolder, toPosixRel } from './scan';
+import { O_NOFOLLOW, assertSafePath, isWithin } from '../folder/safePath';
 import type { ScanList } from './scanList';
 import { type Shard, defaultLabelsName, inShard } from './shard';
 import { type ModelSummary, type PoolOptions, WorkerPool } from './workerPool';
@@ -144,6 +145,40 @@ export class ForeignOutputError extends Error {
     super(`${file} already exists and was not written by RCNN Lens; refusing to overwrite it (choose another output file, or force)`);
     this.name = 'ForeignOutputError';
   }
+}
+
+/** The folder (or an output's folder) cannot be written: said plainly, not as a raw EACCES. */
+export class FolderNotWritableError extends Error {
+  constructor(readonly folder: string, code: string) {
+    super(`cannot write in ${folder}: ${code === 'EROFS' ? 'read-only file system' : 'read-only'} (${code})`);
+    this.name = 'FolderNotWritableError';
+  }
+}
+
+const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS']);
+
+/** A write refused by the file system, as a FolderNotWritableError naming the folder it happened in. */
+export function asWriteError(err: unknown, folder: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (!e || !NOT_WRITABLE.has(e.code ?? '')) return err;
+  const where = typeof e.path === 'string' ? path.dirname(e.path) : folder;
+  return new FolderNotWritableError(isWithin(folder, where) ? folder : where, e.code!);
+}
+
+/**
+ * The outputs of the previous run that this run did not rewrite (a `--format jsonl` rerun after
+ * a `both` run leaves labels.csv behind): still there, and now out of date. Said, not deleted.
+ */
+async function staleOutputWarnings(folder: string, outputs: readonly OutputSpec[]): Promise<string[]> {
+  const previous = (await lastRunOutputs(folder)) ?? [];
+  const now = new Set(outputs.map((o) => path.resolve(o.file)));
+  const stale: string[] = [];
+  for (const o of previous) {
+    if (!now.has(o.file) && (await stat(o.file).then((st) => st.isFile(), () => false))) {
+      stale.push(`${o.file} is from an earlier run and now out of date (this run wrote ${[...now].join(', ')}); delete it, or rerun with --format both to keep it current`);
+    }
+  }
+  return stale;
 }
 
 /** The parent never loads onnxruntime or sharp (the extension host must not): these mirror their constants. */
@@ -377,7 +412,7 @@ export async function runLabelJob(
   } catch (err) {
     // Cancelling during the scan (AbortError) or the model start (PoolFailedError) is a cancel, not a failure.
     if (signal?.aborted && !(err instanceof CancelledError)) throw new CancelledError();
-    throw err;
+    throw asWriteError(err, folder);
   } finally {
     signal?.removeEventListener('abort', onAbort);
     pool?.dispose();
@@ -614,7 +649,8 @@ export async function runLabelJob(
     emit();
 
     await mkdir(path.dirname(journalFile), { recursive: true });
-    journal = await open(journalFile, options.full ? 'w' : 'a');
+    if (isWithin(folder, journalFile)) await assertSafePath(folder, journalFile, 'run journal');
+    journal = await open(journalFile, (options.full ? constants.O_TRUNC : constants.O_APPEND) | constants.O_CREAT | constants.O_WRONLY | O_NOFOLLOW);
     const journalHandle = journal;
     // Journal writes are serialised so each line's offset is known.
     let journalEnd = (await journal.stat()).size;
@@ -741,11 +777,16 @@ export async function runLabelJob(
     await assertWritableOutputs(outputs, options.force);
     for (const o of outputs) {
       await mkdir(path.dirname(o.file), { recursive: true });
+      // An output inside the folder (the usual case) must really be there; one elsewhere is the user's --out.
+      if (isWithin(folder, o.file)) await assertSafePath(folder, o.file, 'labels file');
       await writeFileAtomic(o.file, renderLines(entries, store, journalFile, o.format));
     }
     await unlink(journalFile).catch(() => undefined);
     // Sort, undo and review follow the outputs of the last full run, whatever the settings are now.
-    if (!sharded) await recordRunOutputs(folder, outputs).catch((err: Error) => log?.(`could not record the run's outputs: ${err.message}`));
+    if (!sharded) {
+      warnings.push(...(await staleOutputWarnings(folder, outputs)));
+      await recordRunOutputs(folder, outputs).catch((err: Error) => log?.(`could not record the run's outputs: ${err.message}`));
+    }
 
     // Counts of the reused records without parsing them: the fields are at known places in our lines.
     n = 0;

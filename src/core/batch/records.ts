@@ -14,6 +14,9 @@
  * CSV: the same fields as columns (CSV_COLUMNS; `topk` as a JSON cell), `sha256` last and
  * empty when not hashed. Files written before that column existed (LEGACY_CSV_COLUMNS,
  * no `sha256`) are still read, and recognised as ours.
+ * Text cells that a spreadsheet would run as a formula (starting with = + - @ tab or CR,
+ * after any apostrophes) get one leading apostrophe in the CSV (the OWASP advice), which
+ * the reader removes again: the JSONL and a CSV read back keep the true value.
  */
 export interface TopEntry {
   label: string;
@@ -116,25 +119,38 @@ export function csvColumnsOf(header: readonly string[] | string): readonly CsvCo
   return undefined;
 }
 
+const FORMULA_START = /^'*[=+\-@\t\r]/;
+
+/** A text cell a spreadsheet will show as text, never evaluate. */
+export function csvTextCell(value: string): string {
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+/** The true value of a text cell written by csvTextCell. */
+export function fromCsvTextCell(cell: string): string {
+  return cell.startsWith("'") && FORMULA_START.test(cell) ? cell.slice(1) : cell;
+}
+
 export function csvField(value: string): string {
   return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
 export function toCsvLine(r: LabelRecord): string {
   const num = (x: number | undefined) => (x === undefined ? '' : String(round(x)));
+  const text = csvTextCell;
   const cells = [
-    r.path,
-    r.error ? '' : (r.label ?? ''),
+    text(r.path),
+    r.error ? '' : text(r.label ?? ''),
     r.error ? '' : num(r.score),
     r.error ? '' : JSON.stringify((r.topk ?? []).map((t) => ({ label: t.label, score: round(t.score) }))),
     r.error ? '' : num(r.entropy),
     r.error ? '' : num(r.margin),
-    r.error?.code ?? '',
-    r.error?.message ?? '',
-    r.reviewed?.label ?? '',
-    r.reviewed?.at ?? '',
-    r.model.name,
-    r.model.hash,
+    text(r.error?.code ?? ''),
+    text(r.error?.message ?? ''),
+    text(r.reviewed?.label ?? ''),
+    text(r.reviewed?.at ?? ''),
+    text(r.model.name),
+    text(r.model.hash),
     String(r.size),
     String(r.mtime),
     isSha256Hex(r.sha256) ? r.sha256 : '',
@@ -251,7 +267,7 @@ export function recordFromCsvRow(cells: readonly string[], columns: readonly Csv
   if (cells.length !== columns.length) return undefined;
   const get = (k: CsvColumn) => {
     const i = columns.indexOf(k);
-    return i < 0 ? '' : cells[i];
+    return i < 0 ? '' : fromCsvTextCell(cells[i]);
   };
   const num = (s: string) => (s === '' ? undefined : Number(s));
   const r: LabelRecord = {

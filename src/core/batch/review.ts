@@ -6,7 +6,7 @@
 import { rmdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { writeFileAtomic } from './fsutil';
-import { STATE_DIR } from './scan';
+import { STATE_DIR, assertSafePath } from '../folder/safePath';
 import { LockedError, acquireLock } from './lock';
 import { readLabelsFile } from './pipeline';
 import { CSV_HEADER, type LabelRecord, formatOf, toCsvLine, toJsonLine } from './records';
@@ -50,6 +50,8 @@ export async function applyReviews(
     );
   }
   try {
+    // The labels file is rewritten in place: it must really be inside the folder (not through a link).
+    await assertSafePath(folder, labelsFile, 'labels file');
     return await applyLocked(labelsFile, changes, now);
   } finally {
     await lock.release();

@@ -7,7 +7,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { writeFileAtomic } from './fsutil';
 import type { LabelFormat } from './records';
-import { STATE_DIR } from './scan';
+import { STATE_DIR, isInside, recordPath, toPosixRel } from '../folder/safePath';
 
 export interface RunOutput {
   file: string;
@@ -26,23 +26,26 @@ export function stateFile(folder: string): string {
 }
 
 export async function recordRunOutputs(folder: string, outputs: readonly RunOutput[]): Promise<void> {
-  const rel = outputs.map((o) => {
-    const r = path.relative(folder, o.file);
-    return { file: r && !r.startsWith('..') && !path.isAbsolute(r) ? r.split(path.sep).join('/') : path.resolve(o.file), format: o.format };
-  });
+  const rel = outputs.map((o) => ({ file: isInside(folder, o.file) ? toPosixRel(folder, o.file) : path.resolve(o.file), format: o.format }));
   const state: StateFile = { version: 1, outputs: rel, at: new Date().toISOString() };
   await mkdir(path.join(folder, STATE_DIR), { recursive: true });
   await writeFileAtomic(stateFile(folder), [JSON.stringify(state, null, 1) + '\n']);
 }
 
-/** The outputs of the folder's last run (absolute paths), or undefined if none is recorded. */
+/**
+ * The outputs of the folder's last run (absolute paths), or undefined if none is recorded.
+ * state.json is data that may come from elsewhere (a cloned repository): only outputs inside
+ * the folder are believed, so sort, undo and review never rewrite a file outside it because
+ * of it. (A CLI run with --out elsewhere is sorted by naming that file again.)
+ */
 export async function lastRunOutputs(folder: string): Promise<RunOutput[] | undefined> {
   try {
     const v = JSON.parse(await readFile(stateFile(folder), 'utf8')) as Partial<StateFile>;
     if (!Array.isArray(v.outputs)) return undefined;
     const outs = v.outputs
       .filter((o): o is RunOutput => !!o && typeof o.file === 'string' && (o.format === 'jsonl' || o.format === 'csv'))
-      .map((o) => ({ file: path.resolve(folder, ...o.file.split('/')), format: o.format }));
+      .map((o) => ({ file: recordPath(folder, o.file), format: o.format }))
+      .filter((o): o is RunOutput => o.file !== undefined);
     return outs.length ? outs : undefined;
   } catch {
     return undefined;

@@ -45,32 +45,12 @@ export interface ScanWarning {
   message: string;
 }
 
-export const STATE_DIR = '.rcnn-lens';
+import { STATE_DIR } from '../folder/safePath';
+
+export { STATE_DIR, isInside, recordPath as recordFile, toPosixRel } from '../folder/safePath';
 
 function isTempOfOurs(name: string): boolean {
   return /\.rcnn-tmp-\d+-\d+$/.test(name);
-}
-
-/**
- * The file of a labels-file record inside the labeled folder. Labels files are data that may
- * come from elsewhere (a cloned repository): a path that leaves the folder
- * ("../../.ssh/id_rsa", an absolute path) or points into our state folder is refused.
- */
-export function recordFile(folder: string, rel: string): string | undefined {
-  const abs = path.resolve(folder, ...rel.split('/'));
-  if (!isInside(folder, abs)) return undefined;
-  return path.relative(folder, abs).split(path.sep)[0] === STATE_DIR ? undefined : abs;
-}
-
-/** `child` lies strictly under `parent`. */
-export function isInside(parent: string, child: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel !== '' && rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel);
-}
-
-/** `to` relative to `from` with forward slashes: how labels files and scan entries spell paths. */
-export function toPosixRel(from: string, to: string): string {
-  return path.relative(from, to).split(path.sep).join('/');
 }
 
 /** The absolute path of an entry (not stored: 100k entries × a long prefix add up). */

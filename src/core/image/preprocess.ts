@@ -4,11 +4,11 @@
  * sRGB (or grey), resize per the model's policy (libvips shrinks large JPEGs while
  * decoding), then (x/255 - mean) / std into CHW float32.
  */
-import { readFile } from 'node:fs/promises';
 import { loadSharp } from './sharpLoader';
 import type { ModelInfo } from '../model/contract';
 import { type CropRect, computeCrop } from './geometry';
 import { ImageError, classifyDecodeError } from './imageErrors';
+import { readImageFile } from './imageFile';
 import { readJpegHeader } from './jpegHeader';
 import { decodePlainJpegRgb } from './jpegWasm';
 
@@ -148,8 +148,9 @@ export async function preprocessImage(
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   try {
     // One read, two uses (header, then pixels): cheaper than letting libvips open the
-    // file twice, which dominates for small images.
-    const bytes = await readFile(filePath);
+    // file twice, which dominates for small images. Through the gate: regular files of a
+    // bounded size only.
+    const bytes = await readImageFile(filePath, maxPixels);
     if (bytes.length === 0) throw new ImageError('empty', filePath, '0 bytes');
     const { width, height, format } = await orientedSize(bytes, maxPixels, filePath);
     const { channels, height: outH, width: outW } = spec.input;

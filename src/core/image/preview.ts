@@ -6,6 +6,7 @@
 import { loadSharp } from './sharpLoader';
 import { DEFAULT_MAX_PIXELS } from './preprocess';
 import { classifyDecodeError } from './imageErrors';
+import { readImageFile } from './imageFile';
 
 export async function renderPreview(
   filePath: string,
@@ -14,7 +15,8 @@ export async function renderPreview(
 ): Promise<{ png: Uint8Array; width: number; height: number }> {
   try {
     const sharp = await loadSharp();
-    const { data, info } = await sharp(filePath, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
+    const bytes = await readImageFile(filePath, maxPixels);
+    const { data, info } = await sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
       .rotate()
       .flatten({ background: { r: 255, g: 255, b: 255 } })
       .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true })

@@ -8,6 +8,16 @@ import { isScanOrder, type ScanOrder } from './scanOrder';
 export const CONTRACT_VERSION = '1';
 export const META_PREFIX = 'rcnn_lens.';
 
+/**
+ * The most values one image's input may hold (C × H × W, e.g. 2048×2048×3 fits, 4096×4096×3 does
+ * not): a model file may come from anywhere, and a declared 20000×20000 input made one small
+ * JPEG take minutes and gigabytes. training/rcnn_lens_train/contract.py has the same bound.
+ */
+export const MAX_INPUT_VALUES = 2 ** 24;
+/** Bounds that keep (x/255 - mean)/std finite and meaningful in float32 for every pixel x. */
+export const MIN_STD = 1e-6;
+export const MAX_ABS_MEAN = 1e3;
+
 export type ResizePolicy = 'center_crop' | 'stretch' | 'letterbox';
 export type ColorMode = 'rgb' | 'grey';
 export type RnnType = 'gru' | 'lstm';
@@ -162,6 +172,12 @@ export function validateContract(
       else if (col !== 'rgb' && col !== 'grey') p.add('rcnn_lens.input.color', `must be "rgb" or "grey", got ${JSON.stringify(col)}`);
       else if (channels && col !== expectedColor) p.add('rcnn_lens.input.color', `"${col}" does not match ${channels} channel(s)`);
       else color = col;
+      if (channels && height && width && channels * height * width > MAX_INPUT_VALUES) {
+        p.add(
+          'rcnn_lens.input',
+          `${channels}×${height}×${width} = ${channels * height * width} values per image is more than the contract allows (${MAX_INPUT_VALUES}, e.g. 3×2048×2048)`,
+        );
+      }
     }
   }
 
@@ -187,6 +203,14 @@ export function validateContract(
         }
         if (key === 'std' && v.some((x) => x <= 0)) {
           p.add('rcnn_lens.preprocess.std', 'values must be > 0');
+          return [];
+        }
+        if (key === 'std' && v.some((x) => x < MIN_STD)) {
+          p.add('rcnn_lens.preprocess.std', `values must be at least ${MIN_STD.toExponential()} (a smaller one makes the normalised input overflow)`);
+          return [];
+        }
+        if (key === 'mean' && v.some((x) => Math.abs(x) > MAX_ABS_MEAN)) {
+          p.add('rcnn_lens.preprocess.mean', `values must lie within ±${MAX_ABS_MEAN}`);
           return [];
         }
         return v as number[];
@@ -352,6 +376,29 @@ export function checkWarmUpOutputs(modelPath: string, info: ModelInfo, out: Warm
   }
   if (p.items.length) throw new ModelContractError(modelPath, p.items);
   return width;
+}
+
+/**
+ * Checks the length of every output of a run of `batch` images against batch × its size per
+ * image (K logits, L×D hidden values, L×K step logits, L attention weights). A model whose
+ * output ignores the batch (`logits` always [1, K]) passes a batch-1 warm-up; without this
+ * check a larger batch would spread one image's values over several files. Throws
+ * ModelContractError, which stops a run before anything is written.
+ */
+export function checkBatchOutputs(modelPath: string, info: ModelInfo, out: WarmUpOutputs, batch: number): void {
+  const p = new ProblemList();
+  const K = info.labels.length;
+  const L = info.timesteps;
+  const expect = (name: string, got: ArrayLike<number> | undefined, perImage: number | undefined, what: string) => {
+    if (!got || perImage === undefined || got.length === batch * perImage) return;
+    p.add(`output "${name}"`, `has ${got.length} values for a batch of ${batch}, expected ${batch} × ${what} = ${batch * perImage}`);
+  };
+  if (!out.logits) p.add('output "logits"', 'is missing from the run');
+  expect('logits', out.logits, K, `K (${K})`);
+  expect('hidden', out.hidden, info.hiddenWidth === undefined ? undefined : L * info.hiddenWidth, `L × D (${L} × ${info.hiddenWidth})`);
+  expect('step_logits', out.stepLogits, L * K, `L × K (${L} × ${K})`);
+  expect('attention', out.attention, L, `L (${L})`);
+  if (p.items.length) throw new ModelContractError(modelPath, p.items);
 }
 
 /** Which views of the panel a model cannot feed, with the reason, for the panel's notice. */

@@ -10,6 +10,7 @@ import {
   ModelContractError,
   type ModelInfo,
   type TensorSignature,
+  checkBatchOutputs,
   checkWarmUpOutputs,
   validateContract,
 } from '../model/contract';
@@ -192,7 +193,7 @@ export class LoadedModel {
       // A warm-up run: onnxruntime finishes some allocation lazily, and a GPU provider
       // that creates a session but cannot execute it must fall back here, not on the
       // user's first image.
-      const warm = await model.run(new Float32Array(info.input.channels * info.input.height * info.input.width), 1);
+      const warm = await model.runUnchecked(new Float32Array(info.input.channels * info.input.height * info.input.width), 1, true);
       // Symbolic dims pass validateContract; the real sizes are checked here.
       info.hiddenWidth = checkWarmUpOutputs(path, info, warm);
       return model;
@@ -246,6 +247,14 @@ export class LoadedModel {
    * A caller holding a lease may run after release() was called; nobody else may.
    */
   async run(input: Float32Array, batch: number, full = true, lease?: ModelLease): Promise<ModelOutputs> {
+    const out = await this.runUnchecked(input, batch, full, lease);
+    // Every run, not only the warm-up: an output may ignore the batch size.
+    checkBatchOutputs(this.descriptor.path, this.info, out, batch);
+    return out;
+  }
+
+  /** A run whose output sizes the caller checks (the warm-up, which also learns the hidden width). */
+  private async runUnchecked(input: Float32Array, batch: number, full: boolean, lease?: ModelLease): Promise<ModelOutputs> {
     const { channels, height, width, name } = this.info.input;
     const expected = batch * channels * height * width;
     if (input.length !== expected) {

@@ -4,6 +4,7 @@
  * provider at a time, in an order that depends on the platform, and record why each
  * one that failed did so.
  */
+import { ModelLoadError } from './modelLoadError';
 export type ProviderSetting = 'auto' | 'cpu' | 'webgpu' | 'cuda' | 'dml' | 'coreml';
 export type ProviderName = Exclude<ProviderSetting, 'auto'>;
 
@@ -62,7 +63,8 @@ export async function createWithFallback<T>(
     }
   }
   const detail = attempts.map((a) => `${a.provider}: ${a.error}`).join('; ');
-  throw new Error(`no execution provider could load the model (${detail})`);
+  // Every provider refused the file (e.g. its external weights are missing): a model problem.
+  throw new ModelLoadError(`no execution provider could load the model (${detail})`);
 }
 
 /**
