@@ -57,6 +57,7 @@ export class PanelController {
   /** What setState held when the page loaded: applied to the first result for the same image. */
   private restored: PanelPersistedState | undefined;
   private frameRequested = false;
+  private imageUrl: string | undefined;
 
   constructor(
     private readonly dom: PanelDom,
@@ -97,7 +98,7 @@ export class PanelController {
         this.showLoading(message.imagePath, message.fileName);
         return;
       case 'result':
-        this.showResult(message.result, message.settings);
+        this.showResult(this.withImageUrl(message.result), message.settings);
         return;
       case 'error':
         this.showError(message.imagePath, message.fileName, message.message, message.detail);
@@ -106,6 +107,15 @@ export class PanelController {
         this.rpc.settle(message);
         return;
     }
+  }
+
+  /** The host sends the image's bytes (the page may not load files); they are shown through a blob: URL. */
+  private withImageUrl(result: ClassifyResultView): ClassifyResultView {
+    if (this.imageUrl) URL.revokeObjectURL(this.imageUrl);
+    this.imageUrl = undefined;
+    if (!result.image) return result;
+    this.imageUrl = URL.createObjectURL(new Blob([result.image.bytes as Uint8Array<ArrayBuffer>], { type: result.image.mime }));
+    return { ...result, imageSrc: this.imageUrl };
   }
 
   private post(message: PanelToHost): void {
