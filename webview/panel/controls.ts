@@ -8,7 +8,7 @@ import { isColormapName } from '../../src/core/heatmap/colormaps';
 import { isDirection, isQuantityKind, quantityNeeds } from '../../src/core/heatmap/quantities';
 import { setShown } from '../shared/dom';
 import type { ResultModel } from './resultModel';
-import type { ToolkitCheckbox, ToolkitDropdown } from './toolkit';
+import { setDropdown, toolkitOption, type ToolkitCheckbox, type ToolkitDropdown } from '../shared/toolkit';
 import type { PanelUiState } from './uiState';
 
 export interface ControlElements {
@@ -101,22 +101,4 @@ function unitHint(unit: number, model: ResultModel): string {
   if (!model.bidirectional || d < 2) return `of 0…${Math.max(0, d - 1)}`;
   const half = Math.floor(d / 2);
   return unit < half ? `forward unit ${unit} (0…${d - 1})` : `backward unit ${unit - half} (0…${d - 1})`;
-}
-
-/**
- * Sets a toolkit dropdown's value. Freshly added options are slotted asynchronously, so
- * the option is also marked selected, which the dropdown honours once it sees it.
- */
-function setDropdown(dropdown: ToolkitDropdown, value: string): void {
-  for (const option of Array.from(dropdown.querySelectorAll('vscode-option'))) {
-    option.toggleAttribute('selected', option.getAttribute('value') === value);
-  }
-  if (dropdown.value !== value) dropdown.value = value;
-}
-
-function toolkitOption(value: string, text: string): HTMLElement {
-  const option = document.createElement('vscode-option');
-  option.setAttribute('value', value);
-  option.textContent = text;
-  return option;
 }

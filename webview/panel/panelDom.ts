@@ -1,6 +1,6 @@
 /** Every element of the panel's markup (src/vscode/panel/panelHtml.ts) the script touches, looked up once. */
 import { byTestId } from '../shared/dom';
-import type { ToolkitCheckbox, ToolkitDropdown } from './toolkit';
+import type { ToolkitCheckbox, ToolkitDropdown } from '../shared/toolkit';
 
 export function queryPanelDom(root: ParentNode = document) {
   const q = <T extends Element>(id: string, ctor: abstract new (...args: never[]) => T) => byTestId(root, id, ctor);

@@ -16,6 +16,7 @@ import {
   type ReviewToHost,
   itemImageUrl,
 } from '../../src/shared/reviewProtocol';
+import { registerToolkit, setDropdown, toolkitOption, type ToolkitCheckbox, type ToolkitDropdown } from '../shared/toolkit';
 import { vscodeApi } from '../shared/vscodeApi';
 import {
   ERROR_GROUP,
@@ -39,6 +40,8 @@ import {
   visibleRows,
 } from './model';
 
+registerToolkit();
+
 const CELL = { w: 136, h: 168 };
 /** The serializer reads folder and labelsFile (and checks them against its own record); the view is ours. */
 type PersistedReview = ReviewState & { view?: SavedView };
@@ -54,12 +57,12 @@ const root = $('review-gallery');
 const statusEl = $('review-status');
 const scroller = $('review-scroller');
 const spacer = $('review-spacer');
-const sortEl = $<HTMLSelectElement>('sort');
-const labelEl = $<HTMLSelectElement>('filter-label');
-const statusFilterEl = $<HTMLSelectElement>('filter-status');
+const sortEl = $<ToolkitDropdown>('sort');
+const labelEl = $<ToolkitDropdown>('filter-label');
+const statusFilterEl = $<ToolkitDropdown>('filter-status');
 const thresholdEl = $<HTMLInputElement>('threshold');
 const thresholdOut = $<HTMLOutputElement>('threshold-value');
-const groupEl = $<HTMLInputElement>('group');
+const groupEl = $<ToolkitCheckbox>('group');
 const pickerBox = $('class-picker-box');
 const pickerFilter = $<HTMLInputElement>('class-picker-filter');
 const picker = $<HTMLSelectElement>('class-picker');
@@ -95,8 +98,8 @@ function setStatus(text: string, error = false): void {
 }
 
 function applyOptions(o: ViewOptions): void {
-  sortEl.value = o.sort;
-  statusFilterEl.value = o.status;
+  setDropdown(sortEl, o.sort);
+  setDropdown(statusFilterEl, o.status);
   thresholdEl.value = String(o.threshold);
   thresholdOut.textContent = o.threshold.toFixed(2);
   groupEl.checked = o.group;
@@ -138,7 +141,7 @@ function renderSummary(): void {
       b.type = 'button';
       b.title = `Show only ${label}`;
       b.addEventListener('click', () => {
-        labelEl.value = labelEl.value === label ? '' : label;
+        setDropdown(labelEl, labelEl.value === label ? '' : label);
         relayout(true);
       });
       li.append(b);
@@ -176,14 +179,8 @@ function fillLabelFilter(wanted = labelEl.value): void {
   const current = wanted;
   const labels = new Set<string>(data?.classes ?? []);
   for (const it of items) labels.add(effective(it));
-  labelEl.replaceChildren(el('option', undefined, 'All'));
-  (labelEl.firstChild as HTMLOptionElement).value = '';
-  for (const l of [...labels].sort()) {
-    const o = el('option', undefined, l);
-    o.value = l;
-    labelEl.append(o);
-  }
-  labelEl.value = labels.has(current) ? current : '';
+  labelEl.replaceChildren(toolkitOption('', 'All'), ...[...labels].sort().map((l) => toolkitOption(l, l)));
+  setDropdown(labelEl, labels.has(current) ? current : '');
 }
 
 // ---- gallery ----

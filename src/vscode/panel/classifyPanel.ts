@@ -101,6 +101,7 @@ export class ClassifyPanel extends Disposable {
       nonce: randomBytes(16).toString('base64'),
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'panel.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.services.extensionUri, 'media', 'panel.css')).toString(),
+      codiconsUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'codicons', 'codicon.css')).toString(),
       title: panelTitle(this.image.fsPath),
     });
   }

@@ -20,6 +20,8 @@ export interface PanelHtmlOptions {
   scriptUri: string;
   /** webview.asWebviewUri of media/panel.css */
   styleUri: string;
+  /** webview.asWebviewUri of dist/webview/codicons/codicon.css */
+  codiconsUri: string;
   title: string;
 }
 
@@ -40,6 +42,7 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
     nonce: opts.nonce,
     scriptUri: opts.scriptUri,
     styleUri: opts.styleUri,
+    extraStyleUris: [opts.codiconsUri],
     title: opts.title,
     body: `<main class="panel" data-testid="panel" data-state="empty">
   <header class="panel-header">
@@ -47,7 +50,7 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
       <h1 class="file-name" data-testid="file-name">${e(opts.title)}</h1>
       <div class="header-actions">
         <vscode-button data-testid="reclassify" appearance="secondary" aria-label="Classify this image again">Reclassify</vscode-button>
-        <vscode-button data-testid="open-settings" appearance="icon" aria-label="Open RCNN Lens settings" title="Settings">&#9881;</vscode-button>
+        <vscode-button data-testid="open-settings" appearance="icon" aria-label="Open RCNN Lens settings" title="Settings"><span class="codicon codicon-gear" aria-hidden="true"></span></vscode-button>
       </div>
     </div>
     <dl class="facts" data-testid="facts" hidden>
@@ -79,7 +82,7 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
       <p class="note" data-testid="no-image" hidden></p>
 
       <div class="timeline" data-testid="timeline">
-        <vscode-button data-testid="play" appearance="icon" aria-label="Play" aria-pressed="false" title="Play (Space)">&#9654;</vscode-button>
+        <vscode-button data-testid="play" appearance="icon" aria-label="Play" aria-pressed="false" title="Play (Space)"><span class="codicon codicon-play" data-testid="play-icon" aria-hidden="true"></span></vscode-button>
         <input type="range" class="range timestep" data-testid="timestep" min="1" max="1" step="1" value="1" aria-label="Timestep">
         <span class="timestep-label" data-testid="timestep-label" aria-hidden="true"></span>
       </div>
@@ -134,7 +137,7 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
         </div>
         <div class="field field-inline">
           <vscode-checkbox data-testid="scan-order">Show scan order</vscode-checkbox>
-          <vscode-button data-testid="save-png" appearance="secondary">Save PNG</vscode-button>
+          <vscode-button data-testid="save-png" appearance="secondary"><span slot="start" class="codicon codicon-save" aria-hidden="true"></span>Save PNG</vscode-button>
         </div>
       </div>
       <div class="legend" data-testid="legend">
@@ -149,7 +152,7 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
       <section class="card" aria-labelledby="predictions-heading">
         <div class="card-title">
           <h2 id="predictions-heading">Prediction: <span class="top-label" data-testid="top-label"></span></h2>
-          <vscode-button data-testid="copy-json" appearance="secondary" aria-label="Copy predictions as JSON">Copy JSON</vscode-button>
+          <vscode-button data-testid="copy-json" appearance="secondary" aria-label="Copy predictions as JSON"><span slot="start" class="codicon codicon-copy" aria-hidden="true"></span>Copy JSON</vscode-button>
         </div>
         <ol class="bars" data-testid="predictions" aria-label="Top classes"></ol>
       </section>

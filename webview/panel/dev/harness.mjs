@@ -79,7 +79,7 @@ const server = http.createServer((req, res) => {
     '/cat.png': path.join(outDir, 'cat.png'),
   };
   if (url.pathname === '/') {
-    let html = renderPanelHtml({ cspSource: origin, nonce, scriptUri: `${origin}/panel.js`, styleUri: `${origin}/panel.css`, title: 'RCNN: cat.png' });
+    let html = renderPanelHtml({ cspSource: origin, nonce, scriptUri: `${origin}/panel.js`, styleUri: `${origin}/panel.css`, codiconsUri: `${origin}/codicons/codicon.css`, title: 'RCNN: cat.png' });
     html = html.replace('</head>', `<link rel="stylesheet" href="${origin}/theme.css">\n<script nonce="${nonce}" src="${origin}/stub.js"></script>\n</head>`);
     res.writeHead(200, { 'content-type': 'text/html' });
     return res.end(html);
