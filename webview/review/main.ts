@@ -29,7 +29,9 @@ import {
   acceptedLabel,
   arrange,
   browserCanShow,
+  captionScore,
   classCounts,
+  groupHeading,
   classForKey,
   effective,
   histogram,
@@ -240,7 +242,7 @@ function renderItem(flatIndex: number): HTMLElement {
   } else {
     const shown = it.reviewed ?? it.label ?? '';
     const label = el('span', 'label', shown);
-    cap.append(label, el('span', 'score', `${((it.score ?? 0) * 100).toFixed(0)}%`));
+    cap.append(label, el('span', 'score', captionScore(it)));
     if (it.reviewed) {
       cell.classList.add('is-reviewed');
       cap.append(el('span', 'badge', it.reviewed === it.label ? '✓' : `✎ was ${it.label}`));
@@ -278,7 +280,7 @@ function renderRow(r: number): HTMLElement {
   e.style.transform = `translateY(${row.top}px)`;
   e.setAttribute('role', 'row');
   if (row.kind === 'header') {
-    const title = el('span', undefined, `${g.label === ERROR_GROUP ? 'Errors' : g.label} · ${g.members.length}`);
+    const title = el('span', undefined, groupHeading(g.label, g.members, items, ERROR_GROUP));
     title.setAttribute('role', 'rowheader');
     e.append(title);
   } else {
@@ -352,6 +354,17 @@ function rerenderRowOf(flatIndex: number): void {
   updateActiveDescendant();
 }
 
+/** Group headings count the cards that carry their label: a relabel changes them. */
+function rerenderHeaders(): void {
+  if (!lay) return;
+  for (const [r, old] of rendered) {
+    if (lay.rows[r]?.kind !== 'header') continue;
+    const fresh = renderRow(r);
+    old.replaceWith(fresh);
+    rendered.set(r, fresh);
+  }
+}
+
 function select(flatIndex: number): void {
   if (!lay || !lay.flat.length) return;
   const next = Math.max(0, Math.min(lay.flat.length - 1, flatIndex));
@@ -380,11 +393,13 @@ async function setLabel(flatIndex: number, label: string | null): Promise<void> 
   const before = it.reviewed;
   it.reviewed = label ?? undefined;
   rerenderRowOf(flatIndex);
+  rerenderHeaders();
   try {
     await tracker.request<number>((m) => post(m as ReviewToHost), (requestId) => ({ type: 'setLabels', requestId, changes: [{ path: it.path, label }] }));
   } catch (err) {
     it.reviewed = before;
     rerenderRowOf(flatIndex);
+    rerenderHeaders();
     setStatus(`Not saved: ${(err as Error).message}`, true);
     return;
   }

@@ -218,6 +218,15 @@ export class ClassifyPanel extends Disposable {
     if (!target) return { cancelled: true };
     // The save dialog already asked before replacing an existing file.
     await vscode.workspace.fs.writeFile(target, Buffer.from(match[1], 'base64'));
+    void this.confirmSaved(target);
     return { saved: target.fsPath };
+  }
+
+  /** Names the file and offers to show it: in the Explorer when it is in the workspace, else in the OS. */
+  private async confirmSaved(target: vscode.Uri): Promise<void> {
+    const choice = await vscode.window.showInformationMessage(`Saved the heatmap as ${target.fsPath}.`, 'Reveal');
+    if (choice !== 'Reveal') return;
+    const inWorkspace = vscode.workspace.getWorkspaceFolder(target) !== undefined;
+    await vscode.commands.executeCommand(inWorkspace ? 'revealInExplorer' : 'revealFileInOS', target);
   }
 }
