@@ -98,7 +98,9 @@ export type PanelToHost =
   | { type: 'reclassify' }
   | { type: 'savePng'; requestId: number; dataUrl: string; suggestedName: string }
   | { type: 'copyText'; requestId: number; text: string }
-  | { type: 'openSettings' };
+  | { type: 'openSettings' }
+  /** "more" under the heatmap: the README's section on reading it. */
+  | { type: 'openHelp' };
 
 /**
  * What the webview stores with setState, so the panel survives a window reload. Plain JSON

@@ -6,10 +6,12 @@
 import type { QuantityKind } from '../../src/core/heatmap/quantities';
 import { isColormapName } from '../../src/core/heatmap/colormaps';
 import { isDirection, isQuantityKind, quantityNeeds } from '../../src/core/heatmap/quantities';
+import type { ValueRange } from '../../src/core/heatmap/normalize';
+import { syncThreshold, thresholdFromUnits } from './thresholdUnits';
 import { setShown } from '../shared/dom';
 import type { ResultModel } from './resultModel';
 import { setDropdown, toolkitOption, type ToolkitCheckbox, type ToolkitDropdown } from '../shared/toolkit';
-import type { PanelUiState } from './uiState';
+import { quantitySpec, type PanelUiState } from './uiState';
 
 export interface ControlElements {
   quantity: ToolkitDropdown;
@@ -36,6 +38,8 @@ const OUTPUT_NAMES: Record<ReturnType<typeof quantityNeeds>, string> = {
 
 export class Controls {
   private labelsKey = '';
+  /** The shown quantity's range: the threshold slider works in its units. */
+  private range: ValueRange | undefined;
 
   constructor(
     private readonly c: ControlElements,
@@ -55,7 +59,7 @@ export class Controls {
     c.direction.addEventListener('change', () => isDirection(c.direction.value) && onChange({ direction: c.direction.value }));
     c.colormap.addEventListener('change', () => isColormapName(c.colormap.value) && onChange({ colormap: c.colormap.value }));
     c.opacity.addEventListener('input', () => onChange({ opacity: Number(c.opacity.value) }));
-    c.threshold.addEventListener('input', () => onChange({ threshold: Number(c.threshold.value) }));
+    c.threshold.addEventListener('input', () => onChange({ threshold: thresholdFromUnits(Number(c.threshold.value), this.range) }));
     c.scanOrder.addEventListener('change', () => onChange({ showScanOrder: c.scanOrder.checked }));
   }
 
@@ -90,8 +94,8 @@ export class Controls {
     setDropdown(c.colormap, ui.colormap);
     c.opacity.value = String(ui.opacity);
     c.opacityValue.textContent = `${Math.round(ui.opacity * 100)}%`;
-    c.threshold.value = String(ui.threshold);
-    c.thresholdValue.textContent = ui.threshold.toFixed(2);
+    this.range = model.gridQuantity(quantitySpec(ui))?.range;
+    syncThreshold(c.threshold, c.thresholdValue, ui.threshold, this.range);
     c.scanOrder.checked = ui.showScanOrder;
   }
 }

@@ -194,6 +194,13 @@ export class ClassifyPanel extends Disposable {
       case 'openSettings':
         void vscode.commands.executeCommand('workbench.action.openSettings', 'rcnnLens');
         return;
+      case 'openHelp':
+        // The README ships in the extension; its "Reading the heatmap" section explains every view.
+        void vscode.commands.executeCommand(
+          'markdown.showPreview',
+          vscode.Uri.joinPath(this.services.extensionUri, 'README.md').with({ fragment: 'reading-the-heatmap' }),
+        );
+        return;
       case 'copyText':
         void answer((m) => this.post(m), message.requestId, async () => {
           await vscode.env.clipboard.writeText(message.text);

@@ -69,6 +69,15 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
   <p class="status" data-testid="status" role="status" aria-live="polite"></p>
 
   <div class="result" data-testid="result" hidden>
+    <!-- First in the markup: in a narrow panel the prediction stays above the fold. -->
+    <section class="card predictions-card" data-testid="predictions-card" aria-labelledby="predictions-heading">
+      <div class="card-title">
+        <h2 id="predictions-heading">Prediction: <span class="top-label" data-testid="top-label"></span></h2>
+        <vscode-button data-testid="copy-json" appearance="secondary" aria-label="Copy predictions as JSON"><span slot="start" class="codicon codicon-copy" aria-hidden="true"></span>Copy JSON</vscode-button>
+      </div>
+      <ol class="bars" data-testid="predictions" aria-label="Top classes"></ol>
+    </section>
+
     <section class="viewer" aria-labelledby="viewer-heading">
       <h2 id="viewer-heading" class="visually-hidden">Image and heatmap</h2>
       <div class="stage-host" data-testid="stage-host">
@@ -79,6 +88,7 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
           <canvas class="stage-layer" data-testid="annotations" aria-hidden="true"></canvas>
         </div>
       </div>
+      <p class="readout" data-testid="hover-readout" aria-live="off">Point at the heatmap to read a cell.</p>
       <p class="note" data-testid="no-image" hidden></p>
 
       <div class="timeline" data-testid="timeline">
@@ -98,6 +108,7 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
             <vscode-option value="attention">Attention &#945;&#8348;</vscode-option>
           </vscode-dropdown>
         </div>
+        <div class="field-slot" data-testid="quantity-options">
         <div class="field" data-testid="class-field" hidden>
           <label id="class-label" for="class">Class</label>
           <vscode-dropdown id="class" data-testid="class" aria-labelledby="class-label"></vscode-dropdown>
@@ -115,6 +126,7 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
             <vscode-option value="backward">Backward</vscode-option>
           </vscode-dropdown>
         </div>
+        </div>
         <div class="field">
           <label id="colormap-label" for="colormap">Colormap</label>
           <vscode-dropdown id="colormap" data-testid="colormap" aria-labelledby="colormap-label">
@@ -131,8 +143,9 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
           <output for="opacity" data-testid="opacity-value"></output>
         </div>
         <div class="field">
-          <label for="threshold">Threshold</label>
-          <input id="threshold" class="range" data-testid="threshold" type="range" min="0" max="1" step="0.01" value="0">
+          <label for="threshold">Hide below</label>
+          <input id="threshold" class="range" data-testid="threshold" type="range" min="0" max="1" step="0.01" value="0"
+                 aria-describedby="legend-caption">
           <output for="threshold" data-testid="threshold-value"></output>
         </div>
         <div class="field field-inline">
@@ -144,18 +157,13 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
         <span class="legend-min" data-testid="legend-min"></span>
         <span class="legend-bar" data-testid="legend-bar" aria-hidden="true"></span>
         <span class="legend-max" data-testid="legend-max"></span>
-        <span class="legend-caption" data-testid="legend-caption"></span>
+        <span class="legend-caption" id="legend-caption" data-testid="legend-caption"></span>
       </div>
+      <p class="explainer" data-testid="heatmap-explainer"><span data-testid="heatmap-explainer-text"></span>
+        <a href="#" data-testid="heatmap-more" role="button">more</a></p>
     </section>
 
     <aside class="side">
-      <section class="card" aria-labelledby="predictions-heading">
-        <div class="card-title">
-          <h2 id="predictions-heading">Prediction: <span class="top-label" data-testid="top-label"></span></h2>
-          <vscode-button data-testid="copy-json" appearance="secondary" aria-label="Copy predictions as JSON"><span slot="start" class="codicon codicon-copy" aria-hidden="true"></span>Copy JSON</vscode-button>
-        </div>
-        <ol class="bars" data-testid="predictions" aria-label="Top classes"></ol>
-      </section>
 
       <section class="card" data-testid="running-section" aria-labelledby="running-heading">
         <h2 id="running-heading">After step <span data-testid="running-step"></span></h2>

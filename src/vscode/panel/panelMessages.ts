@@ -24,6 +24,7 @@ export function parsePanelMessage(raw: unknown): PanelToHost | undefined {
     case 'ready':
     case 'reclassify':
     case 'openSettings':
+    case 'openHelp':
       return { type: raw.type };
     case 'copyText': {
       const { requestId, text } = raw;
