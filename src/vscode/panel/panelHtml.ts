@@ -113,7 +113,7 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
           <label id="class-label" for="class">Class</label>
           <vscode-dropdown id="class" data-testid="class" aria-labelledby="class-label"></vscode-dropdown>
         </div>
-        <div class="field" data-testid="unit-field" hidden>
+        <div class="field field-unit" data-testid="unit-field" hidden>
           <label for="unit">Unit</label>
           <input id="unit" class="number" data-testid="unit" type="number" min="0" step="1" value="0">
           <span class="hint" data-testid="unit-hint"></span>
