@@ -7,7 +7,8 @@ import type { QuantityKind } from '../../src/core/heatmap/quantities';
 import { isColormapName } from '../../src/core/heatmap/colormaps';
 import { isDirection, isQuantityKind, quantityNeeds } from '../../src/core/heatmap/quantities';
 import type { ValueRange } from '../../src/core/heatmap/normalize';
-import { syncThreshold, thresholdFromUnits } from './thresholdUnits';
+import { thresholdFromUnits } from './thresholdUnits';
+import { formatValue } from '../shared/format';
 import { setShown } from '../shared/dom';
 import type { ResultModel } from './resultModel';
 import { setDropdown, toolkitOption, type ToolkitCheckbox, type ToolkitDropdown } from '../shared/toolkit';
@@ -98,6 +99,26 @@ export class Controls {
     syncThreshold(c.threshold, c.thresholdValue, ui.threshold, this.range);
     c.scanOrder.checked = ui.showScanOrder;
   }
+}
+
+/**
+ * The threshold slider in the legend's units: from the shown quantity's minimum to its
+ * maximum. The state keeps the position as a fraction of that range (what the painter
+ * compares against), so switching quantities keeps the same relative cut.
+ */
+function syncThreshold(input: HTMLInputElement, output: HTMLOutputElement, fraction: number, range: ValueRange | undefined): void {
+  const usable = !!range && range.max > range.min;
+  input.disabled = !usable;
+  if (!usable) {
+    output.textContent = range ? formatValue(range.min) : '–';
+    return;
+  }
+  const span = range.max - range.min;
+  input.min = String(range.min);
+  input.max = String(range.max);
+  input.step = String(span / 100);
+  input.value = String(range.min + fraction * span);
+  output.textContent = fraction > 0 ? `< ${formatValue(range.min + fraction * span)}` : 'off';
 }
 
 function unitHint(unit: number, model: ResultModel): string {
