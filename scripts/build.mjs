@@ -56,6 +56,11 @@ rmSync('dist', { recursive: true, force: true });
 // The WebAssembly libjpeg-turbo (src/core/image/jpegWasm.ts) is loaded from next to the bundles.
 mkdirSync('dist', { recursive: true });
 copyFileSync(createRequire(import.meta.url).resolve('@cwasm/jpeg-turbo/jpeg-turbo.wasm'), 'dist/jpeg-turbo.wasm');
+// The webviews' icons: VS Code's own codicon font, shipped with the bundles (dist/** is packaged).
+mkdirSync('dist/webview/codicons', { recursive: true });
+for (const f of ['codicon.css', 'codicon.ttf']) {
+  copyFileSync(createRequire(import.meta.url).resolve(`@vscode/codicons/dist/${f}`), `dist/webview/codicons/${f}`);
+}
 if (watch) {
   for (const c of configs) await (await esbuild.context(c)).watch();
 } else {

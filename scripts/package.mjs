@@ -310,6 +310,7 @@ function stageExtension(stage, o, t) {
   delete manifest.scripts;
   delete manifest.files;
   delete manifest.workspaces;
+  delete manifest.allowScripts;
   manifest.dependencies = Object.fromEntries(externals.map((n) => [n, pj.dependencies[n]]));
   fs.writeFileSync(path.join(stage, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
   // vsce must include the staged node_modules; nothing else is in the stage anyway

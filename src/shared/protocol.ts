@@ -57,8 +57,10 @@ export interface TimingView {
 export interface ClassifyResultView {
   imagePath: string;
   fileName: string;
-  /** A URI the webview can load (asWebviewUri), or undefined when the browser cannot display the format. */
+  /** A data: URL of a PNG preview, for a format the webview cannot show or a file too big to send. */
   imageSrc?: string;
+  /** The image file's own bytes, which the webview shows through a blob: URL (it has no access to the file's folder). */
+  image?: { bytes: Uint8Array; mime: string };
   model: ModelView;
   provider: string;
   providerNote?: string;
@@ -96,7 +98,9 @@ export type PanelToHost =
   | { type: 'reclassify' }
   | { type: 'savePng'; requestId: number; dataUrl: string; suggestedName: string }
   | { type: 'copyText'; requestId: number; text: string }
-  | { type: 'openSettings' };
+  | { type: 'openSettings' }
+  /** "more" under the heatmap: the README's section on reading it. */
+  | { type: 'openHelp' };
 
 /**
  * What the webview stores with setState, so the panel survives a window reload. Plain JSON

@@ -17,6 +17,8 @@ export interface ReviewItem {
   margin?: number;
   /** Second-best label (for a hint when relabeling). */
   second?: string;
+  /** The model's top classes with their scores, so a relabelled card can show the model's score for its new label. */
+  topk?: Array<{ label: string; score: number }>;
   /** The human's label, once reviewed. */
   reviewed?: string;
   error?: { code: string; message: string };

@@ -8,6 +8,8 @@ export interface WebviewDocumentOptions {
   nonce: string;
   scriptUri: string;
   styleUri: string;
+  /** Stylesheets loaded before styleUri (the codicon font's), so the panel's own rules win. */
+  extraStyleUris?: readonly string[];
   title: string;
   /** Trusted markup for <body>, already escaped where it interpolates values. */
   body: string;
@@ -30,7 +32,7 @@ export function webviewDocument(o: WebviewDocumentOptions): string {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeAttribute(o.csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${e(o.styleUri)}">
+${(o.extraStyleUris ?? []).map((u) => `<link rel="stylesheet" href="${e(u)}">\n`).join('')}<link rel="stylesheet" href="${e(o.styleUri)}">
 <title>${e(o.title)}</title>
 </head>
 <body>

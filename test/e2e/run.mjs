@@ -21,7 +21,10 @@ import { fileURLToPath } from 'node:url';
 import { codeServerBin, collectLogs, installExtension, startCodeServer, tmpBase } from './lib/code-server.mjs';
 import { cliPredictions, extractCifar, margin, syntheticImages, writeBadFiles } from './lib/fixtures.mjs';
 import { CHROMIUM_ARGS, Steps, toastTexts } from './lib/workbench.mjs';
-import { tests } from './tests.mjs';
+import { tests as coreTests } from './tests.mjs';
+import { uxTests } from './uxTests.mjs';
+
+const tests = [...coreTests, ...uxTests];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(path.join(root, 'package.json'));
@@ -116,6 +119,13 @@ async function prepareFixtures(tmp) {
     fx.expected[path.join(batch, p.name)] = p.expected;
   }
   fx.batchBad = Object.values(writeBadFiles(batch, known.file)).map((f) => path.basename(f));
+  // The demo images that ship with the repository (samples/demo-images), as `npm run demo` opens them.
+  const demo = path.join(ws, 'demo');
+  fs.mkdirSync(demo);
+  for (const f of fs.readdirSync(path.join(root, 'samples', 'demo-images'))) {
+    if (f !== 'README.md') fs.copyFileSync(path.join(root, 'samples', 'demo-images', f), path.join(demo, f));
+  }
+  fx.demoDir = demo;
   log(`  known image ${known.name}: ${known.expected.top[0].label} ${known.expected.top[0].score.toFixed(3)}; ` +
     `second ${second.name}: ${second.expected.top[0].label} ${second.expected.top[0].score.toFixed(3)}; ` +
     `batch: ${pool.length} images + ${fx.batchBad.join(', ')} (${elapsed(t0)})`);
@@ -131,6 +141,7 @@ function copyWorkspace(fx, dest) {
     ...fx,
     workspace: dest,
     batchDir: rebase(fx.batchDir),
+    demoDir: rebase(fx.demoDir),
     known: { ...fx.known, file: rebase(fx.known.file) },
     second: { ...fx.second, file: rebase(fx.second.file) },
     expected: Object.fromEntries(Object.entries(fx.expected).map(([k, v]) => [rebase(k), v])),

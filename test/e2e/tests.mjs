@@ -17,7 +17,7 @@ import {
 } from './lib/workbench.mjs';
 import { margin } from './lib/fixtures.mjs';
 
-function check(cond, msg) {
+export function check(cond, msg) {
   if (!cond) throw new Error(msg);
 }
 
@@ -46,7 +46,7 @@ async function editorAreaOfTab(page, tabLabel) {
 // The visible webview frame that has `selector`; with `tabLabel`, the one shown in
 // that tab's editor group (several panels can be visible side by side, and the
 // webview iframes are not inside the group's DOM: match them by position).
-async function visibleFrameWith(page, selector, { tabLabel = null, text = null, timeout = 90_000 } = {}) {
+export async function visibleFrameWith(page, selector, { tabLabel = null, text = null, timeout = 90_000 } = {}) {
   return poll(`a visible webview frame with ${selector}${tabLabel ? ` in the editor of "${tabLabel}"` : ''}`, async () => {
     const area = tabLabel ? await editorAreaOfTab(page, tabLabel) : null;
     if (tabLabel && !area) return null;
@@ -72,7 +72,7 @@ async function visibleFrameWith(page, selector, { tabLabel = null, text = null, 
 }
 
 // Wait for the classify panel of `fileName` to show a result (or its error element).
-async function openClassifyPanel(page, fileName, steps, log) {
+export async function openClassifyPanel(page, fileName, steps, log) {
   const tab = await waitForTab(page, `RCNN: ${fileName}`, 60_000);
   log(`  panel tab: "${tab}"`);
   const frame = await visibleFrameWith(page, '[data-testid=top-label], [data-testid=error]', { tabLabel: `RCNN: ${fileName}`, text: fileName });
@@ -521,6 +521,7 @@ async function sortThenUndo(page, steps, folder, labelsFile, log) {
     check(group === r.label || group === '_review', `after the sort, ${r.path} (labeled ${r.label}) is not in its class folder`);
     inClassFolders++;
   }
+  check(moved.includes(`into class folders in ${folder}`), `the sort notification does not name the destination ${folder}: "${moved}"`);
   const m = /Moved (\d+) image/.exec(moved);
   check(m && Number(m[1]) === inClassFolders, `the notification says "${moved}", but ${inClassFolders} labeled images are in class folders`);
   log(`  ${inClassFolders} labeled images now in class folders; error rows stayed in place`);
@@ -536,7 +537,7 @@ async function sortThenUndo(page, steps, folder, labelsFile, log) {
   await steps.shot('sorted-review');
 
   await contextMenu(page, 'batch', 'Undo Last Sort', steps);
-  const restored = await poll('a "Restored the original layout" notification', async () => (await toastTexts(page)).find((t) => /Restored the original layout/.test(t)) || null, { timeout: 60_000 });
+  const restored = await poll('an "Undo moved N image(s) … back" notification', async () => (await toastTexts(page)).find((t) => /Undo moved \d+ image\(s\) out of the class folders back/.test(t)) || null, { timeout: 60_000 });
   log(`  undo: ${restored.slice(0, 120)}`);
   await steps.shot('undone');
   const after = layoutOf(folder);

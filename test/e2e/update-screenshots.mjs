@@ -22,7 +22,10 @@ const PICKS = [
   ['classify-image', /^\d+-attention\.png$/, 'classify-attention.png'],
   ['corrupt-image', /^\d+-good-after-bad\.png$/, 'corrupt-image-error.png'],
   ['label-folder', /^\d+-progress\.png$/, 'label-folder-progress.png'],
-  ['label-folder', /^\d+-review\.png$/, 'review-gallery.png'],
+  ['panel-ux', /^\d+-review-gallery\.png$/, 'review-gallery.png'],
+  ['panel-ux', /^\d+-panel-500\.png$/, 'panel-500.png'],
+  ['panel-ux', /^\d+-panel-1400\.png$/, 'panel-1400.png'],
+  ['panel-ux', /^\d+-hover-readout\.png$/, 'hover-readout.png'],
 ];
 
 const summary = JSON.parse(fs.readFileSync(path.join(artifacts, 'summary.json'), 'utf8'));

@@ -6,6 +6,7 @@ const opts = {
   nonce: 'bm9uY2UxMjM0NTY3ODkw',
   scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview/panel.js',
   styleUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/media/panel.css',
+  codiconsUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview/codicons/codicon.css',
   title: 'RCNN: cat.png',
 };
 const html = renderPanelHtml(opts);
@@ -43,6 +44,9 @@ describe('renderPanelHtml', () => {
 
   it('links the stylesheet and escapes the title', () => {
     expect(html).toContain(`<link rel="stylesheet" href="${opts.styleUri}">`);
+    // The codicon font first, so the panel's own rules win over it.
+    expect(html.indexOf(opts.codiconsUri)).toBeGreaterThan(0);
+    expect(html.indexOf(opts.codiconsUri)).toBeLessThan(html.indexOf(opts.styleUri));
     const evil = renderPanelHtml({ ...opts, title: 'RCNN: <img src=x onerror=alert(1)>.png' });
     expect(evil).not.toContain('<img src=x');
     expect(evil).toContain('&lt;img src=x onerror=alert(1)&gt;');
@@ -62,5 +66,12 @@ describe('renderPanelHtml', () => {
 
   it('escapes all five HTML metacharacters', () => {
     expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
+  });
+});
+
+describe('panel icons', () => {
+  it('are codicons (the font ships with the extension), not characters a font may lack', () => {
+    for (const icon of ['codicon-play', 'codicon-gear', 'codicon-copy', 'codicon-save']) expect(html).toContain(`codicon ${icon}`);
+    expect(html).not.toMatch(/&#9654;|&#9881;|\u23F8|\u25B6|⏸|▶|⚙/);
   });
 });

@@ -4,7 +4,7 @@
  * outputs must travel as Float32Array (VS Code sends typed arrays as binary; number[]
  * costs a conversion here and JSON text there), while Copy JSON and setState stay plain.
  */
-import { statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it, vi } from 'vitest';
@@ -238,15 +238,13 @@ describe('classify panel result message', () => {
     expect(restoreUiState(base, ui, other, true, labels).classIndex).toBe(base.classIndex);
   });
 
-  it('versions the image URL by size and modification time, so Reclassify after an edit shows the new picture', async () => {
+  it('sends the image as it is on disk at each classification, so Reclassify after an edit shows the new picture', async () => {
     const image = path.join(tmpDir(), 'cat.png');
     writeFileSync(image, 'first');
-    const first = (await postedResult(detailFromWorker(), image)).result.imageSrc!;
-    const st = statSync(image);
-    expect(first).toBe(`https://file+.vscode-resource.test${image}?version=${st.size}-${st.mtimeMs}`);
+    const first = (await postedResult(detailFromWorker(), image)).result.image!;
+    expect(Buffer.from(first.bytes).toString()).toBe('first');
     writeFileSync(image, 'second, longer');
-    const second = (await postedResult(detailFromWorker(), image)).result.imageSrc!;
-    expect(second).not.toBe(first);
-    expect(second.split('?')[0]).toBe(first.split('?')[0]);
+    const second = (await postedResult(detailFromWorker(), image)).result.image!;
+    expect(Buffer.from(second.bytes).toString()).toBe('second, longer');
   });
 });

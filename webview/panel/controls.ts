@@ -6,10 +6,13 @@
 import type { QuantityKind } from '../../src/core/heatmap/quantities';
 import { isColormapName } from '../../src/core/heatmap/colormaps';
 import { isDirection, isQuantityKind, quantityNeeds } from '../../src/core/heatmap/quantities';
+import type { ValueRange } from '../../src/core/heatmap/normalize';
+import { thresholdFromUnits } from './thresholdUnits';
+import { formatValue } from '../shared/format';
 import { setShown } from '../shared/dom';
 import type { ResultModel } from './resultModel';
-import type { ToolkitCheckbox, ToolkitDropdown } from './toolkit';
-import type { PanelUiState } from './uiState';
+import { setDropdown, toolkitOption, type ToolkitCheckbox, type ToolkitDropdown } from '../shared/toolkit';
+import { quantitySpec, type PanelUiState } from './uiState';
 
 export interface ControlElements {
   quantity: ToolkitDropdown;
@@ -36,6 +39,8 @@ const OUTPUT_NAMES: Record<ReturnType<typeof quantityNeeds>, string> = {
 
 export class Controls {
   private labelsKey = '';
+  /** The shown quantity's range: the threshold slider works in its units. */
+  private range: ValueRange | undefined;
 
   constructor(
     private readonly c: ControlElements,
@@ -55,7 +60,7 @@ export class Controls {
     c.direction.addEventListener('change', () => isDirection(c.direction.value) && onChange({ direction: c.direction.value }));
     c.colormap.addEventListener('change', () => isColormapName(c.colormap.value) && onChange({ colormap: c.colormap.value }));
     c.opacity.addEventListener('input', () => onChange({ opacity: Number(c.opacity.value) }));
-    c.threshold.addEventListener('input', () => onChange({ threshold: Number(c.threshold.value) }));
+    c.threshold.addEventListener('input', () => onChange({ threshold: thresholdFromUnits(Number(c.threshold.value), this.range) }));
     c.scanOrder.addEventListener('change', () => onChange({ showScanOrder: c.scanOrder.checked }));
   }
 
@@ -90,10 +95,30 @@ export class Controls {
     setDropdown(c.colormap, ui.colormap);
     c.opacity.value = String(ui.opacity);
     c.opacityValue.textContent = `${Math.round(ui.opacity * 100)}%`;
-    c.threshold.value = String(ui.threshold);
-    c.thresholdValue.textContent = ui.threshold.toFixed(2);
+    this.range = model.gridQuantity(quantitySpec(ui))?.range;
+    syncThreshold(c.threshold, c.thresholdValue, ui.threshold, this.range);
     c.scanOrder.checked = ui.showScanOrder;
   }
+}
+
+/**
+ * The threshold slider in the legend's units: from the shown quantity's minimum to its
+ * maximum. The state keeps the position as a fraction of that range (what the painter
+ * compares against), so switching quantities keeps the same relative cut.
+ */
+function syncThreshold(input: HTMLInputElement, output: HTMLOutputElement, fraction: number, range: ValueRange | undefined): void {
+  const usable = !!range && range.max > range.min;
+  input.disabled = !usable;
+  if (!usable) {
+    output.textContent = range ? formatValue(range.min) : '–';
+    return;
+  }
+  const span = range.max - range.min;
+  input.min = String(range.min);
+  input.max = String(range.max);
+  input.step = String(span / 100);
+  input.value = String(range.min + fraction * span);
+  output.textContent = fraction > 0 ? `< ${formatValue(range.min + fraction * span)}` : 'off';
 }
 
 function unitHint(unit: number, model: ResultModel): string {
@@ -101,22 +126,4 @@ function unitHint(unit: number, model: ResultModel): string {
   if (!model.bidirectional || d < 2) return `of 0…${Math.max(0, d - 1)}`;
   const half = Math.floor(d / 2);
   return unit < half ? `forward unit ${unit} (0…${d - 1})` : `backward unit ${unit - half} (0…${d - 1})`;
-}
-
-/**
- * Sets a toolkit dropdown's value. Freshly added options are slotted asynchronously, so
- * the option is also marked selected, which the dropdown honours once it sees it.
- */
-function setDropdown(dropdown: ToolkitDropdown, value: string): void {
-  for (const option of Array.from(dropdown.querySelectorAll('vscode-option'))) {
-    option.toggleAttribute('selected', option.getAttribute('value') === value);
-  }
-  if (dropdown.value !== value) dropdown.value = value;
-}
-
-function toolkitOption(value: string, text: string): HTMLElement {
-  const option = document.createElement('vscode-option');
-  option.setAttribute('value', value);
-  option.textContent = text;
-  return option;
 }

@@ -9,6 +9,7 @@
  */
 import type { GeometryView } from '../../src/shared/protocol';
 import { canvasPixelSize, cropAsRect, imageRectToCanvas, stageBounds, type Rect } from '../../src/core/heatmap/alignment';
+import { unseenRegions } from './unseenRegions';
 
 /** Longest canvas side in device pixels: keeps a full repaint well under a frame. */
 const MAX_CANVAS_SIDE = 1280;
@@ -39,6 +40,8 @@ export class ImageStage {
     private readonly canvases: readonly HTMLCanvasElement[],
     /** Largest stage height as a fraction of the window height. */
     private readonly maxHeightFraction: number,
+    /** Shade and label what the model never saw (the main stage; the small attention copy stays plain). */
+    private readonly markUnseen = false,
   ) {
     this.observer = new ResizeObserver(() => this.layout());
     this.observer.observe(host);
@@ -56,6 +59,7 @@ export class ImageStage {
     this.image.style.width = `${(geometry.width / s.width) * 100}%`;
     this.image.style.height = `${(geometry.height / s.height) * 100}%`;
     this.image.classList.toggle('pixelated', Math.max(geometry.width, geometry.height) <= PIXELATED_MAX_SIDE);
+    if (this.markUnseen) this.showUnseen(geometry, s);
     // New geometry: the crop moves even if the canvas size does not, so always re-derive the metrics.
     this.metricsCache = undefined;
     this.layout();
@@ -75,6 +79,24 @@ export class ImageStage {
       if (this.image.getAttribute('src') === src && this.image.complete && this.image.naturalWidth > 0) resolve(true);
       else this.image.src = src;
     });
+  }
+
+  /** Hatched boxes over the parts of the stage outside the model's view, positioned in percent like the image. */
+  private showUnseen(geometry: GeometryView, s: Rect): void {
+    for (const old of Array.from(this.stage.querySelectorAll('.unseen'))) old.remove();
+    for (const region of unseenRegions(geometry)) {
+      const box = document.createElement('div');
+      box.className = `unseen unseen-${region.kind}`;
+      box.dataset.testid = 'unseen';
+      box.style.left = `${((region.rect.x - s.x) / s.width) * 100}%`;
+      box.style.top = `${((region.rect.y - s.y) / s.height) * 100}%`;
+      box.style.width = `${(region.rect.width / s.width) * 100}%`;
+      box.style.height = `${(region.rect.height / s.height) * 100}%`;
+      const label = document.createElement('span');
+      label.textContent = region.kind === 'padding' ? 'padding: not seen by the model' : 'not seen by the model';
+      box.append(label);
+      this.stage.append(box);
+    }
   }
 
   get metrics(): StageMetrics | undefined {

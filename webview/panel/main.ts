@@ -7,7 +7,7 @@ import type { HostToPanel, PanelPersistedState } from '../../src/shared/protocol
 import { vscodeApi } from '../shared/vscodeApi';
 import { PanelController } from './panelController';
 import { queryPanelDom } from './panelDom';
-import { registerToolkit } from './toolkit';
+import { registerToolkit } from '../shared/toolkit';
 
 registerToolkit();
 const vscode = vscodeApi<PanelPersistedState>();

@@ -20,7 +20,8 @@ import { renderLegend } from './legend';
 import type { PanelDom } from './panelDom';
 import { predictionsJson } from './predictionsJson';
 import { renderPredictions } from './predictionsView';
-import { exportFileName, quantityCaption } from './quantityText';
+import { cellAtPoint, readoutText } from './hoverReadout';
+import { exportFileName, heatmapExplainer, quantityCaption } from './quantityText';
 import { ResultModel } from './resultModel';
 import { RunningPredictionView } from './runningPredictionView';
 import { StatusLine } from './statusLine';
@@ -57,6 +58,9 @@ export class PanelController {
   /** What setState held when the page loaded: applied to the first result for the same image. */
   private restored: PanelPersistedState | undefined;
   private frameRequested = false;
+  private imageUrl: string | undefined;
+  /** Where the pointer is over the stage, so the readout follows a scrub or a Show change. */
+  private pointer: { offsetX: number; offsetY: number } | undefined;
 
   constructor(
     private readonly dom: PanelDom,
@@ -64,7 +68,7 @@ export class PanelController {
   ) {
     this.restored = readPersistedState(vscode.getState());
     this.imagePath = this.restored?.imagePath;
-    this.mainStage = new ImageStage(dom.stageHost, dom.stage, dom.image, [dom.heatmap, dom.annotations], 0.62);
+    this.mainStage = new ImageStage(dom.stageHost, dom.stage, dom.image, [dom.heatmap, dom.annotations], 0.62, true);
     this.mainStage.onResize = () => this.requestFrame();
     this.heatmap = new HeatmapLayer(dom.heatmap);
     this.annotations = new AnnotationLayer(dom.annotations);
@@ -84,6 +88,12 @@ export class PanelController {
     dom.openSettings.addEventListener('click', () => this.post({ type: 'openSettings' }));
     dom.copyJson.addEventListener('click', () => void this.copyJson());
     dom.savePng.addEventListener('click', () => void this.savePng());
+    dom.stage.addEventListener('pointermove', (e) => this.showReadout(e));
+    dom.stage.addEventListener('pointerleave', () => this.showReadout(undefined));
+    dom.explainerMore.addEventListener('click', (e) => {
+      e.preventDefault();
+      this.post({ type: 'openHelp' });
+    });
     // A theme change restyles the HTML by itself; canvases read theme colours when drawn.
     new MutationObserver(() => {
       this.running.redraw();
@@ -97,7 +107,7 @@ export class PanelController {
         this.showLoading(message.imagePath, message.fileName);
         return;
       case 'result':
-        this.showResult(message.result, message.settings);
+        this.showResult(this.withImageUrl(message.result), message.settings);
         return;
       case 'error':
         this.showError(message.imagePath, message.fileName, message.message, message.detail);
@@ -106,6 +116,15 @@ export class PanelController {
         this.rpc.settle(message);
         return;
     }
+  }
+
+  /** The host sends the image's bytes (the page may not load files); they are shown through a blob: URL. */
+  private withImageUrl(result: ClassifyResultView): ClassifyResultView {
+    if (this.imageUrl) URL.revokeObjectURL(this.imageUrl);
+    this.imageUrl = undefined;
+    if (!result.image) return result;
+    this.imageUrl = URL.createObjectURL(new Blob([result.image.bytes as Uint8Array<ArrayBuffer>], { type: result.image.mime }));
+    return { ...result, imageSrc: this.imageUrl };
   }
 
   private post(message: PanelToHost): void {
@@ -239,8 +258,24 @@ export class PanelController {
       quantity?.range,
       quantity ? quantityCaption(ui, model) : 'This model returns no per-step outputs to map.',
     );
+    this.dom.explainerText.textContent = quantity ? heatmapExplainer(ui, model) : '';
+    if (this.pointer) this.showReadout(this.pointer);
 
     this.running.showStep(ui.timestep);
+  }
+
+  /** The readout for the cell under the pointer (CSS pixels in the stage), or the hint when there is none. */
+  private showReadout(e: { offsetX: number; offsetY: number } | undefined): void {
+    this.pointer = e && { offsetX: e.offsetX, offsetY: e.offsetY };
+    const { model, ui } = this;
+    const metrics = this.mainStage.metrics;
+    let text = 'Point at the heatmap to read a cell.';
+    if (e && model && ui && metrics && this.dom.stage.clientWidth > 0) {
+      const scale = metrics.width / this.dom.stage.clientWidth;
+      const cell = cellAtPoint(e.offsetX * scale, e.offsetY * scale, metrics.crop, model.shape.rows, model.shape.cols);
+      text = cell ? readoutText(model, ui, cell.row, cell.col) : 'Not seen by the model: outside its input.';
+    }
+    this.dom.readout.textContent = text;
   }
 
   private heatmapFrame(): HeatmapFrame | undefined {

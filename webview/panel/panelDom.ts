@@ -1,6 +1,6 @@
 /** Every element of the panel's markup (src/vscode/panel/panelHtml.ts) the script touches, looked up once. */
 import { byTestId } from '../shared/dom';
-import type { ToolkitCheckbox, ToolkitDropdown } from './toolkit';
+import type { ToolkitCheckbox, ToolkitDropdown } from '../shared/toolkit';
 
 export function queryPanelDom(root: ParentNode = document) {
   const q = <T extends Element>(id: string, ctor: abstract new (...args: never[]) => T) => byTestId(root, id, ctor);
@@ -30,6 +30,9 @@ export function queryPanelDom(root: ParentNode = document) {
     heatmap: canvas('heatmap'),
     annotations: canvas('annotations'),
     noImage: h('no-image'),
+    readout: h('hover-readout'),
+    explainerText: h('heatmap-explainer-text'),
+    explainerMore: h('heatmap-more'),
     play: h('play'),
     timestep: input('timestep'),
     timestepLabel: h('timestep-label'),

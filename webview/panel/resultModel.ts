@@ -23,6 +23,8 @@ export interface GridQuantity {
   /** rows × cols, in [0, 1]. */
   grid: Float32Array;
   range: ValueRange | undefined;
+  /** [L], per timestep, in the quantity's own units (for the hover readout). */
+  values: Float32Array;
 }
 
 export class ResultModel {
@@ -79,7 +81,7 @@ export class ResultModel {
     if (!this.quantities.has(key)) {
       const values = computeQuantity(spec, this.sequence);
       const range = values && finiteRange(values);
-      this.quantities.set(key, values && { grid: timestepsToGrid(normalizeToUnit(values, range), this.shape), range });
+      this.quantities.set(key, values && { grid: timestepsToGrid(normalizeToUnit(values, range), this.shape), range, values });
     }
     return this.quantities.get(key);
   }

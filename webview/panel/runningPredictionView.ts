@@ -50,7 +50,7 @@ export class RunningPredictionView {
         ? 'The classifier applied to the state after each step. The final prediction above pools all steps with attention, so it can differ from the last step.'
         : '',
       bidirectional
-        ? 'This RNN is bidirectional: the state at step t joins the forward pass (cells 1…t) and the backward pass (cells t…L), so every step’s prediction has seen the whole image. Unread cells are dimmed along the forward pass.'
+        ? 'This RNN is bidirectional: the state at step t joins the forward pass (cells 1…t) and the backward pass (cells t…L), so every step’s prediction has seen the whole image. Unread cells are dimmed and hatched along the forward pass.'
         : '',
     ].filter(Boolean);
     setShown(this.e.note, notes.length > 0);

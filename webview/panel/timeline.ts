@@ -84,7 +84,10 @@ export class Timeline {
 
   private renderButton(): void {
     const playing = this.playing;
-    this.playButton.textContent = playing ? '\u23F8' : '\u25B6';
+    // Codicons, not U+23F8/U+25B6: the pause sign is missing from common fonts and showed as an empty box.
+    const icon = this.playButton.querySelector('.codicon');
+    icon?.classList.toggle('codicon-play', !playing);
+    icon?.classList.toggle('codicon-debug-pause', playing);
     this.playButton.setAttribute('aria-label', playing ? 'Pause' : 'Play');
     this.playButton.setAttribute('aria-pressed', String(playing));
     this.playButton.title = playing ? 'Pause (Space)' : 'Play (Space)';

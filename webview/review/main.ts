@@ -16,6 +16,7 @@ import {
   type ReviewToHost,
   itemImageUrl,
 } from '../../src/shared/reviewProtocol';
+import { registerToolkit, setDropdown, toolkitOption, type ToolkitCheckbox, type ToolkitDropdown } from '../shared/toolkit';
 import { vscodeApi } from '../shared/vscodeApi';
 import {
   ERROR_GROUP,
@@ -28,7 +29,9 @@ import {
   acceptedLabel,
   arrange,
   browserCanShow,
+  captionScore,
   classCounts,
+  groupHeading,
   classForKey,
   effective,
   histogram,
@@ -38,6 +41,8 @@ import {
   readSavedView,
   visibleRows,
 } from './model';
+
+registerToolkit();
 
 const CELL = { w: 136, h: 168 };
 /** The serializer reads folder and labelsFile (and checks them against its own record); the view is ours. */
@@ -54,12 +59,12 @@ const root = $('review-gallery');
 const statusEl = $('review-status');
 const scroller = $('review-scroller');
 const spacer = $('review-spacer');
-const sortEl = $<HTMLSelectElement>('sort');
-const labelEl = $<HTMLSelectElement>('filter-label');
-const statusFilterEl = $<HTMLSelectElement>('filter-status');
+const sortEl = $<ToolkitDropdown>('sort');
+const labelEl = $<ToolkitDropdown>('filter-label');
+const statusFilterEl = $<ToolkitDropdown>('filter-status');
 const thresholdEl = $<HTMLInputElement>('threshold');
 const thresholdOut = $<HTMLOutputElement>('threshold-value');
-const groupEl = $<HTMLInputElement>('group');
+const groupEl = $<ToolkitCheckbox>('group');
 const pickerBox = $('class-picker-box');
 const pickerFilter = $<HTMLInputElement>('class-picker-filter');
 const picker = $<HTMLSelectElement>('class-picker');
@@ -95,8 +100,8 @@ function setStatus(text: string, error = false): void {
 }
 
 function applyOptions(o: ViewOptions): void {
-  sortEl.value = o.sort;
-  statusFilterEl.value = o.status;
+  setDropdown(sortEl, o.sort);
+  setDropdown(statusFilterEl, o.status);
   thresholdEl.value = String(o.threshold);
   thresholdOut.textContent = o.threshold.toFixed(2);
   groupEl.checked = o.group;
@@ -138,7 +143,7 @@ function renderSummary(): void {
       b.type = 'button';
       b.title = `Show only ${label}`;
       b.addEventListener('click', () => {
-        labelEl.value = labelEl.value === label ? '' : label;
+        setDropdown(labelEl, labelEl.value === label ? '' : label);
         relayout(true);
       });
       li.append(b);
@@ -176,14 +181,8 @@ function fillLabelFilter(wanted = labelEl.value): void {
   const current = wanted;
   const labels = new Set<string>(data?.classes ?? []);
   for (const it of items) labels.add(effective(it));
-  labelEl.replaceChildren(el('option', undefined, 'All'));
-  (labelEl.firstChild as HTMLOptionElement).value = '';
-  for (const l of [...labels].sort()) {
-    const o = el('option', undefined, l);
-    o.value = l;
-    labelEl.append(o);
-  }
-  labelEl.value = labels.has(current) ? current : '';
+  labelEl.replaceChildren(toolkitOption('', 'All'), ...[...labels].sort().map((l) => toolkitOption(l, l)));
+  setDropdown(labelEl, labels.has(current) ? current : '');
 }
 
 // ---- gallery ----
@@ -243,7 +242,7 @@ function renderItem(flatIndex: number): HTMLElement {
   } else {
     const shown = it.reviewed ?? it.label ?? '';
     const label = el('span', 'label', shown);
-    cap.append(label, el('span', 'score', `${((it.score ?? 0) * 100).toFixed(0)}%`));
+    cap.append(label, el('span', 'score', captionScore(it)));
     if (it.reviewed) {
       cell.classList.add('is-reviewed');
       cap.append(el('span', 'badge', it.reviewed === it.label ? '✓' : `✎ was ${it.label}`));
@@ -281,7 +280,7 @@ function renderRow(r: number): HTMLElement {
   e.style.transform = `translateY(${row.top}px)`;
   e.setAttribute('role', 'row');
   if (row.kind === 'header') {
-    const title = el('span', undefined, `${g.label === ERROR_GROUP ? 'Errors' : g.label} · ${g.members.length}`);
+    const title = el('span', undefined, groupHeading(g.label, g.members, items, ERROR_GROUP));
     title.setAttribute('role', 'rowheader');
     e.append(title);
   } else {
@@ -355,6 +354,17 @@ function rerenderRowOf(flatIndex: number): void {
   updateActiveDescendant();
 }
 
+/** Group headings count the cards that carry their label: a relabel changes them. */
+function rerenderHeaders(): void {
+  if (!lay) return;
+  for (const [r, old] of rendered) {
+    if (lay.rows[r]?.kind !== 'header') continue;
+    const fresh = renderRow(r);
+    old.replaceWith(fresh);
+    rendered.set(r, fresh);
+  }
+}
+
 function select(flatIndex: number): void {
   if (!lay || !lay.flat.length) return;
   const next = Math.max(0, Math.min(lay.flat.length - 1, flatIndex));
@@ -383,11 +393,13 @@ async function setLabel(flatIndex: number, label: string | null): Promise<void> 
   const before = it.reviewed;
   it.reviewed = label ?? undefined;
   rerenderRowOf(flatIndex);
+  rerenderHeaders();
   try {
     await tracker.request<number>((m) => post(m as ReviewToHost), (requestId) => ({ type: 'setLabels', requestId, changes: [{ path: it.path, label }] }));
   } catch (err) {
     it.reviewed = before;
     rerenderRowOf(flatIndex);
+    rerenderHeaders();
     setStatus(`Not saved: ${(err as Error).message}`, true);
     return;
   }

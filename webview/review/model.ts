@@ -180,6 +180,29 @@ export function histogram(items: readonly ReviewItem[], bins = 10): number[] {
   return out;
 }
 
+/**
+ * The score a card shows beside its label: the model's score for that label. A card
+ * relabelled to a class outside the model's top list says "reviewed" rather than a score
+ * that belongs to another class.
+ */
+export function captionScore(item: ReviewItem): string {
+  const shown = item.reviewed ?? item.label;
+  const score = shown === item.label ? item.score : item.topk?.find((t) => t.label === shown)?.score;
+  return score === undefined || !Number.isFinite(score) ? 'reviewed' : `${(score * 100).toFixed(0)}%`;
+}
+
+/**
+ * A group's heading. Relabelled cards stay where they were until the view is rearranged
+ * (so the grid does not jump under the reviewer), but the count is of the cards that
+ * still carry the group's label, which is what the class chips count too.
+ */
+export function groupHeading(label: string, members: readonly number[], items: readonly ReviewItem[], errorGroup: string): string {
+  if (label === errorGroup) return `Errors · ${members.length}`;
+  const still = members.filter((i) => effective(items[i]) === label).length;
+  const moved = members.length - still;
+  return `${label} · ${still}${moved ? ` (${moved} relabelled)` : ''}`;
+}
+
 export function classCounts(items: readonly ReviewItem[]): Array<[string, number]> {
   const m = new Map<string, number>();
   for (const it of items) if (!it.error) m.set(effective(it), (m.get(effective(it)) ?? 0) + 1);

@@ -140,13 +140,20 @@ export class LoadedModel {
       const code = (err as NodeJS.ErrnoException).code;
       throw new ModelLoadError(
         code === 'ENOENT' ? `model file not found: ${path}` : `cannot read model file ${path}: ${(err as Error).message}`,
+        { code: code === 'ENOENT' ? 'not_found' : 'unreadable', filePath: path },
       );
     }
     let header;
     try {
       header = readOnnxHeader(bytes);
     } catch (err) {
-      if (err instanceof OnnxFormatError) throw new ModelLoadError(`${path} is not an ONNX model: ${err.message}`);
+      if (err instanceof OnnxFormatError) {
+        throw new ModelLoadError(`${path} is not an ONNX model: the file's bytes are not a valid ONNX protobuf (${err.message})`, {
+          code: 'not_onnx',
+          filePath: path,
+          detail: err.message,
+        });
+      }
       throw err;
     }
     const hash = modelHash(bytes);

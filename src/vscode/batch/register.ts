@@ -27,8 +27,10 @@ import { labelOutputSettings, labelScanSettings, maxPixelsSetting, topKSetting }
 import { labeledFolderOf } from './labeledFolder';
 import { ReviewPanel } from './reviewPanel';
 import { OPENED_REVIEWS_KEY, rememberReview, restorableReview } from './reviewRestore';
+import { sortDoneMessage, undoDoneMessage, type RememberedSort } from './sortMessages';
 
 const LAST_RUN_KEY = 'rcnnLens.batch.lastRun';
+const LAST_SORT_KEY = 'rcnnLens.batch.lastSort';
 
 interface LastRun {
   folder: string;
@@ -353,10 +355,9 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
     // A move renamed the records' paths: a gallery still showing the old ones would lose the next correction.
     await refreshReviewsOf(folder);
     log(`sorted ${r.sorted} file(s) of ${folder} into ${r.dest} (${mode.value}); journal ${r.journal}`);
-    const c = await vscode.window.showInformationMessage(
-      `${mode.value === 'move' ? 'Moved' : 'Copied'} ${r.sorted} image(s) into class folders${threshold > 0 ? ` (under ${threshold}: _review)` : ''}.`,
-      'Undo',
-    );
+    const remembered: RememberedSort = { folder, journal: r.journal, mode: mode.value, dest: r.dest, sorted: r.sorted };
+    await context.workspaceState.update(LAST_SORT_KEY, remembered);
+    const c = await vscode.window.showInformationMessage(sortDoneMessage(remembered, threshold), 'Undo');
     if (c === 'Undo') await undoCommand(vscode.Uri.file(folder));
   };
 
@@ -384,7 +385,8 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
       if (r.problems.length) void vscode.window.showWarningMessage(`Restored ${r.restored} file(s); ${r.problems.length} could not be restored (see the log).`);
       else {
         const kept = r.warnings.length ? ` ${r.warnings.length} class folder(s) with files added since the sort were kept (see the log).` : '';
-        void vscode.window.showInformationMessage(`Restored the original layout of ${path.basename(folder)} (${r.restored} file(s)).${kept}`);
+        const remembered = context.workspaceState.get<RememberedSort>(LAST_SORT_KEY);
+        void vscode.window.showInformationMessage(`${undoDoneMessage(folder, r.journal, r.restored, remembered)}${kept}`);
       }
     } catch (err) {
       void vscode.window.showErrorMessage(`Undo failed: ${(err as Error).message}`);

@@ -50,22 +50,25 @@ export function renderReviewHtml(o: ReviewHtmlOptions): string {
     </div>
   </section>
   <div class="toolbar" role="toolbar" aria-label="Sort and filter">
-    <label>Sort <select data-testid="sort">
-      <option value="score-asc">Score (lowest first)</option>
-      <option value="score-desc">Score (highest first)</option>
-      <option value="entropy-desc">Entropy (most uncertain first)</option>
-      <option value="margin-asc">Margin (closest calls first)</option>
-      <option value="path">Path</option>
-    </select></label>
-    <label>Label <select data-testid="filter-label"><option value="">All</option></select></label>
-    <label>Show <select data-testid="filter-status">
-      <option value="all">All</option>
-      <option value="unreviewed">Not reviewed</option>
-      <option value="reviewed">Reviewed</option>
-      <option value="errors">Errors</option>
-    </select></label>
-    <label>Score ≤ <input type="range" data-testid="threshold" min="0" max="1" step="0.01" value="1"> <output data-testid="threshold-value">1.00</output></label>
-    <label><input type="checkbox" data-testid="group" checked> Group by label</label>
+    <div class="field"><label id="sort-label">Sort</label>
+    <vscode-dropdown data-testid="sort" aria-labelledby="sort-label">
+      <vscode-option value="score-asc">Score (lowest first)</vscode-option>
+      <vscode-option value="score-desc">Score (highest first)</vscode-option>
+      <vscode-option value="entropy-desc">Entropy (most uncertain first)</vscode-option>
+      <vscode-option value="margin-asc">Margin (closest calls first)</vscode-option>
+      <vscode-option value="path">Path</vscode-option>
+    </vscode-dropdown></div>
+    <div class="field"><label id="filter-label-label">Label</label>
+    <vscode-dropdown data-testid="filter-label" aria-labelledby="filter-label-label"><vscode-option value="">All</vscode-option></vscode-dropdown></div>
+    <div class="field"><label id="filter-status-label">Show</label>
+    <vscode-dropdown data-testid="filter-status" aria-labelledby="filter-status-label">
+      <vscode-option value="all">All</vscode-option>
+      <vscode-option value="unreviewed">Not reviewed</vscode-option>
+      <vscode-option value="reviewed">Reviewed</vscode-option>
+      <vscode-option value="errors">Errors</vscode-option>
+    </vscode-dropdown></div>
+    <label>Score ≤ <input type="range" class="range" data-testid="threshold" min="0" max="1" step="0.01" value="1"> <output data-testid="threshold-value">1.00</output></label>
+    <vscode-checkbox data-testid="group" checked>Group by label</vscode-checkbox>
     <span class="hint" data-testid="keys-hint">j/k or arrows: next/previous · Enter: accept · 1–9, 0: relabel · l: pick any class · o: open · u: undo review</span>
   </div>
   <div class="gallery" data-testid="review-scroller" tabindex="0" role="grid" aria-label="Images; use j/k to move, Enter to accept, digits to relabel">

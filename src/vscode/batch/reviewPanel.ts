@@ -149,6 +149,7 @@ export class ReviewPanel {
         entropy: r.entropy,
         margin: r.margin,
         second: r.topk?.[1]?.label,
+        topk: r.topk?.map((t) => ({ label: t.label, score: t.score })),
         reviewed: r.reviewed?.label,
         error: r.error,
       };

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeError } from '../errors';
+import { describeModelChoiceFailure } from './modelChoiceMessage';
 import type { ClassifierBackend } from '../panel/classifierBackend';
 import type { ExtensionServices } from '../services';
 import { modelPathSetting, setModelPath } from '../settings';
@@ -31,12 +32,11 @@ export async function selectModel(services: ExtensionServices, backend: Classifi
     // Keep the previous, working setting: a bad file must not leave the extension without a model.
     await restore();
     backend.refreshModelChoice();
-    const d = describeError(err);
-    services.output.error(`${picked[0].fsPath}: ${d.message}${d.detail ? `\n${d.detail}` : ''}`);
-    void vscode.window.showErrorMessage(`RCNN Lens: ${picked[0].fsPath} cannot be used. ${d.message}`, {
-      modal: true,
-      detail: d.detail,
-    });
+    const failure = describeModelChoiceFailure(err, picked[0].fsPath, current ? path.basename(current) : undefined);
+    services.output.error(failure.logText);
+    // Not modal: nothing is lost and nothing needs an answer, the previous model keeps working.
+    const choice = await vscode.window.showErrorMessage(failure.message, 'Show Details');
+    if (choice === 'Show Details') services.output.show(true);
   }
 }
 

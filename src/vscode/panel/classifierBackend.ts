@@ -6,7 +6,6 @@
 import * as vscode from 'vscode';
 import type { ClassifyDetail } from '../../core/classify';
 import type { ModelDescriptor } from '../../core/runtime/modelSession';
-import { describeFallback } from '../../core/runtime/providers';
 import { InferenceService, type ClassifyRequestOptions } from '../../core/worker/inferenceService';
 import type { UserFacingError } from '../errors';
 import type { ExtensionServices } from '../services';
@@ -72,7 +71,7 @@ export class ClassifierBackend extends Disposable {
     );
     for (const a of model.attempts) out.warn(`execution provider ${a.provider} failed, falling back: ${a.error}`);
     if (model.providerNote) out.info(`execution provider ${model.provider}: ${model.providerNote}`);
-    this.statusBar.show(model, describeFallback(model.attempts, model.provider, model.providerNote));
+    this.statusBar.show(model, this.services.currentModel().provider);
     return true;
   }
 

@@ -4,7 +4,7 @@
  * the latest state message and answers with it.
  */
 import { randomBytes } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
@@ -18,8 +18,15 @@ import type { ExtensionServices } from '../services';
 import { heatmapSettings, topKSetting } from '../settings';
 import { Disposable } from '../util/disposable';
 import type { ClassifierBackend } from './classifierBackend';
+import { parsePanelMessage } from './panelMessages';
 import { renderPanelHtml } from './panelHtml';
-import { toResultView } from './resultView';
+import { imageMimeType, toResultView } from './resultView';
+
+/**
+ * Largest image sent to the webview as it is; a bigger one (a 100-megapixel TIFF, say) is
+ * shown as the worker's downscaled PNG preview instead, which a panel shows just as well.
+ */
+const MAX_IMAGE_BYTES_TO_WEBVIEW = 32 * 1024 * 1024;
 
 export function panelTitle(imagePath: string): string {
   return `RCNN: ${path.basename(imagePath)}`;
@@ -51,11 +58,11 @@ export class ClassifyPanel extends Disposable {
     return {
       enableScripts: true,
       enableForms: false,
-      // The extension's media and webview bundles, and the image's own folder: nothing else.
+      // The extension's media and webview bundles only. The image travels as bytes in the
+      // result message: a root on its folder would let the page load every file beside it.
       localResourceRoots: [
         vscode.Uri.joinPath(services.extensionUri, 'media'),
         vscode.Uri.joinPath(services.extensionUri, 'dist', 'webview'),
-        vscode.Uri.file(path.dirname(image.fsPath)),
       ],
     };
   }
@@ -71,7 +78,7 @@ export class ClassifyPanel extends Disposable {
     panel.title = panelTitle(image.fsPath);
     panel.iconPath = vscode.Uri.joinPath(services.extensionUri, 'media', 'icon.png');
     panel.webview.html = this.html();
-    this._register(panel.webview.onDidReceiveMessage((m: PanelToHost) => this.onMessage(m)));
+    this._register(panel.webview.onDidReceiveMessage((raw: unknown) => this.onRawMessage(raw)));
     this._register(panel.onDidDispose(() => this.dispose()));
   }
 
@@ -94,6 +101,7 @@ export class ClassifyPanel extends Disposable {
       nonce: randomBytes(16).toString('base64'),
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'panel.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.services.extensionUri, 'media', 'panel.css')).toString(),
+      codiconsUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'codicons', 'codicon.css')).toString(),
       title: panelTitle(this.image.fsPath),
     });
   }
@@ -112,8 +120,10 @@ export class ClassifyPanel extends Disposable {
     try {
       const { detail, model, modelLoadMs } = await this.backend.classify(imagePath, { topK: topKSetting(), full: true });
       if (seq !== this.runSeq || this.isDisposed) return false;
-      const result = toResultView(detail, model, await this.versionedImageUri(), 0, modelLoadMs);
-      if (!result.imageSrc) result.imageSrc = await this.previewOrUndefined(imagePath);
+      const result = toResultView(detail, model, undefined, 0, modelLoadMs);
+      const mime = imageMimeType(detail.geometry.format);
+      result.image = mime ? await this.imageBytes(imagePath, mime) : undefined;
+      if (!result.image) result.imageSrc = await this.previewOrUndefined(imagePath);
       if (seq !== this.runSeq || this.isDisposed) return false;
       result.timing.totalMs = performance.now() - startedAt - (modelLoadMs ?? 0);
       const hm = heatmapSettings();
@@ -134,16 +144,22 @@ export class ClassifyPanel extends Disposable {
   }
 
   /**
-   * The image's webview URI with its size and modification time as a query: a file changed
-   * on disk gets a new URL, so Reclassify shows the new picture instead of the cached one.
+   * The image file's bytes for the webview, read now (so Reclassify shows the file as it is
+   * on disk), or undefined when it is not a regular file or too big to send as it is.
    */
-  private async versionedImageUri(): Promise<string> {
-    const uri = this.panel.webview.asWebviewUri(this.image);
+  private async imageBytes(imagePath: string, mime: string): Promise<{ bytes: Uint8Array; mime: string } | undefined> {
     try {
-      const st = await stat(this.image.fsPath);
-      return uri.with({ query: `version=${st.size}-${st.mtimeMs}` }).toString();
-    } catch {
-      return uri.toString(); // the classifier reports a missing file itself
+      const file = await open(imagePath, 'r');
+      try {
+        const st = await file.stat();
+        if (!st.isFile() || st.size > MAX_IMAGE_BYTES_TO_WEBVIEW) return undefined;
+        return { bytes: new Uint8Array(await file.readFile()), mime };
+      } finally {
+        await file.close();
+      }
+    } catch (err) {
+      this.services.output.warn(`cannot read ${imagePath} for the panel: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
     }
   }
 
@@ -157,6 +173,15 @@ export class ClassifyPanel extends Disposable {
     }
   }
 
+  private onRawMessage(raw: unknown): void {
+    const message = parsePanelMessage(raw);
+    if (!message) {
+      this.services.output.warn(`ignored a malformed message from the classify panel of ${this.image.fsPath}`);
+      return;
+    }
+    this.onMessage(message);
+  }
+
   private onMessage(message: PanelToHost): void {
     switch (message.type) {
       case 'ready':
@@ -168,6 +193,13 @@ export class ClassifyPanel extends Disposable {
         return;
       case 'openSettings':
         void vscode.commands.executeCommand('workbench.action.openSettings', 'rcnnLens');
+        return;
+      case 'openHelp':
+        // The README ships in the extension; its "Reading the heatmap" section explains every view.
+        void vscode.commands.executeCommand(
+          'markdown.showPreview',
+          vscode.Uri.joinPath(this.services.extensionUri, 'README.md').with({ fragment: 'reading-the-heatmap' }),
+        );
         return;
       case 'copyText':
         void answer((m) => this.post(m), message.requestId, async () => {
@@ -193,6 +225,15 @@ export class ClassifyPanel extends Disposable {
     if (!target) return { cancelled: true };
     // The save dialog already asked before replacing an existing file.
     await vscode.workspace.fs.writeFile(target, Buffer.from(match[1], 'base64'));
+    void this.confirmSaved(target);
     return { saved: target.fsPath };
+  }
+
+  /** Names the file and offers to show it: in the Explorer when it is in the workspace, else in the OS. */
+  private async confirmSaved(target: vscode.Uri): Promise<void> {
+    const choice = await vscode.window.showInformationMessage(`Saved the heatmap as ${target.fsPath}.`, 'Reveal');
+    if (choice !== 'Reveal') return;
+    const inWorkspace = vscode.workspace.getWorkspaceFolder(target) !== undefined;
+    await vscode.commands.executeCommand(inWorkspace ? 'revealInExplorer' : 'revealFileInOS', target);
   }
 }

@@ -20,6 +20,8 @@ export interface PanelHtmlOptions {
   scriptUri: string;
   /** webview.asWebviewUri of media/panel.css */
   styleUri: string;
+  /** webview.asWebviewUri of dist/webview/codicons/codicon.css */
+  codiconsUri: string;
   title: string;
 }
 
@@ -40,6 +42,7 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
     nonce: opts.nonce,
     scriptUri: opts.scriptUri,
     styleUri: opts.styleUri,
+    extraStyleUris: [opts.codiconsUri],
     title: opts.title,
     body: `<main class="panel" data-testid="panel" data-state="empty">
   <header class="panel-header">
@@ -47,7 +50,7 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
       <h1 class="file-name" data-testid="file-name">${e(opts.title)}</h1>
       <div class="header-actions">
         <vscode-button data-testid="reclassify" appearance="secondary" aria-label="Classify this image again">Reclassify</vscode-button>
-        <vscode-button data-testid="open-settings" appearance="icon" aria-label="Open RCNN Lens settings" title="Settings">&#9881;</vscode-button>
+        <vscode-button data-testid="open-settings" appearance="icon" aria-label="Open RCNN Lens settings" title="Settings"><span class="codicon codicon-gear" aria-hidden="true"></span></vscode-button>
       </div>
     </div>
     <dl class="facts" data-testid="facts" hidden>
@@ -66,6 +69,15 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
   <p class="status" data-testid="status" role="status" aria-live="polite"></p>
 
   <div class="result" data-testid="result" hidden>
+    <!-- First in the markup: in a narrow panel the prediction stays above the fold. -->
+    <section class="card predictions-card" data-testid="predictions-card" aria-labelledby="predictions-heading">
+      <div class="card-title">
+        <h2 id="predictions-heading">Prediction: <span class="top-label" data-testid="top-label"></span></h2>
+        <vscode-button data-testid="copy-json" appearance="secondary" aria-label="Copy predictions as JSON"><span slot="start" class="codicon codicon-copy" aria-hidden="true"></span>Copy JSON</vscode-button>
+      </div>
+      <ol class="bars" data-testid="predictions" aria-label="Top classes"></ol>
+    </section>
+
     <section class="viewer" aria-labelledby="viewer-heading">
       <h2 id="viewer-heading" class="visually-hidden">Image and heatmap</h2>
       <div class="stage-host" data-testid="stage-host">
@@ -76,10 +88,11 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
           <canvas class="stage-layer" data-testid="annotations" aria-hidden="true"></canvas>
         </div>
       </div>
+      <p class="readout" data-testid="hover-readout" aria-live="off">Point at the heatmap to read a cell.</p>
       <p class="note" data-testid="no-image" hidden></p>
 
       <div class="timeline" data-testid="timeline">
-        <vscode-button data-testid="play" appearance="icon" aria-label="Play" aria-pressed="false" title="Play (Space)">&#9654;</vscode-button>
+        <vscode-button data-testid="play" appearance="icon" aria-label="Play" aria-pressed="false" title="Play (Space)"><span class="codicon codicon-play" data-testid="play-icon" aria-hidden="true"></span></vscode-button>
         <input type="range" class="range timestep" data-testid="timestep" min="1" max="1" step="1" value="1" aria-label="Timestep">
         <span class="timestep-label" data-testid="timestep-label" aria-hidden="true"></span>
       </div>
@@ -95,11 +108,12 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
             <vscode-option value="attention">Attention &#945;&#8348;</vscode-option>
           </vscode-dropdown>
         </div>
+        <div class="field-slot" data-testid="quantity-options">
         <div class="field" data-testid="class-field" hidden>
           <label id="class-label" for="class">Class</label>
           <vscode-dropdown id="class" data-testid="class" aria-labelledby="class-label"></vscode-dropdown>
         </div>
-        <div class="field" data-testid="unit-field" hidden>
+        <div class="field field-unit" data-testid="unit-field" hidden>
           <label for="unit">Unit</label>
           <input id="unit" class="number" data-testid="unit" type="number" min="0" step="1" value="0">
           <span class="hint" data-testid="unit-hint"></span>
@@ -111,6 +125,7 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
             <vscode-option value="forward">Forward</vscode-option>
             <vscode-option value="backward">Backward</vscode-option>
           </vscode-dropdown>
+        </div>
         </div>
         <div class="field">
           <label id="colormap-label" for="colormap">Colormap</label>
@@ -128,31 +143,27 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
           <output for="opacity" data-testid="opacity-value"></output>
         </div>
         <div class="field">
-          <label for="threshold">Threshold</label>
-          <input id="threshold" class="range" data-testid="threshold" type="range" min="0" max="1" step="0.01" value="0">
+          <label for="threshold">Hide below</label>
+          <input id="threshold" class="range" data-testid="threshold" type="range" min="0" max="1" step="0.01" value="0"
+                 aria-describedby="legend-caption">
           <output for="threshold" data-testid="threshold-value"></output>
         </div>
         <div class="field field-inline">
           <vscode-checkbox data-testid="scan-order">Show scan order</vscode-checkbox>
-          <vscode-button data-testid="save-png" appearance="secondary">Save PNG</vscode-button>
+          <vscode-button data-testid="save-png" appearance="secondary"><span slot="start" class="codicon codicon-save" aria-hidden="true"></span>Save PNG</vscode-button>
         </div>
       </div>
       <div class="legend" data-testid="legend">
         <span class="legend-min" data-testid="legend-min"></span>
         <span class="legend-bar" data-testid="legend-bar" aria-hidden="true"></span>
         <span class="legend-max" data-testid="legend-max"></span>
-        <span class="legend-caption" data-testid="legend-caption"></span>
+        <span class="legend-caption" id="legend-caption" data-testid="legend-caption"></span>
       </div>
+      <p class="explainer" data-testid="heatmap-explainer"><span data-testid="heatmap-explainer-text"></span>
+        <a href="#" data-testid="heatmap-more" role="button">more</a></p>
     </section>
 
     <aside class="side">
-      <section class="card" aria-labelledby="predictions-heading">
-        <div class="card-title">
-          <h2 id="predictions-heading">Prediction: <span class="top-label" data-testid="top-label"></span></h2>
-          <vscode-button data-testid="copy-json" appearance="secondary" aria-label="Copy predictions as JSON">Copy JSON</vscode-button>
-        </div>
-        <ol class="bars" data-testid="predictions" aria-label="Top classes"></ol>
-      </section>
 
       <section class="card" data-testid="running-section" aria-labelledby="running-heading">
         <h2 id="running-heading">After step <span data-testid="running-step"></span></h2>

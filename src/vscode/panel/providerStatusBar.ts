@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { ModelDescriptor } from '../../core/runtime/modelSession';
 import { Disposable } from '../util/disposable';
+import { providerStatus } from './providerStatus';
 
 export class ProviderStatusBar extends Disposable {
   private readonly item = this._register(vscode.window.createStatusBarItem('rcnnLens.provider', vscode.StatusBarAlignment.Right, 90));
@@ -12,11 +13,15 @@ export class ProviderStatusBar extends Disposable {
     this.item.command = 'rcnnLens.showOutput';
   }
 
-  show(model: ModelDescriptor, fallbackNote: string | undefined): void {
-    this.item.text = `$(eye) RCNN: ${model.provider}${fallbackNote ? ' $(warning)' : ''}`;
+  /** `requested`: the executionProvider setting the model was loaded with. */
+  show(model: ModelDescriptor, requested: string): void {
+    const status = providerStatus(model.provider, requested, model.attempts);
+    this.item.text = status.text;
     const tip = new vscode.MarkdownString();
     tip.appendMarkdown(`**RCNN Lens** — model \`${model.info.name}\` runs on **${model.provider}**\n\n`);
-    if (fallbackNote) tip.appendMarkdown(`${fallbackNote}. See the RCNN Lens log for the reasons.\n\n`);
+    if (status.warning) tip.appendMarkdown(`${status.warning} See the RCNN Lens log for the reasons.\n\n`);
+    if (status.note) tip.appendMarkdown(`${status.note}\n\n`);
+    if (model.providerNote) tip.appendMarkdown(`${model.providerNote}\n\n`);
     tip.appendMarkdown(`Loaded in ${model.loadMs.toFixed(0)} ms from \`${model.path}\``);
     this.item.tooltip = tip;
     this.item.show();

@@ -12,10 +12,23 @@ import { describeFallback } from '../../core/runtime/providers';
 import type { ClassifyResultView, ModelView } from '../../shared/protocol';
 
 /** Formats Chromium displays natively in an <img>; others (TIFF) get no image, only the overlay. */
-const BROWSER_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'avif', 'bmp', 'svg']);
-
 export function canBrowserDisplay(format: string): boolean {
-  return BROWSER_FORMATS.has(format.toLowerCase());
+  return imageMimeType(format) !== undefined;
+}
+
+const MIME_TYPES: Record<string, string> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  avif: 'image/avif',
+  bmp: 'image/bmp',
+  svg: 'image/svg+xml',
+};
+
+/** The MIME type the webview shows a decoded format's bytes as, or undefined when it cannot show them. */
+export function imageMimeType(format: string): string | undefined {
+  return MIME_TYPES[format.toLowerCase()];
 }
 
 export function toModelView(m: ModelDescriptor): ModelView {

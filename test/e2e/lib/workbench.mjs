@@ -43,10 +43,11 @@ export class Steps {
     this.log = log;
     this.shots = [];
   }
-  async shot(name) {
+  /** `options`: Playwright screenshot options, e.g. { clip } for one panel. */
+  async shot(name, options = {}) {
     const file = path.join(this.dir, `${String(++this.n).padStart(2, '0')}-${name}.png`);
     try {
-      await this.page.screenshot({ path: file, timeout: 15_000 });
+      await this.page.screenshot({ path: file, timeout: 15_000, ...options });
       this.shots.push(file);
     } catch (e) {
       this.log(`  (screenshot ${name} failed: ${e.message.split('\n')[0]})`);

@@ -77,9 +77,11 @@ const server = http.createServer((req, res) => {
     '/theme.css': path.join(here, theme),
     '/stub.js': path.join(here, 'stub.js'),
     '/cat.png': path.join(outDir, 'cat.png'),
+    '/codicons/codicon.css': path.join(root, 'dist/webview/codicons/codicon.css'),
+    '/codicons/codicon.ttf': path.join(root, 'dist/webview/codicons/codicon.ttf'),
   };
   if (url.pathname === '/') {
-    let html = renderPanelHtml({ cspSource: origin, nonce, scriptUri: `${origin}/panel.js`, styleUri: `${origin}/panel.css`, title: 'RCNN: cat.png' });
+    let html = renderPanelHtml({ cspSource: origin, nonce, scriptUri: `${origin}/panel.js`, styleUri: `${origin}/panel.css`, codiconsUri: `${origin}/codicons/codicon.css`, title: 'RCNN: cat.png' });
     html = html.replace('</head>', `<link rel="stylesheet" href="${origin}/theme.css">\n<script nonce="${nonce}" src="${origin}/stub.js"></script>\n</head>`);
     res.writeHead(200, { 'content-type': 'text/html' });
     return res.end(html);
@@ -87,7 +89,7 @@ const server = http.createServer((req, res) => {
   if (url.pathname === '/favicon.ico') return res.writeHead(204).end();
   const file = files[url.pathname];
   if (!file) return res.writeHead(404).end();
-  const type = { '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png' }[path.extname(file)];
+  const type = { '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png', '.ttf': 'font/ttf' }[path.extname(file)];
   // Like VS Code's resource loader: CORS allowed, so the export can draw the image.
   res.writeHead(200, { 'content-type': type, 'access-control-allow-origin': '*' });
   fs.createReadStream(file).pipe(res);
@@ -169,7 +171,8 @@ try {
     const id = await page.evaluate(() => document.activeElement?.closest('[data-testid]')?.getAttribute('data-testid') ?? document.activeElement?.tagName);
     if (order[order.length - 1] !== id) order.push(id);
   }
-  const expected = ['reclassify', 'open-settings', 'stage', 'play', 'timestep', 'quantity', 'direction', 'colormap', 'opacity', 'threshold', 'scan-order', 'save-png', 'copy-json'];
+  // The prediction card comes first in the markup (a narrow panel shows it above the image), so Copy JSON precedes the stage.
+  const expected = ['reclassify', 'open-settings', 'copy-json', 'stage', 'play', 'timestep', 'quantity', 'direction', 'colormap', 'opacity', 'threshold', 'scan-order', 'save-png', 'heatmap-more'];
   const positions = expected.map((id) => order.indexOf(id));
   check('tab order reaches every control in reading order', positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1])), order.join(' → '));
 
