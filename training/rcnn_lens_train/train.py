@@ -125,6 +125,8 @@ def parse_args(argv):
     p.add_argument("--resume", action="store_true", help="continue from <out-dir>/<name>/last.pt")
     p.add_argument("--export", metavar="ONNX", help="after training, export to this .onnx, evaluate it with "
                    "onnxruntime on the validation split and write the model card (+ .card.md)")
+    p.add_argument("--int8", action="store_true", help="with --export: also write the int8 variant "
+                   "(python3 -m training.export --int8)")
     add_model_args(p)
     return p.parse_args(argv)
 
@@ -486,7 +488,8 @@ def main(argv=None):
         env = dict(os.environ)
         if training.OMP_POLICY_CHOSEN_HERE:
             env.pop("OMP_WAIT_POLICY", None)  # let the export process choose its own (passive)
-        argv_export = [sys.executable, "-m", "training.export", res["checkpoint"], "--out", a.export]
+        argv_export = [sys.executable, "-m", "training.export", res["checkpoint"], "--out", a.export,
+                       *(["--int8"] if a.int8 else [])]
         os.execve(sys.executable, argv_export, env)
 
 
