@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { trustedSettingValue } from '../core/batch/outputs';
 import { type ProviderSetting, isProviderSetting } from '../core/runtime/providers';
+import { type PrecisionSetting, isPrecisionSetting } from '../core/model/variants';
 
 const SECTION = 'rcnnLens';
 
@@ -58,6 +59,11 @@ export function modelPathSetting(): ModelPathSetting {
 export function providerSetting(): ProviderSetting {
   const v = config().get<string>('executionProvider', 'auto');
   return isProviderSetting(v) ? v : 'auto';
+}
+
+export function labelPrecisionSetting(): PrecisionSetting {
+  const v = config().get<string>('label.precision', 'auto');
+  return isPrecisionSetting(v) ? v : 'auto';
 }
 
 export function topKSetting(): number {

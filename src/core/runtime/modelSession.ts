@@ -41,6 +41,8 @@ export interface LoadOptions {
    * long labeling runs turn it off to keep their memory flat.
    */
   cpuMemArena?: boolean;
+  /** Only the GPU providers the setting names: no CPU fallback (the caller has a better CPU model). */
+  gpuOnly?: boolean;
 }
 
 export interface ModelDescriptor {
@@ -113,7 +115,7 @@ export class LoadedModel {
     }
 
     const threads = options.intraOpThreads ?? 0;
-    const candidates = providerCandidates(options.provider ?? 'auto', process.platform);
+    const candidates = providerCandidates(options.provider ?? 'auto', process.platform).filter((c) => !options.gpuOnly || c !== 'cpu');
     const outcome = await createWithFallback(
       candidates,
       async (provider) => {

@@ -62,7 +62,16 @@ export async function createWithFallback<T>(
     }
   }
   const detail = attempts.map((a) => `${a.provider}: ${a.error}`).join('; ');
-  throw new Error(`no execution provider could load the model (${detail})`);
+  throw new NoProviderError(`no execution provider could load the model (${detail})`, attempts);
+}
+
+export class NoProviderError extends Error {
+  constructor(
+    message: string,
+    readonly attempts: ProviderAttempt[],
+  ) {
+    super(message);
+  }
 }
 
 /** A one-line explanation of a fallback, for the status bar tooltip and the panel. */
