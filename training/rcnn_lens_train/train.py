@@ -472,6 +472,8 @@ def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False,
 def main(argv=None):
     a = parse_args(argv)
     m, t = resolve_configs(a)
+    if a.int8 and not a.export:
+        raise UserError("--int8 writes the int8 variant of the exported model", "add --export PATH.onnx")
     if a.export:
         assert_exportable(m)  # refused now, not after the whole training run
     cmd = "python3 -m training.train " + " ".join(argv if argv is not None else sys.argv[1:])
