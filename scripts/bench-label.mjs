@@ -9,7 +9,10 @@
 //   - peak RSS of all processes of each run (the process and its descendants, sampled every 50 ms),
 //   - 10k vs 100k files (100k = hard links to the 10k, in 10 sub-folders) for flat memory.
 // Needs `node scripts/build.mjs` first. Usage:
-//   node scripts/bench-label.mjs [--work /tmp/rl-bench] [--repeat 2] [--skip-100k | --memory-only] [--only a|b] [--model PATH] [--ours-args "--workers 1"]
+//   node scripts/bench-label.mjs [--work /tmp/rl-bench] [--repeat 2] [--skip-100k | --memory-only] [--only a|b] [--model PATH] [--ours-args "--workers 1"] [--precision fp32|int8|both]
+// --precision (default both): ours labels with the fp32 model and/or its int8 variant (<model>.int8.onnx,
+// --precision int8 of the CLI), and the model-only bound is measured for each; the int8 table compares
+// the int8 labeler with the fp32 model-only bound of the same sitting.
 // The machine's load (load average) is printed: on a shared machine every number fluctuates, so each
 // contender runs --repeat times, interleaved, and the table shows the best and the median.
 import { execFileSync, spawn } from 'node:child_process';
@@ -36,6 +39,12 @@ const MEMORY_ONLY = args.includes('--memory-only');
 const ONLY = opt('only', '');
 /** Extra options for our CLI, e.g. --ours-args "--workers 1 --batch 16". */
 const OURS_ARGS = (opt('ours-args', '') || '').split(' ').filter(Boolean);
+const PRECISIONS = { fp32: ['fp32'], int8: ['int8'], both: ['fp32', 'int8'] }[opt('precision', 'both')];
+if (!PRECISIONS) {
+  console.error('--precision must be fp32, int8 or both');
+  process.exit(2);
+}
+const INT8_MODEL = MODEL.replace(/\.onnx$/i, '') + '.int8.onnx';
 let CLI = path.join(ROOT, 'dist/cli.js');
 const require = (await import('node:module')).createRequire(path.join(ROOT, 'package.json'));
 const sharp = require('sharp');
@@ -209,11 +218,11 @@ async function prepare() {
 }
 
 // ---------- contenders ----------
-async function ours(dir, name) {
+async function ours(dir, name, precision = 'fp32') {
   const out = path.join(WORK, 'out', `ours-${name}.jsonl`);
   mkdirSync(path.dirname(out), { recursive: true });
   // Run as a user runs the bin (`rcnn-lens label`): through its #! line, with the Node flags it carries.
-  const r = await measure(CLI, ['label', dir, '--out', out, '--full', '--force', '--json', '--provider', 'cpu', '--model', MODEL, ...OURS_ARGS]);
+  const r = await measure(CLI, ['label', dir, '--out', out, '--full', '--force', '--json', '--provider', 'cpu', '--model', MODEL, '--precision', precision, ...OURS_ARGS]);
   const s = JSON.parse(r.out);
   return { ips: s.files / r.wall, labelIps: s.labelImagesPerSecond, wall: r.wall, cores: r.cpuSeconds / r.wall, cpuSeconds: r.cpuSeconds, ownCpu: s.cpu, peakMb: r.peakMb, peakParentMb: r.peakParentMb, peakWorkersMb: r.peakWorkersMb, files: s.files, errors: s.errors, timing: s.timing };
 }
@@ -302,17 +311,17 @@ const ort = require(process.env.ORT);
 })();`;
 
 /** Model-only bound: the best of batch sizes × (1 process, all threads | 2 processes, 1 thread each). */
-async function modelBound() {
+async function modelBound(model = MODEL) {
   const script = path.join(WORK, 'model-bound.cjs');
   writeFileSync(script, MODEL_SCRIPT);
   const results = [];
-  for (const batch of [16, 64, 256]) {
+  for (const batch of [16, 32, 64, 256]) {
     // threads 0 = onnxruntime's own default (what the Python baseline gets): on this 2-vCPU VM that is
     // one thread, so the all-cores split of one process is measured explicitly as well.
     for (const [procs, threads] of [[1, 0], [1, os.cpus().length], [2, 1]]) {
       const runs = await Promise.all(
         Array.from({ length: procs }, () =>
-          measure(process.execPath, [script], { env: { ORT: require.resolve('onnxruntime-node'), MODEL, THREADS: String(threads), BATCH: String(batch), MS: '2500' } }),
+          measure(process.execPath, [script], { env: { ORT: require.resolve('onnxruntime-node'), MODEL: model, THREADS: String(threads), BATCH: String(batch), MS: '2500' } }),
         ),
       );
       const ips = runs.reduce((a, r) => {
@@ -342,12 +351,14 @@ const results = { machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, 
 const contests = [['a', 'a: 10,000 × 32×32 JPEG', ds.a10k], ['b', 'b: 1,000 × 1024×768 JPEG', ds.b1k]].filter(([key]) => !ONLY || key === ONLY);
 for (const [, name, dir] of MEMORY_ONLY ? [] : contests) {
   log(`== ${name}`);
-  const oursRuns = [];
+  const oursBy = { fp32: [], int8: [] };
   const pyRuns = [];
   for (let r = 0; r < REPEAT; r++) {
-    const o = await ours(dir, path.basename(dir));
-    log(`ours:   ${f0(o.ips)} img/s end-to-end (${f0(o.labelIps)} in the labeling phase), ${o.wall.toFixed(1)} s, ${o.cores.toFixed(2)} cores busy (${o.cpuSeconds.toFixed(1)} CPU-s; as the run counts them: parent ${o.ownCpu.mainSeconds.toFixed(1)}, workers ${o.ownCpu.workerSeconds.toFixed(1)}), peak RSS ${f0(o.peakMb)} MB, timing ${JSON.stringify(Object.fromEntries(Object.entries(o.timing).map(([k, v]) => [k, Math.round(v)])))}`);
-    oursRuns.push(o);
+    for (const precision of PRECISIONS) {
+      const o = await ours(dir, path.basename(dir), precision);
+      log(`ours ${precision}:   ${f0(o.ips)} img/s end-to-end (${f0(o.labelIps)} in the labeling phase), ${o.wall.toFixed(1)} s, ${o.cores.toFixed(2)} cores busy (${o.cpuSeconds.toFixed(1)} CPU-s; as the run counts them: parent ${o.ownCpu.mainSeconds.toFixed(1)}, workers ${o.ownCpu.workerSeconds.toFixed(1)}), peak RSS ${f0(o.peakMb)} MB, timing ${JSON.stringify(Object.fromEntries(Object.entries(o.timing).map(([k, v]) => [k, Math.round(v)])))}`);
+      oursBy[precision].push(o);
+    }
     const p = await python(dir);
     log(`python: ${f0(p.ips)} img/s end-to-end (${f0(p.labelIps)} in its loop), ${p.wall.toFixed(1)} s, ${p.cores.toFixed(2)} cores busy (${p.cpuSeconds.toFixed(1)} CPU-s), peak RSS ${f0(p.peakMb)} MB`);
     pyRuns.push(p);
@@ -357,7 +368,16 @@ for (const [, name, dir] of MEMORY_ONLY ? [] : contests) {
   const mod = await modelBound();
   log(`model-only bound: ${f0(mod.best.ips)} img/s (${mod.best.config}); all: ${mod.all.map((m) => `${m.config}: ${f0(m.ips)}`).join('; ')}`);
   const combined = 1 / (1 / dec.ips + 1 / mod.best.ips);
+  const oursRuns = oursBy[PRECISIONS[0]];
+  const summary = (runs) => ({ best: Math.max(...runs.map((o) => o.ips)), median: median(runs.map((o) => o.ips)), bestLabel: Math.max(...runs.map((o) => o.labelIps)), medianLabel: median(runs.map((o) => o.labelIps)), peakMb: Math.max(...runs.map((o) => o.peakMb)) });
+  if (PRECISIONS.includes('int8')) {
+    const mod8 = await modelBound(INT8_MODEL);
+    log(`int8 model-only bound: ${f0(mod8.best.ips)} img/s (${mod8.best.config}); all: ${mod8.all.map((m) => `${m.config}: ${f0(m.ips)}`).join('; ')}`);
+    results.int8 ??= {};
+    results.int8[name] = { fp32: oursBy.fp32.length ? summary(oursBy.fp32) : undefined, int8: summary(oursBy.int8), fp32ModelBound: mod.best, int8ModelBound: mod8.best };
+  }
   results.datasets[name] = {
+    precision: PRECISIONS[0],
     ours: { best: Math.max(...oursRuns.map((o) => o.ips)), median: median(oursRuns.map((o) => o.ips)), bestLabel: Math.max(...oursRuns.map((o) => o.labelIps)), cores: median(oursRuns.map((o) => o.cores)), peakMb: Math.max(...oursRuns.map((o) => o.peakMb)) },
     python: { best: Math.max(...pyRuns.map((o) => o.ips)), median: median(pyRuns.map((o) => o.ips)), bestLabel: Math.max(...pyRuns.map((o) => o.labelIps)), cores: median(pyRuns.map((o) => o.cores)), peakMb: Math.max(...pyRuns.map((o) => o.peakMb)) },
     decodeBound: dec,
@@ -368,10 +388,10 @@ for (const [, name, dir] of MEMORY_ONLY ? [] : contests) {
 
 if (!SKIP_100K || MEMORY_ONLY) {
   log('== flat memory: 10k vs 100k files');
-  const small = await ours(ds.a10k, 'a10k-mem');
+  const small = await ours(ds.a10k, 'a10k-mem', PRECISIONS.at(-1));
   const split = (r) => `(parent ${f0(r.peakParentMb)} MB, workers together ${f0(r.peakWorkersMb)} MB)`;
   log(`10k:  ${f0(small.ips)} img/s, peak RSS ${f0(small.peakMb)} MB ${split(small)}`);
-  const big = await ours(ds.a100k, 'a100k');
+  const big = await ours(ds.a100k, 'a100k', PRECISIONS.at(-1));
   log(`100k: ${f0(big.ips)} img/s, peak RSS ${f0(big.peakMb)} MB ${split(big)}, ${big.files} files`);
   const mem = (r) => ({ ips: r.ips, peakMb: r.peakMb, peakParentMb: r.peakParentMb, peakWorkersMb: r.peakWorkersMb, files: r.files });
   results.memory = { '10k': mem(small), '100k': mem(big) };
@@ -382,7 +402,7 @@ results.machine.loadEnd = loadavg();
 const lines = [];
 lines.push(`Batch labeling benchmark — ${new Date().toISOString()} — ${results.machine.cores} cores (${results.machine.cpu}); load average ${results.machine.loadStart} at start, ${results.machine.loadEnd} at end.`);
 lines.push('The machine is shared (a training job and builds run beside it): throughputs fluctuate between runs; best and median of ' + REPEAT + ' interleaved runs.');
-lines.push('img/s are end-to-end (process start to exit: scan, model load, labeling, output write) unless marked "loop".');
+lines.push('img/s are end-to-end (process start to exit: scan, model load, labeling, output write) unless marked "loop". "ours" in the first table labels with the ' + PRECISIONS[0] + ' model.');
 lines.push('');
 lines.push('| dataset | ours img/s best (median) | ours loop img/s | Python baseline img/s best (median) | speed-up | decode-only bound | model-only bound | combined bound | bound / Python | ours / bound | cores busy ours / Python | peak RSS ours | peak RSS Python |');
 lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
@@ -390,6 +410,19 @@ for (const [name, d] of Object.entries(results.datasets)) {
   lines.push(
     `| ${name} | ${f0(d.ours.best)} (${f0(d.ours.median)}) | ${f0(d.ours.bestLabel)} | ${f0(d.python.best)} (${f0(d.python.median)}) | ${(d.ours.best / d.python.best).toFixed(2)}× | ${f0(d.decodeBound.ips)} | ${f0(d.modelBound.ips)} | ${f0(d.combinedBound)} | ${(d.combinedBound / d.python.best).toFixed(2)}× | ${((100 * d.ours.bestLabel) / d.combinedBound).toFixed(0)}% | ${d.ours.cores.toFixed(2)} / ${d.python.cores.toFixed(2)} | ${f0(d.ours.peakMb)} MB | ${f0(d.python.peakMb)} MB |`,
   );
+}
+if (results.int8) {
+  lines.push('');
+  lines.push('int8 variant (`--precision int8`) against the fp32 model-only bound of this sitting:');
+  lines.push('');
+  lines.push('| dataset | ours fp32 img/s best (median) | ours int8 img/s best (median) | ours int8 loop img/s best (median) | fp32 model-only bound | int8 model-only bound | int8 end-to-end / fp32 bound | int8 loop / fp32 bound | peak RSS fp32 / int8 |');
+  lines.push('|---|---|---|---|---|---|---|---|---|');
+  for (const [name, d] of Object.entries(results.int8)) {
+    const fp = d.fp32;
+    lines.push(
+      `| ${name} | ${fp ? `${f0(fp.best)} (${f0(fp.median)})` : '—'} | ${f0(d.int8.best)} (${f0(d.int8.median)}) | ${f0(d.int8.bestLabel)} (${f0(d.int8.medianLabel)}) | ${f0(d.fp32ModelBound.ips)} | ${f0(d.int8ModelBound.ips)} | ${(d.int8.median / d.fp32ModelBound.ips).toFixed(2)}× | ${(d.int8.medianLabel / d.fp32ModelBound.ips).toFixed(2)}× | ${fp ? f0(fp.peakMb) : '—'} / ${f0(d.int8.peakMb)} MB |`,
+    );
+  }
 }
 if (results.memory) {
   lines.push('');

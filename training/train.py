@@ -9,7 +9,7 @@ if __name__ == "__main__":
     from training.rcnn_lens_train.train import main
 
     exports = []
-    rc = run_cli(lambda argv: main(argv, on_export=lambda ckpt, out: exports.append((ckpt, out))))
+    rc = run_cli(lambda argv: main(argv, on_export=lambda ckpt, out, extra: exports.append((ckpt, out, extra))))
     if rc == 0 and exports:
         exec_export(*exports[0], omp_policy_chosen_here=omp_chosen_here)
     sys.exit(rc)

@@ -17,11 +17,12 @@ import { defaultLabelsName, parseShard } from '../core/batch/shard';
 import { type SortResult, sortIntoClassFolders, undoLastSort } from '../core/batch/sort';
 import { isProviderSetting } from '../core/runtime/providers';
 import { printable, printableLine } from '../core/util/printable';
+import { chooseLabelModel, isPrecisionSetting } from '../core/model/variants';
 import { parseArgs, UsageError } from './args';
 import { EXIT_FAILURE, EXIT_PROBLEM, exitCodeFor } from './exitCodes';
 
 export const LABEL_USAGE =
-  'usage: rcnn-lens label <folder> [--out FILE] [--format jsonl|csv|both] [--model PATH] [--provider auto|cpu|…] [--batch N] [--workers N] [--shard K/N] [--sort copy|move] [--sort-dest DIR] [--review-threshold X] [--include GLOB] [--exclude GLOB] [--follow-symlinks] [--full] [--content-hash] [--force] [--json]\n       rcnn-lens label --undo-sort <folder>\n\nTuning: [--threads N] onnxruntime threads per worker, [--top K] topk entries per record (default 5), [--decode-concurrency N] images decoded at once per worker (default 4), [--quiet] no progress line.\n\nOutput: <folder>/labels.jsonl by default; with --shard K/N the default is <folder>/labels.shard-K-of-N.jsonl (and .csv), one file per shard, so shards never overwrite each other and their outputs concatenate (cat labels.shard-*-of-N.jsonl > labels.jsonl). Shard runs of one folder run side by side; a full run, --sort or a review write-back is refused (exit 2) while one runs.\n\n--content-hash: every record also carries the SHA-256 of the file; a rerun then reuses files whose modification time changed but whose bytes did not (a copied, restored or touched folder) instead of labeling them again. Files with the same size and time are never read.';
+  'usage: rcnn-lens label <folder> [--out FILE] [--format jsonl|csv|both] [--model PATH] [--provider auto|cpu|…] [--precision auto|fp32|int8] [--batch N] [--workers N] [--shard K/N] [--sort copy|move] [--sort-dest DIR] [--review-threshold X] [--include GLOB] [--exclude GLOB] [--follow-symlinks] [--full] [--content-hash] [--force] [--json]\n       rcnn-lens label --undo-sort <folder>\n\nTuning: [--threads N] onnxruntime threads per worker, [--top K] topk entries per record (default 5), [--decode-concurrency N] images decoded at once per worker (default 4), [--quiet] no progress line.\n\nOutput: <folder>/labels.jsonl by default; with --shard K/N the default is <folder>/labels.shard-K-of-N.jsonl (and .csv), one file per shard, so shards never overwrite each other and their outputs concatenate (cat labels.shard-*-of-N.jsonl > labels.jsonl). Shard runs of one folder run side by side; a full run, --sort or a review write-back is refused (exit 2) while one runs.\n\n--content-hash: every record also carries the SHA-256 of the file; a rerun then reuses files whose modification time changed but whose bytes did not (a copied, restored or touched folder) instead of labeling them again. Files with the same size and time are never read.';
 
 function formatEta(s: number | undefined): string {
   if (s === undefined || !Number.isFinite(s)) return '--:--';
@@ -44,7 +45,7 @@ function humanSummary(summary: LabelSummary, sorted: SortResult | undefined, sor
   const errs = Object.entries(summary.errorCodes).map(([c, n]) => `${c} ${n}`).join(', ');
   const lines = [
     `${summary.files} image(s): ${summary.labeled} labeled now, ${summary.reused} unchanged${summary.reusedByContent ? ` (${summary.reusedByContent} of them by content: new modification time, same bytes)` : ''}, ${summary.errors} error row(s)${errs ? ` (${errs})` : ''}`,
-    `${summary.imagesPerSecond.toFixed(0)} img/s over ${summary.seconds.toFixed(1)} s, model ${summary.model.name} (${summary.model.hash}) on ${summary.model.provider}`,
+    `${summary.imagesPerSecond.toFixed(0)} img/s over ${summary.seconds.toFixed(1)} s, model ${summary.model.name} (${summary.model.hash}${summary.model.precision ? `, ${summary.model.precision}` : ''}) on ${summary.model.provider}`,
     `wrote ${summary.outputs.join(', ')}`,
     ...(sorted ? [`${sort === 'move' ? 'moved' : 'copied'} ${sorted.sorted} file(s) into ${sorted.dest} (undo: rcnn-lens label --undo-sort ${folder})`] : []),
     ...summary.warnings.map((w) => `warning: ${w}`),
@@ -77,7 +78,7 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
   }
   const { rest, values: repeated } = takeRepeated(argv, ['include', 'exclude']);
   const args = parseArgs(rest, {
-    values: ['out', 'format', 'model', 'provider', 'batch', 'workers', 'shard', 'sort', 'sort-dest', 'review-threshold', 'threads', 'top', 'decode-concurrency'],
+    values: ['out', 'format', 'model', 'provider', 'precision', 'batch', 'workers', 'shard', 'sort', 'sort-dest', 'review-threshold', 'threads', 'top', 'decode-concurrency'],
     flags: ['follow-symlinks', 'full', 'content-hash', 'force', 'json', 'undo-sort', 'quiet'],
   });
   if (args.positionals.length !== 1) throw new UsageError('give exactly one folder');
@@ -97,6 +98,8 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
 
   const provider = args.values.get('provider') ?? 'auto';
   if (!isProviderSetting(provider)) throw new UsageError(`unknown provider "${provider}"`);
+  const precision = args.values.get('precision') ?? 'auto';
+  if (!isPrecisionSetting(precision)) throw new UsageError(`unknown precision "${precision}" (auto, fp32 or int8)`);
   const intOpt = (name: string): number | undefined => {
     const v = args.values.get(name);
     if (v === undefined) return undefined;
@@ -159,7 +162,7 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
       {
         folder,
         outputs,
-        modelPath: path.resolve(args.values.get('model') ?? defaultModel),
+        ...(await chooseLabelModel(path.resolve(args.values.get('model') ?? defaultModel), precision, provider)),
         provider,
         batchSize: batch,
         workers,

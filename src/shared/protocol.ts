@@ -28,6 +28,8 @@ export interface ModelView {
   /** Width D of `hidden` (2 × hiddenSize for a bidirectional RNN: forward half first). */
   hiddenWidth?: number;
   outputs: { hidden: boolean; stepLogits: boolean; attention: boolean };
+  /** int8 for a quantized variant; the panel names it. */
+  precision: 'fp32' | 'int8';
   /** Human sentences for the views this model cannot feed. */
   missingViews: string[];
   card: Record<string, unknown>;

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { trustedSettingValue } from '../core/batch/outputs';
 import { type ProviderSetting, isProviderSetting } from '../core/runtime/providers';
+import { type PrecisionSetting, isPrecisionSetting } from '../core/model/variants';
 
 const SECTION = 'rcnnLens';
 
@@ -64,6 +65,11 @@ export function providerSetting(): ProviderSetting {
 export function cudaLibrarySetting(): string | undefined {
   const raw = config().get<string>('cuda.libraryPath', '')?.trim();
   return raw ? raw.replace(/^~(?=$|[\\/])/, process.env.HOME ?? '~') : undefined;
+}
+
+export function labelPrecisionSetting(): PrecisionSetting {
+  const v = config().get<string>('label.precision', 'auto');
+  return isPrecisionSetting(v) ? v : 'auto';
 }
 
 export function topKSetting(): number {

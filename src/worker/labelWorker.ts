@@ -15,7 +15,8 @@ import { ImageError } from '../core/image/imageErrors';
 import { assertFiniteLogits, softmax } from '../core/math/softmax';
 import { configureSharpOnLoad, loadSharp } from '../core/image/sharpLoader';
 import { defaultBatchSize } from '../core/runtime/defaultBatchSize';
-import { LoadedModel } from '../core/runtime/modelSession';
+import type { LoadedModel } from '../core/runtime/modelSession';
+import { loadLabelModel } from '../core/runtime/variantLoad';
 import {
   type BatchMessage,
   type BatchResultMessage,
@@ -177,9 +178,10 @@ process.on('message', (msg: ToWorker) => {
     const load =
       loadHook === `${msg.slot}:fail`
         ? Promise.reject(Object.assign(new Error(`test hook: worker ${msg.slot} cannot load the model`), { name: 'ModelLoadError' }))
-        : LoadedModel.load(msg.modelPath, {
+        : loadLabelModel(msg.modelPath, {
             provider: msg.provider,
             intraOpThreads: msg.intraOpThreads,
+            cpuVariantPath: msg.cpuVariantPath,
             measureBatch: (p) => (msg.batchSize && msg.batchSize > 0 ? msg.batchSize : defaultBatchSize(p)),
           });
     load.then(
@@ -189,7 +191,7 @@ process.on('message', (msg: ToWorker) => {
         const { channels, height, width } = d.info.input;
         send({
           type: 'ready',
-          model: { name: d.info.name, hash: d.hash, labels: d.info.labels, provider: d.provider, loadMs: d.loadMs, inputValues: channels * height * width },
+          model: { name: d.info.name, hash: d.hash, labels: d.info.labels, provider: d.provider, loadMs: d.loadMs, inputValues: channels * height * width, precision: d.info.precision },
           cpuMs: cpuMsSoFar(),
         });
       },

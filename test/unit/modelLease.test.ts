@@ -20,6 +20,7 @@ const info: ModelInfo = {
   head: 'final',
   outputs: { hidden: false, stepLogits: false, attention: false },
   card: {},
+  precision: 'fp32',
 };
 
 /** A LoadedModel around a stand-in session (no onnxruntime work), recording when it is freed. */

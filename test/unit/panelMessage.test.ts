@@ -50,6 +50,7 @@ const info: ModelInfo = {
   hiddenWidth: D,
   outputs: { hidden: true, stepLogits: true, attention: true },
   card: {},
+  precision: 'fp32',
 };
 const descriptor: ModelDescriptor = { path: '/models/tiny.onnx', hash: '0123456789abcdef', info, provider: 'cpu', attempts: [], loadMs: 5 };
 

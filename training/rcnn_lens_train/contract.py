@@ -151,6 +151,9 @@ def validate_model(path: str | Path, producer: bool = False) -> list[str]:
         elif card is not None:
             problems.append("rcnn_lens.model_card must be a JSON object")
 
+    if "rcnn_lens.quantization" in meta:
+        problems.extend(quantization_problems(meta["rcnn_lens.quantization"], producer))
+
     # graph signature
     inits = {i.name for i in m.graph.initializer}
     inputs = [i for i in m.graph.input if i.name not in inits]
@@ -188,3 +191,26 @@ def validate_model(path: str | Path, producer: bool = False) -> list[str]:
     if meta["rcnn_lens.head"] == "attention" and "attention" not in outs:
         problems.append("head is 'attention' but there is no 'attention' output")
     return problems
+
+
+# what the exporter's int8 variant records (training/rcnn_lens_train/export_int8.py); optional in the contract
+QUANTIZATION_KEYS = {"calibration": ("method", "images", "data"), "fp32_model": ("hash",),
+                     "validation": ("fp32_accuracy", "int8_accuracy", "top1_agreement"), "parity": ("logits",)}
+
+
+def quantization_problems(text: str, producer: bool) -> list[str]:
+    """rcnn_lens.quantization: a JSON object whose precision is 'int8'; the exporter also writes the scheme,
+    the calibration, the fp32 model's hash, both accuracies, the top-1 agreement and the parity."""
+    try:
+        q = json.loads(text)
+    except json.JSONDecodeError as e:
+        return [f"rcnn_lens.quantization is not valid JSON: {e}"]
+    if not isinstance(q, dict) or q.get("precision") != "int8":
+        return ["rcnn_lens.quantization must be a JSON object with precision 'int8'"]
+    if not producer:
+        return []
+    missing = [] if isinstance(q.get("scheme"), str) else ["scheme"]
+    for key, inner in QUANTIZATION_KEYS.items():
+        part = q.get(key)
+        missing += [f"{key}.{k}" for k in inner if not (isinstance(part, dict) and k in part)]
+    return [f"rcnn_lens.quantization lacks: {', '.join(missing)}"] if missing else []

@@ -19,6 +19,7 @@ from .contract import validate_model
 from .errors import UserError, run_cli
 from .export import OPSET, assert_exportable, export_onnx, set_metadata
 from .model import RCNN, count_params
+from .quantize import CALIBRATION_METHODS, DEFAULT_CALIBRATION_IMAGES, DEFAULT_MAX_DROP_POINTS
 
 
 def load_checkpoint(path: str) -> tuple[RCNN, dict]:
@@ -165,9 +166,32 @@ def main(argv=None):
     p.add_argument("--data", default=None, help="dataset for the accuracy in the card (default: the training data; "
                    "its classes must be the model's; the card's data_path records what was used)")
     p.add_argument("--no-bench", action="store_true", help="skip the onnxruntime throughput measurement")
+    add_int8_args(p)
     a = p.parse_args(argv)
-    r = export_checkpoint(a.checkpoint, a.out, a.name, bench=not a.no_bench, data=a.data)
+    if a.from_onnx and not a.int8:
+        raise UserError("--from-onnx only makes the int8 variant of an exported model", "add --int8")
+    r = {} if a.from_onnx else export_checkpoint(a.checkpoint, a.out, a.name, bench=not a.no_bench, data=a.data)
+    if a.int8:
+        from .export_int8 import make_int8_variant
+
+        methods = CALIBRATION_METHODS if a.calibration_method == "auto" else (a.calibration_method,)
+        r["int8"] = make_int8_variant(a.from_onnx or a.out, data=a.data, calibration_images=a.calibration_images,
+                                      methods=methods, max_drop_points=a.int8_max_drop, bench=not a.no_bench)
     print(json.dumps({k: v for k, v in r.items() if k != "card"}, indent=1))
+
+
+def add_int8_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--int8", action="store_true", help="also write the int8 variant beside the model "
+                   "(<name>.int8.onnx + .card.md): calibrated on training images, refused when its validation "
+                   "accuracy is more than --int8-max-drop points below the fp32 model's")
+    p.add_argument("--from-onnx", metavar="ONNX", help="with --int8: quantize this exported fp32 model instead of "
+                   "exporting a checkpoint (its card names the data and the split)")
+    p.add_argument("--calibration-images", type=int, default=DEFAULT_CALIBRATION_IMAGES,
+                   help=f"training images to calibrate on (default {DEFAULT_CALIBRATION_IMAGES})")
+    p.add_argument("--calibration-method", choices=("auto", *CALIBRATION_METHODS), default="auto",
+                   help="auto (default): try each and keep the one closest to fp32 on other training images")
+    p.add_argument("--int8-max-drop", type=float, default=DEFAULT_MAX_DROP_POINTS, metavar="POINTS",
+                   help=f"accuracy guard in percentage points (default {DEFAULT_MAX_DROP_POINTS})")
 
 
 if __name__ == "__main__":

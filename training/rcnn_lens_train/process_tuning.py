@@ -64,8 +64,8 @@ def _keep_freed_memory_mapped() -> None:
         pass
 
 
-def exec_export(checkpoint: str, out: str, omp_policy_chosen_here: bool) -> None:
-    """Replace this training process by `python3 -m training.export checkpoint --out out`.
+def exec_export(checkpoint: str, out: str, extra_args: list[str], omp_policy_chosen_here: bool) -> None:
+    """Replace this training process by `python3 -m training.export checkpoint --out out [extra_args]`.
 
     A fresh process rather than an in-process export: this one's OpenMP threads may be spinning
     (ACTIVE policy), which would steal the CPU from the throughput the export measures for the model card.
@@ -76,4 +76,4 @@ def exec_export(checkpoint: str, out: str, omp_policy_chosen_here: bool) -> None
     env = dict(os.environ)
     if omp_policy_chosen_here:
         env.pop("OMP_WAIT_POLICY", None)  # the export process chooses its own (passive)
-    os.execve(sys.executable, [sys.executable, "-m", "training.export", checkpoint, "--out", out], env)
+    os.execve(sys.executable, [sys.executable, "-m", "training.export", checkpoint, "--out", out, *extra_args], env)

@@ -125,6 +125,8 @@ def parse_args(argv):
     p.add_argument("--resume", action="store_true", help="continue from <out-dir>/<name>/last.pt")
     p.add_argument("--export", metavar="ONNX", help="after training, export to this .onnx, evaluate it with "
                    "onnxruntime on the validation split and write the model card (+ .card.md)")
+    p.add_argument("--int8", action="store_true", help="with --export: also write the int8 variant "
+                   "(python3 -m training.export --int8)")
     add_model_args(p)
     return p.parse_args(argv)
 
@@ -468,10 +470,12 @@ def train(mcfg: ModelConfig, tcfg: TrainConfig, resume: bool = False,
 
 
 def main(argv=None, on_export=None):
-    """Train; with --export, hand the checkpoint to `on_export(checkpoint, out)` (the entry point runs the
+    """Train; with --export, hand the checkpoint to `on_export(checkpoint, out, extra_export_args)` (the entry point runs the
     export in a fresh process, see process_tuning.exec_export) or export in-process when none is given."""
     a = parse_args(argv)
     m, t = resolve_configs(a)
+    if a.int8 and not a.export:
+        raise UserError("--int8 writes the int8 variant of the exported model", "add --export PATH.onnx")
     if a.export:
         assert_exportable(m)  # refused now, not after the whole training run
     cmd = "python3 -m training.train " + " ".join(argv if argv is not None else sys.argv[1:])
@@ -479,11 +483,12 @@ def main(argv=None, on_export=None):
     res = train(m, t, resume=a.resume, command=cmd.strip(), resume_overrides=explicit)
     print(json.dumps({k: v for k, v in res.items() if k != "history"}, indent=1))
     if a.export:
+        extra = ["--int8"] if a.int8 else []
         if on_export is not None:
-            on_export(res["checkpoint"], a.export)
+            on_export(res["checkpoint"], a.export, extra)
         else:
             from .export_cli import main as export_main
-            return export_main([res["checkpoint"], "--out", a.export])
+            return export_main([res["checkpoint"], "--out", a.export, *extra])
 
 
 if __name__ == "__main__":

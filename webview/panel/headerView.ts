@@ -26,7 +26,8 @@ export function renderHeader(h: HeaderElements, result: ClassifyResultView): voi
   h.modelName.textContent = model.name;
   h.modelName.title = `${model.path}\n${model.rnn.bidirectional ? 'bidirectional ' : ''}${model.rnn.type.toUpperCase()}, ` +
     `grid ${model.grid[0]}×${model.grid[1]}, ${model.scanOrder.replace('_', ' ')} scan, ${model.head} head`;
-  h.provider.textContent = result.providerNote ? `${result.provider} (${result.providerNote})` : result.provider;
+  const where = `${result.provider}, ${result.model.precision}`;
+  h.provider.textContent = result.providerNote ? `${where} (${result.providerNote})` : where;
   h.timing.textContent = timingText(result.timing);
 
   const missing = model.missingViews;

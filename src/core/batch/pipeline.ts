@@ -53,6 +53,8 @@ export interface LabelJobOptions {
   /** Files to write; default `<folder>/labels.jsonl`. The first one holds the run's state. */
   outputs?: OutputSpec[];
   modelPath: string;
+  /** The int8 variant, loaded by workers that end on the CPU (core/model/variants.ts chooseLabelModel). */
+  cpuVariantPath?: string;
   provider?: ProviderSetting;
   /** Images per model run; 0/undefined chooses by provider. */
   batchSize?: number;
@@ -436,6 +438,7 @@ export async function runLabelJob(
       script: options.workerScript,
       workers,
       modelPath: options.modelPath,
+      cpuVariantPath: options.cpuVariantPath,
       provider: options.provider ?? 'auto',
       intraOpThreads: options.intraOpThreads ?? Math.max(1, Math.floor(cpuCount / workers)),
       decodeConcurrency: options.decodeConcurrency ?? 4,
@@ -541,8 +544,8 @@ export async function runLabelJob(
     checkCancel();
 
     timing.scanMs = performance.now() - t0;
-    // Model: its hash decides what is unchanged.
-    const modelHash = await hashModelFile(options.modelPath);
+    // Model: its hash decides what is unchanged. Where the workers choose the variant, they say which one.
+    const modelHash = options.cpuVariantPath ? (await startModel()).hash : await hashModelFile(options.modelPath);
     // Decide what to (re)label.
     const store = new RecordStore(entries.length);
     const records = store.kept;

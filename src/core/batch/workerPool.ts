@@ -15,6 +15,7 @@ export interface PoolOptions {
   workers: number;
   modelPath: string;
   provider: ProviderSetting;
+  cpuVariantPath?: string;
   intraOpThreads: number;
   decodeConcurrency: number;
   maxPixels: number;
@@ -156,7 +157,11 @@ export class WorkerPool {
         if ((msg.type === 'ready' || msg.type === 'result') && msg.cpuMs !== undefined) this.cpuMsByChild.set(child, msg.cpuMs);
         if (msg.type === 'ready') {
           clearTimeout(loadTimer);
-          resolve(msg.model);
+          // One run, one model: a worker that loaded another variant (or a replaced file) would mix them.
+          if (this.model && msg.model.hash !== this.model.hash) {
+            reject(new PoolFailedError(`it loaded model ${msg.model.hash}, not the run's ${this.model.hash}`));
+            child.kill('SIGKILL');
+          } else resolve(msg.model);
         } else if (msg.type === 'initError') {
           clearTimeout(loadTimer);
           reject(Object.assign(new PoolFailedError(msg.message), { name: msg.name }));
@@ -207,6 +212,7 @@ export class WorkerPool {
       type: 'init',
       modelPath: this.options.modelPath,
       provider: this.options.provider,
+      cpuVariantPath: this.options.cpuVariantPath,
       intraOpThreads: this.options.intraOpThreads,
       maxPixels: this.options.maxPixels,
       decodeConcurrency: this.options.decodeConcurrency,

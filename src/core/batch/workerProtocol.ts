@@ -10,6 +10,8 @@ export interface InitMessage {
   type: 'init';
   modelPath: string;
   provider: ProviderSetting;
+  /** The int8 variant to load instead when no GPU provider takes `modelPath` (core/model/variants.ts). */
+  cpuVariantPath?: string;
   intraOpThreads: number;
   maxPixels: number;
   /** Images decoded at once inside this worker. */
@@ -48,7 +50,7 @@ export type ToWorker = InitMessage | BatchMessage | ThumbMessage;
 export interface ReadyMessage {
   type: 'ready';
   /** `inputValues`: numbers per image in the model's input (C×H×W). */
-  model: { name: string; hash: string; labels: string[]; provider: string; loadMs: number; inputValues?: number };
+  model: { name: string; hash: string; labels: string[]; provider: string; loadMs: number; inputValues?: number; precision?: 'fp32' | 'int8' };
   /** CPU milliseconds (user + system, all threads) this worker process has used so far. */
   cpuMs?: number;
 }

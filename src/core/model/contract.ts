@@ -3,6 +3,7 @@
  * and how we check it. Validation collects every problem instead of stopping at the
  * first, so a model author sees the whole list at once.
  */
+import { type ModelPrecision, readPrecision } from './quantization';
 import { isScanOrder, type ScanOrder } from './scanOrder';
 
 export const CONTRACT_VERSION = '1';
@@ -38,6 +39,8 @@ export interface ModelInfo {
   hiddenWidth?: number;
   outputs: { hidden: boolean; stepLogits: boolean; attention: boolean };
   card: Record<string, unknown>;
+  /** int8 when the model is a quantized variant (rcnn_lens.quantization), else fp32. */
+  precision: ModelPrecision;
 }
 
 /** A single thing wrong with a model file, phrased for the model's author. */
@@ -257,6 +260,9 @@ export function validateContract(
     }
   }
 
+  const quantization = readPrecision(meta('quantization'));
+  if (quantization.problem) p.add('rcnn_lens.quantization', quantization.problem);
+
   // Graph signature.
   const K = labelList.length;
   const L = gridMN[0] * gridMN[1];
@@ -331,6 +337,7 @@ export function validateContract(
     hiddenWidth,
     outputs: { hidden: hasHidden, stepLogits: hasStepLogits, attention: hasAttention },
     card,
+    precision: quantization.precision,
   };
 }
 

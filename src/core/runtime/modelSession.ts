@@ -25,6 +25,7 @@ import {
   type ProviderAttempt,
   type ProviderName,
   type ProviderSetting,
+  NoProviderError,
   createWithFallback,
   providerCandidates,
 } from './providers';
@@ -53,6 +54,8 @@ export interface LoadOptions {
   measureBatch?: (provider: ProviderName) => number;
   /** Where `auto` remembers its measured choice; default ~/.cache/rcnn-lens. */
   choiceCache?: ProviderChoiceCache;
+  /** Only the GPU providers the setting names: no CPU fallback (the caller has a better CPU model). */
+  gpuOnly?: boolean;
 }
 
 export interface ModelDescriptor {
@@ -97,14 +100,22 @@ async function openOnProvider(
   if (setting === 'auto' && candidates.length > 1) {
     const batchFor = options.measureBatch ?? (() => 1);
     const key = [hash, candidates.map((p) => `${p}@${batchFor(p)}`).join(','), adapter.id, `ort ${ort.env.versions.common}`];
-    return chooseByMeasurement(candidates.slice(0, -1), create, isFatal, {
+    const chosen = await chooseByMeasurement(candidates.slice(0, -1), create, isFatal, {
       batchFor,
       cache: options.choiceCache ?? new ProviderChoiceCache(),
       cacheKey: key.join('|'),
       adapterNote: adapter.software ? 'software' : undefined,
     });
+    if (options.gpuOnly && chosen.provider === 'cpu') {
+      // The caller has a better CPU model (the int8 variant): a GPU is used only when it beats this one.
+      await chosen.value.release();
+      throw new NoProviderError(`no GPU provider is faster than cpu${chosen.reason ? ` (${chosen.reason})` : ''}`, chosen.attempts);
+    }
+    return chosen;
   }
-  const outcome: MeasuredOutcome<LoadedModel> = await createWithFallback(candidates, create, isFatal);
+  const list = options.gpuOnly ? candidates.filter((c) => c !== 'cpu') : candidates;
+  if (!list.length) throw new NoProviderError('no GPU provider was asked for', []);
+  const outcome: MeasuredOutcome<LoadedModel> = await createWithFallback(list, create, isFatal);
   if (outcome.provider === 'webgpu' && adapter.software) {
     outcome.reason = 'webgpu runs on a software adapter (an emulated GPU): expect it to be far slower than cpu';
   }

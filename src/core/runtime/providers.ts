@@ -64,7 +64,17 @@ export async function createWithFallback<T>(
   }
   const detail = attempts.map((a) => `${a.provider}: ${a.error}`).join('; ');
   // Every provider refused the file (e.g. its external weights are missing): a model problem.
-  throw new ModelLoadError(`no execution provider could load the model (${detail})`);
+  throw new NoProviderError(`no execution provider could load the model (${detail})`, attempts);
+}
+
+/** No provider on the list could load the model; `attempts` says why for each. */
+export class NoProviderError extends ModelLoadError {
+  constructor(
+    message: string,
+    readonly attempts: ProviderAttempt[],
+  ) {
+    super(message);
+  }
 }
 
 /**

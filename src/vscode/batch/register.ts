@@ -23,7 +23,8 @@ import { ThumbnailMaker } from '../../core/batch/thumbs';
 import { hasUndoableSort, sortIntoClassFolders, undoLastSort } from '../../core/batch/sort';
 import { REVIEW_VIEW_TYPE, type ReviewState } from '../../shared/reviewProtocol';
 import type { ExtensionServices } from '../services';
-import { labelOutputSettings, labelScanSettings, maxPixelsSetting, topKSetting } from '../settings';
+import { labelOutputSettings, labelPrecisionSetting, labelScanSettings, maxPixelsSetting, topKSetting } from '../settings';
+import { type LabelModelChoice, PrecisionError, chooseLabelModel } from '../../core/model/variants';
 import { labeledFolderOf } from './labeledFolder';
 import { ReviewPanel } from './reviewPanel';
 import { OPENED_REVIEWS_KEY, rememberReview, restorableReview } from './reviewRestore';
@@ -207,10 +208,18 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
     }
 
     const model = services.currentModel();
+    let labelModel: LabelModelChoice;
+    try {
+      labelModel = await chooseLabelModel(model.modelPath, labelPrecisionSetting(), model.provider);
+    } catch (e) {
+      if (!(e instanceof PrecisionError)) throw e;
+      void vscode.window.showErrorMessage(e.message);
+      return;
+    }
     const controller = new AbortController();
     running.set(folder, controller);
     const name = path.basename(folder);
-    log(`labeling ${folder} with ${model.modelPath} (${model.provider})`);
+    log(`labeling ${folder} with ${labelModel.modelPath}${labelModel.cpuVariantPath ? ` (on the CPU: ${labelModel.cpuVariantPath})` : ''} (${model.provider})`);
     try {
       const summary = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Labeling ${name}`, cancellable: true },
@@ -223,7 +232,7 @@ export function registerBatchFeatures(context: vscode.ExtensionContext, services
               folder,
               outputs,
               force,
-              modelPath: model.modelPath,
+              ...labelModel,
               provider: model.provider,
               batchSize: cfg().get<number>('label.batchSize', 0) || undefined,
               // Which files are read, and how big: only the user's own values in a restricted workspace.

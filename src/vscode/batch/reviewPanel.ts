@@ -25,6 +25,7 @@ import {
 import type { ExtensionServices } from '../services';
 import { fileStamp } from '../../core/util/fileStamp';
 import { ModelLabelsCache } from './modelLabels';
+import { int8VariantPath } from '../../core/model/variants';
 import { renderReviewHtml } from './reviewHtml';
 import { ReviewVocabulary, parseReviewMessage } from './reviewMessages';
 import { ReviewWriteQueue, UnknownReviewPathsError } from './reviewWriteQueue';
@@ -117,7 +118,11 @@ export class ReviewPanel {
       return;
     }
     const owner = await isLocked(folder);
-    const modelClasses = await modelLabelsCache.labelsFor(this.services.currentModel().modelPath, snapshot.model?.hash);
+    const { modelPath } = this.services.currentModel();
+    // A folder labeled by the model's int8 variant has the same classes, in the same order.
+    const modelClasses =
+      (await modelLabelsCache.labelsFor(modelPath, snapshot.model?.hash)) ??
+      (snapshot.model?.hash ? await modelLabelsCache.labelsFor(int8VariantPath(modelPath), snapshot.model.hash) : undefined);
     // Class order: the model's output order is not in the file; topk labels sorted is stable.
     const classes = modelClasses ?? snapshot.topkLabels;
     this.vocabulary = new ReviewVocabulary(snapshot.items, classes);

@@ -45,6 +45,7 @@ export function toModelView(m: ModelDescriptor): ModelView {
     head: info.head,
     hiddenWidth: info.hiddenWidth,
     outputs: info.outputs,
+    precision: info.precision,
     missingViews: missingViews(info),
     card: info.card,
     input: { width: info.input.width, height: info.input.height, channels: info.input.channels, resize: info.preprocess.resize },
