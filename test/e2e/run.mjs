@@ -118,6 +118,11 @@ async function prepareFixtures(tmp) {
     fs.copyFileSync(p.file, path.join(batch, p.name));
     fx.expected[path.join(batch, p.name)] = p.expected;
   }
+  // Label Folder runs the int8 variant on the CPU by default (rcnnLens.label.precision auto), so its
+  // records are compared with the CLI classifying with that variant.
+  const int8 = path.join(root, 'media', 'models', 'rcnn-cifar10.int8.onnx');
+  const byVariant = cliPredictions(root, pool.map((p) => p.file), ['--model', int8, '--provider', 'cpu']);
+  fx.expectedLabeling = Object.fromEntries(pool.map((p) => [path.join(batch, p.name), byVariant[path.resolve(p.file)]]));
   fx.batchBad = Object.values(writeBadFiles(batch, known.file)).map((f) => path.basename(f));
   // The demo images that ship with the repository (samples/demo-images), as `npm run demo` opens them.
   const demo = path.join(ws, 'demo');

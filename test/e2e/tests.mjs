@@ -387,7 +387,7 @@ export const tests = [
         const k0label = k0.label ?? k0[0];
         check(k0label === r.label, `topk[0] (${JSON.stringify(k0)}) is not the label ${r.label}`);
         check(r.model !== undefined && r.model !== null && JSON.stringify(r.model).length > 2, `no model in ${JSON.stringify(r)}`);
-        const cli = fx.expected[path.join(fx.batchDir, p)];
+        const cli = fx.expectedLabeling[path.join(fx.batchDir, p)];
         const want = cli.top[0];
         if (r.label === want.label) {
           agree++;

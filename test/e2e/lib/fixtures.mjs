@@ -65,10 +65,10 @@ export function writeBadFiles(dir, goodJpeg) {
 
 // The bundled model's predictions from the command-line tool (same model, run
 // outside VS Code): { [absPath]: { top: [{label, score}], error } }.
-export function cliPredictions(root, files) {
+export function cliPredictions(root, files, extraArgs = []) {
   const cli = path.join(root, 'dist', 'cli.js');
   if (!fs.existsSync(cli)) throw new Error(`${cli} missing: run \`npm run build\` first`);
-  const r = spawnSync(process.execPath, [cli, 'classify', ...files, '--json'], {
+  const r = spawnSync(process.execPath, [cli, 'classify', ...files, '--json', ...extraArgs], {
     cwd: root,
     encoding: 'utf8',
     maxBuffer: 64 << 20,
