@@ -150,6 +150,7 @@ function copyWorkspace(fx, dest) {
     known: { ...fx.known, file: rebase(fx.known.file) },
     second: { ...fx.second, file: rebase(fx.second.file) },
     expected: Object.fromEntries(Object.entries(fx.expected).map(([k, v]) => [rebase(k), v])),
+    expectedLabeling: Object.fromEntries(Object.entries(fx.expectedLabeling).map(([k, v]) => [rebase(k), v])),
   };
 }
 
