@@ -4,7 +4,8 @@
  * command, so `classify`, `label` and `label --undo-sort` agree.
  */
 import { LockedError } from '../core/batch/lock';
-import { FolderNotWritableError, ForeignOutputError, ModelFileError } from '../core/batch/pipeline';
+import { FolderNotWritableError, ModelFileError } from '../core/labeling/errors';
+import { ForeignOutputError } from '../core/labelsFile/read';
 import { PoolFailedError } from '../core/batch/workerPool';
 import { ModelContractError } from '../core/model/contract';
 import { ModelLoadError } from '../core/runtime/modelLoadError';

@@ -12,7 +12,10 @@
  * changed but whose bytes did not (a copied, restored or touched folder).
  */
 import * as path from 'node:path';
-import { CancelledError, type LabelProgress, type LabelSummary, type OutputSpec, runLabelJob } from '../core/batch/pipeline';
+import { CancelledError } from '../core/labeling/errors';
+import { type LabelProgress, type LabelSummary } from '../core/labeling/types';
+import { type OutputSpec } from '../core/labelsFile/outputs';
+import { runLabelJob } from '../core/labeling/run';
 import { defaultLabelsName, parseShard } from '../core/batch/shard';
 import { type SortResult, sortIntoClassFolders, undoLastSort } from '../core/batch/sort';
 import { isProviderSetting } from '../core/runtime/providers';

@@ -3,16 +3,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '../../src/core/batch/fsutil';
 import { excludesDirectory, matchesGlob } from '../../src/core/batch/glob';
-import {
-  CSV_HEADER,
-  type LabelRecord,
-  looksLikeOurs,
-  parseCsv,
-  parseLabelsText,
-  recordFromCsvRow,
-  toCsvLine,
-  toJsonLine,
-} from '../../src/core/batch/records';
+import { CSV_HEADER, type LabelRecord, looksLikeOurs, parseCsv, parseLabelsText, recordFromCsvRow, toCsvLine, toJsonLine } from '../../src/core/labelsFile/records';
 import { inShard, parseShard, pathHash } from '../../src/core/batch/shard';
 import { sniffImageFormat } from '../../src/core/batch/sniff';
 import { tmpDir } from '../fixtures/hostile/helpers';

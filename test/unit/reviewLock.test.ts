@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { toJsonLine } from '../../src/core/batch/records';
+import { toJsonLine } from '../../src/core/labelsFile/records';
 import { acquireLock, isLocked } from '../../src/core/batch/lock';
 import { applyReviews } from '../../src/core/batch/review';
 import { tmpDir } from '../fixtures/hostile/helpers';

@@ -6,7 +6,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { writeFileAtomic } from './fsutil';
-import type { LabelFormat } from './records';
+import type { LabelFormat } from '../labelsFile/records';
 import { STATE_DIR, isInside, recordPath, toPosixRel } from '../folder/safePath';
 
 export interface RunOutput {
