@@ -3,7 +3,7 @@
  * problem (the user can fix it and run again), 3 for anything else. One mapping for every
  * command, so `classify`, `label` and `label --undo-sort` agree.
  */
-import { LockedError } from '../core/batch/lock';
+import { LockedError } from '../core/folder/lock';
 import { FolderNotWritableError, ModelFileError } from '../core/labeling/errors';
 import { ForeignOutputError } from '../core/labelsFile/read';
 import { PoolFailedError } from '../core/batch/workerPool';

@@ -10,7 +10,7 @@ import { hashModelFile } from '../../src/core/labeling/model';
 import { journalPath } from '../../src/core/labeling/journal';
 import { runLabelJob } from '../../src/core/labeling/run';
 import { type LabelJobOptions } from '../../src/core/labeling/types';
-import { acquireLock, isLocked } from '../../src/core/batch/lock';
+import { acquireLock, isLocked } from '../../src/core/folder/lock';
 import { type LabelRecord, toCsvLine, toJsonLine, CSV_HEADER } from '../../src/core/labelsFile/records';
 import { CRASH_HOOK_ENV, type BatchResultMessage, type FromWorker, type ToWorker } from '../../src/core/batch/workerProtocol';
 import { BUNDLE_ENV, TINY_MODEL, buildBundles, solidImage, tmpDir, labelJobOptions, readLabelRecords } from '../fixtures/hostile/helpers';

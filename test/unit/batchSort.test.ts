@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runLabelJob } from '../../src/core/labeling/run';
 import { parseLabelsText, toJsonLine, type LabelRecord } from '../../src/core/labelsFile/records';
-import { recordFile } from '../../src/core/batch/scan';
+import { recordPath as recordFile } from '../../src/core/folder/safePath';
 import { REVIEW_GROUP, classFolderName, hasUndoableSort, sortIntoClassFolders, sortsDir, undoLastSort } from '../../src/core/batch/sort';
 import { BUNDLE_ENV, TINY_MODEL, buildBundles, snapshotTree, solidImage, tmpDir } from '../fixtures/hostile/helpers';
 

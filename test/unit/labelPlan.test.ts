@@ -1,6 +1,6 @@
 // The skip / reuse / review rules of a labeling run, on plain data: no files, no worker processes.
 import { describe, expect, it } from 'vitest';
-import { ScanList, type ScanEntry } from '../../src/core/batch/scanList';
+import { ScanList, type ScanEntry } from '../../src/core/folder/scanList';
 import { type LabelRecord, parseJsonLine, toJsonLine } from '../../src/core/labelsFile/records';
 import { isStale, limitNote, mergePrevious, planRun, reviewsToKeep, settleContentChecks } from '../../src/core/labeling/plan';
 

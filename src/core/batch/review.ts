@@ -6,7 +6,7 @@
 import { rmdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { STATE_DIR, assertSafePath } from '../folder/safePath';
-import { LockedError, acquireLock } from './lock';
+import { LockedError, acquireLock } from '../folder/lock';
 import { readLabelsFile } from '../labelsFile/read';
 import { type LabelRecord, formatOf } from '../labelsFile/records';
 import { writeLabelsFile } from '../labelsFile/write';

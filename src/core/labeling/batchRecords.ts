@@ -1,6 +1,6 @@
 /** A worker's answer for one message, as the records the labels file gets. */
 import { entropy, topK } from '../math/softmax';
-import type { ScanEntry } from '../batch/scanList';
+import type { ScanEntry } from '../folder/scanList';
 import type { BatchOutcome } from '../batch/workerPool';
 import type { LabelRecord } from '../labelsFile/records';
 import { limitNote } from './plan';

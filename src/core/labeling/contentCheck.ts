@@ -1,7 +1,7 @@
 /** Content mode: hashing the files whose mtime changed but whose size did not, to find the same bytes. */
 import { forEachLimit, hashFileContent } from '../batch/contentHash';
-import { entryPath } from '../batch/scan';
-import type { ScanList } from '../batch/scanList';
+import { entryPath } from '../folder/scan';
+import type { ScanList } from '../folder/scanList';
 import type { LabelRecord } from '../labelsFile/records';
 
 /**

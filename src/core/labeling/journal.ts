@@ -8,7 +8,7 @@ import { constants } from 'node:fs';
 import { type FileHandle, mkdir, open, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { STATE_DIR, O_NOFOLLOW, assertSafePath, isWithin } from '../folder/safePath';
-import type { ScanList } from '../batch/scanList';
+import type { ScanList } from '../folder/scanList';
 import { CSV_HEADER, type LabelFormat, lineInFormat } from '../labelsFile/records';
 
 /** Where the journal of an output lives. */

@@ -3,8 +3,8 @@
  * are appended to the journal as it completes (several messages in flight, so decoding and
  * inference overlap).
  */
-import { entryPath } from '../batch/scan';
-import type { ScanList } from '../batch/scanList';
+import { entryPath } from '../folder/scan';
+import type { ScanList } from '../folder/scanList';
 import type { WorkerPool } from '../batch/workerPool';
 import { type LabelCounts, countRecord } from '../labelsFile/counts';
 import { toJsonLine } from '../labelsFile/records';

@@ -12,7 +12,7 @@
  *   hashed first (toCheck); same bytes keep the previous record under the new mtime;
  * - everything else is labeled again, and keeps its human review if the file itself did not change.
  */
-import type { ScanList } from '../batch/scanList';
+import type { ScanList } from '../folder/scanList';
 import { type LabelCounts, countRecord, emptyCounts } from '../labelsFile/counts';
 import { type LabelRecord, parseJsonLine, toJsonLine } from '../labelsFile/records';
 

@@ -1,9 +1,9 @@
 /** The last stage of a run: the labels file(s) replaced whole, and the run's outputs remembered. */
 import { mkdir, stat, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../batch/fsutil';
-import { lastRunOutputs, recordRunOutputs } from '../batch/runState';
-import type { ScanList } from '../batch/scanList';
+import { writeFileAtomic } from '../folder/fsutil';
+import { lastRunOutputs, recordRunOutputs } from '../folder/runState';
+import type { ScanList } from '../folder/scanList';
 import { assertSafePath, isWithin } from '../folder/safePath';
 import type { OutputSpec } from '../labelsFile/outputs';
 import { assertWritableOutputs } from '../labelsFile/read';

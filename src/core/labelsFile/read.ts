@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { readHead } from '../batch/fsutil';
+import { readHead } from '../folder/fsutil';
 import { breathe } from '../util/breathe';
 import type { OutputSpec } from './outputs';
 import { type LabelFormat, type LabelRecord, looksLikeOurs, parseJsonLine, parseLabelsTextSliced, toJsonLine } from './records';

@@ -1,5 +1,5 @@
 /** Writing a whole labels file (sort, undo and review write-back rewrite one; a run writes through labeling/journal.ts). */
-import { writeFileAtomic } from '../batch/fsutil';
+import { writeFileAtomic } from '../folder/fsutil';
 import { CSV_HEADER, type LabelRecord, formatOf, toCsvLine, toJsonLine } from './records';
 
 /** Replaces `file` (temp + rename) with `records`, in the format its name says. */

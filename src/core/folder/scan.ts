@@ -13,9 +13,8 @@ import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { excludesDirectory, matchesAny } from './glob';
 import { ScanList, type ScanEntry } from './scanList';
-
-export type { ScanEntry };
 import { hasImageExtension, hasNonImageExtension, sniffFile } from './sniff';
+import { STATE_DIR } from './safePath';
 
 export interface ScanOptions {
   include?: readonly string[];
@@ -45,9 +44,6 @@ export interface ScanWarning {
   message: string;
 }
 
-import { STATE_DIR } from '../folder/safePath';
-
-export { STATE_DIR, isInside, recordPath as recordFile, toPosixRel } from '../folder/safePath';
 
 function isTempOfOurs(name: string): boolean {
   return /\.rcnn-tmp-\d+-\d+$/.test(name);
