@@ -61,29 +61,48 @@ const INLINE_SLICE_MS = 8;
 
 /** Scans `root`, returning image files sorted depth-first by name. */
 export async function scanFolder(root: string, options: ScanOptions = {}): Promise<ScanList> {
-  const include = options.include?.length ? options.include : ['**/*'];
-  const exclude = options.exclude ?? [];
-  const skipDirNames = options.skipDirNames ?? new Set([STATE_DIR]);
-  const out = new ScanList();
-  const visited = new Set<string>();
   const rootStat = await stat(root);
   if (!rootStat.isDirectory()) throw new Error(`${root} is not a folder`);
-  visited.add(`${rootStat.dev}:${rootStat.ino}`);
-  const warn = (m: string) => options.onWarning?.(m);
-  const includeAll = include.length === 1 && (include[0] === '**/*' || include[0] === '**');
-  let sliceStart = performance.now();
-  const inlineStat = async (p: string): Promise<Stats> => {
-    if (performance.now() - sliceStart > INLINE_SLICE_MS) {
+  const walk = new FolderWalk(options);
+  walk.visited.add(`${rootStat.dev}:${rootStat.ino}`);
+  await walk.walk(root, '');
+  return walk.out;
+}
+
+/** One scan: the folders already entered (by device and inode), and the images found so far. */
+class FolderWalk {
+  readonly out = new ScanList();
+  readonly visited = new Set<string>();
+  private readonly include: readonly string[];
+  private readonly exclude: readonly string[];
+  private readonly includeAll: boolean;
+  private readonly skipDirNames: ReadonlySet<string>;
+  private sliceStart = performance.now();
+
+  constructor(private readonly options: ScanOptions) {
+    this.include = options.include?.length ? options.include : ['**/*'];
+    this.exclude = options.exclude ?? [];
+    this.includeAll = this.include.length === 1 && (this.include[0] === '**/*' || this.include[0] === '**');
+    this.skipDirNames = options.skipDirNames ?? new Set([STATE_DIR]);
+  }
+
+  private warn(m: string): void {
+    this.options.onWarning?.(m);
+  }
+
+  private async inlineStat(p: string): Promise<Stats> {
+    if (performance.now() - this.sliceStart > INLINE_SLICE_MS) {
       await new Promise((r) => setImmediate(r));
-      sliceStart = performance.now();
+      this.sliceStart = performance.now();
     }
     return statSync(p);
-  };
+  }
 
-  async function consider(abs: string, rel: string, name: string, st: Stats | undefined, problem?: ScanEntry['problem']) {
+  private async consider(abs: string, rel: string, name: string, st: Stats | undefined, problem?: ScanEntry['problem']): Promise<void> {
+    const { options, out } = this;
     if (options.skipFiles?.has(rel) || isTempOfOurs(name)) return;
-    if (!includeAll && !matchesAny(rel, include)) return;
-    if (exclude.length && matchesAny(rel, exclude)) return;
+    if (!this.includeAll && !matchesAny(rel, this.include)) return;
+    if (this.exclude.length && matchesAny(rel, this.exclude)) return;
     if (problem) {
       // Only account for it if it claims to be an image: a broken link named notes.txt is not ours to report.
       if (hasImageExtension(name)) out.push({ rel, size: 0, mtimeMs: 0, problem });
@@ -105,23 +124,16 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
     }
   }
 
-  async function walk(dirAbs: string, dirRel: string): Promise<void> {
-    if (options.signal?.aborted) throw options.signal.reason ?? new Error('cancelled');
-    let dirents: Dirent[] = [];
-    try {
-      dirents = await readdir(dirAbs, { withFileTypes: true });
-    } catch (err) {
-      warn(`cannot read folder ${dirRel || '.'}: ${(err as Error).message}`);
-      return;
-    }
-    dirents = dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    // stat() runs a few dozen entries ahead of the loop (in libuv's thread pool): one at a time, a
-    // folder of 10,000 images spent ~0.5 s waiting on single stats. Results are consumed in name order.
-    const wanted = (d: Dirent) => d.isFile() || d.isDirectory() || (d.isSymbolicLink() && !!options.followSymlinks);
+  /**
+   * stat() of a folder's entries, running a few dozen entries ahead of the loop (in libuv's thread
+   * pool): one at a time, a folder of 10,000 images spent ~0.5 s waiting on single stats. Results
+   * are consumed in name order.
+   */
+  private statsAhead(dirAbs: string, dirents: Dirent[], wanted: (d: Dirent) => boolean): (i: number) => Promise<Stats> {
     const ahead = new Map<number, Promise<Stats>>();
     let next = 0;
-    const statOrThrow = (i: number): Promise<Stats> => {
-      if (options.inlineStat) return inlineStat(path.join(dirAbs, dirents[i].name));
+    return (i) => {
+      if (this.options.inlineStat) return this.inlineStat(path.join(dirAbs, dirents[i].name));
       for (; next < dirents.length && next < i + STAT_AHEAD; next++) {
         if (!wanted(dirents[next])) continue;
         const st = stat(path.join(dirAbs, dirents[next].name));
@@ -132,61 +144,78 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
       ahead.delete(i);
       return st;
     };
+  }
+
+  async walk(dirAbs: string, dirRel: string): Promise<void> {
+    if (this.options.signal?.aborted) throw this.options.signal.reason ?? new Error('cancelled');
+    let dirents: Dirent[] = [];
+    try {
+      dirents = await readdir(dirAbs, { withFileTypes: true });
+    } catch (err) {
+      this.warn(`cannot read folder ${dirRel || '.'}: ${(err as Error).message}`);
+      return;
+    }
+    dirents = dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const wanted = (d: Dirent) => d.isFile() || d.isDirectory() || (d.isSymbolicLink() && !!this.options.followSymlinks);
+    const statOf = this.statsAhead(dirAbs, dirents, wanted);
     for (let di = 0; di < dirents.length; di++) {
       const d = dirents[di];
       if (!wanted(d)) continue;
       const abs = path.join(dirAbs, d.name);
       const rel = dirRel ? `${dirRel}/${d.name}` : d.name;
-      if (d.isDirectory()) {
-        const st = await statOrThrow(di).catch(() => undefined);
-        // At every depth: a sub-folder labeled on its own keeps its state (and review thumbnails) there too.
-        if (skipDirNames.has(d.name)) continue;
-        if (excludesDirectory(rel, exclude)) continue;
-        if (!st) continue;
-        const key = `${st.dev}:${st.ino}`;
-        if (visited.has(key)) continue;
-        visited.add(key);
-        await walk(abs, rel);
-      } else if (d.isFile()) {
-        let st: Stats | undefined;
-        try {
-          st = await statOrThrow(di);
-        } catch (err) {
-          await consider(abs, rel, d.name, undefined, { code: 'unreadable', message: (err as Error).message });
-          continue;
-        }
-        await consider(abs, rel, d.name, st);
-      } else if (d.isSymbolicLink()) {
-        if (!options.followSymlinks) continue;
-        let st: Stats;
-        try {
-          st = await statOrThrow(di);
-        } catch (err) {
-          const e = err as NodeJS.ErrnoException;
-          const code = e.code === 'ENOENT' ? 'not_found' : 'unreadable';
-          const message = e.code === 'ENOENT' ? 'symbolic link points to nothing' : e.code === 'ELOOP' ? 'symbolic link loop' : e.message;
-          await consider(abs, rel, d.name, undefined, { code, message });
-          continue;
-        }
-        if (st.isDirectory()) {
-          if (excludesDirectory(rel, exclude)) continue;
-          const key = `${st.dev}:${st.ino}`;
-          if (visited.has(key)) {
-            const target = await realpath(abs).catch(() => '?');
-            warn(`not following ${rel}: it leads back to ${target}, already scanned (symlink loop or duplicate)`);
-            continue;
-          }
-          visited.add(key);
-          await walk(abs, rel);
-        } else if (st.isFile()) {
-          await consider(abs, rel, d.name, st);
-        }
-      }
+      if (d.isDirectory()) await this.visitFolder(abs, rel, d.name, await statOf(di).catch(() => undefined));
+      else if (d.isFile()) await this.visitFile(abs, rel, d.name, statOf(di));
+      else if (d.isSymbolicLink()) await this.visitLink(abs, rel, d.name, statOf(di));
     }
   }
 
-  await walk(root, '');
-  return out;
+  private async visitFolder(abs: string, rel: string, name: string, st: Stats | undefined): Promise<void> {
+    // At every depth: a sub-folder labeled on its own keeps its state (and review thumbnails) there too.
+    if (this.skipDirNames.has(name)) return;
+    if (excludesDirectory(rel, this.exclude)) return;
+    if (!st) return;
+    const key = `${st.dev}:${st.ino}`;
+    if (this.visited.has(key)) return;
+    this.visited.add(key);
+    await this.walk(abs, rel);
+  }
+
+  private async visitFile(abs: string, rel: string, name: string, statting: Promise<Stats>): Promise<void> {
+    let st: Stats | undefined;
+    try {
+      st = await statting;
+    } catch (err) {
+      await this.consider(abs, rel, name, undefined, { code: 'unreadable', message: (err as Error).message });
+      return;
+    }
+    await this.consider(abs, rel, name, st);
+  }
+
+  private async visitLink(abs: string, rel: string, name: string, statting: Promise<Stats>): Promise<void> {
+    let st: Stats;
+    try {
+      st = await statting;
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      const code = e.code === 'ENOENT' ? 'not_found' : 'unreadable';
+      const message = e.code === 'ENOENT' ? 'symbolic link points to nothing' : e.code === 'ELOOP' ? 'symbolic link loop' : e.message;
+      await this.consider(abs, rel, name, undefined, { code, message });
+      return;
+    }
+    if (st.isDirectory()) {
+      if (excludesDirectory(rel, this.exclude)) return;
+      const key = `${st.dev}:${st.ino}`;
+      if (this.visited.has(key)) {
+        const target = await realpath(abs).catch(() => '?');
+        this.warn(`not following ${rel}: it leads back to ${target}, already scanned (symlink loop or duplicate)`);
+        return;
+      }
+      this.visited.add(key);
+      await this.walk(abs, rel);
+    } else if (st.isFile()) {
+      await this.consider(abs, rel, name, st);
+    }
+  }
 }
 
 /** lstat that returns undefined instead of throwing (for callers checking existence). */
