@@ -5,9 +5,13 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hashFileContent } from '../../src/core/batch/contentHash';
-import { CancelledError, hashModelFile, journalPath, runLabelJob, type LabelJobOptions } from '../../src/core/batch/pipeline';
-import { acquireLock, isLocked } from '../../src/core/batch/lock';
-import { type LabelRecord, toCsvLine, toJsonLine, CSV_HEADER } from '../../src/core/batch/records';
+import { CancelledError } from '../../src/core/labeling/errors';
+import { hashModelFile } from '../../src/core/labeling/model';
+import { journalPath } from '../../src/core/labeling/journal';
+import { runLabelJob } from '../../src/core/labeling/run';
+import { type LabelJobOptions } from '../../src/core/labeling/types';
+import { acquireLock, isLocked } from '../../src/core/folder/lock';
+import { type LabelRecord, toCsvLine, toJsonLine, CSV_HEADER } from '../../src/core/labelsFile/records';
 import { CRASH_HOOK_ENV, type BatchResultMessage, type FromWorker, type ToWorker } from '../../src/core/batch/workerProtocol';
 import { BUNDLE_ENV, TINY_MODEL, buildBundles, solidImage, tmpDir, labelJobOptions, readLabelRecords } from '../fixtures/hostile/helpers';
 

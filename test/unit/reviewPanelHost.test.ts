@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { toJsonLine, type LabelRecord } from '../../src/core/batch/records';
+import { toJsonLine, type LabelRecord } from '../../src/core/labelsFile/records';
 import type { HostToReview } from '../../src/shared/reviewProtocol';
 import { ReviewPanel } from '../../src/vscode/batch/reviewPanel';
 import type { ExtensionServices } from '../../src/vscode/services';

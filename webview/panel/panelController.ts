@@ -4,7 +4,7 @@
  */
 import type { ClassifyResultView, HostToPanel, PanelPersistedState, PanelSettingsView, PanelToHost } from '../../src/shared/protocol';
 import { RequestTracker } from '../../src/shared/rpc';
-import { readCellsMask } from '../../src/core/heatmap/gridMapping';
+import { readCellsMask } from '../../src/shared/heatmap/gridMapping';
 import { cellAt } from '../../src/core/model/scanOrder';
 import { setShown } from '../shared/dom';
 import { themeColor } from '../shared/themeColors';

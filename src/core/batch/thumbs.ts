@@ -10,7 +10,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { STATE_DIR } from './scan';
+import { STATE_DIR } from '../folder/safePath';
 import type { FromWorker, ThumbMessage } from './workerProtocol';
 
 export const THUMB_SIZE = 160;

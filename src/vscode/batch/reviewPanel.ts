@@ -7,12 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readLabelsFile } from '../../core/batch/pipeline';
+import { readLabelsFile } from '../../core/labelsFile/read';
 import { type ReviewChange, type ReviewOutcome, applyReviews } from '../../core/batch/review';
-import { formatOf } from '../../core/batch/records';
-import { isLocked } from '../../core/batch/lock';
-import { recordFile } from '../../core/batch/scan';
-import { labelsFilesWith } from '../../core/batch/runState';
+import { formatOf } from '../../core/labelsFile/records';
+import { isLocked } from '../../core/folder/lock';
+import { recordPath as recordFile } from '../../core/folder/safePath';
+import { labelsFilesWith } from '../../core/folder/runState';
 import type { ThumbnailMaker } from '../../core/batch/thumbs';
 import { answer } from '../../shared/rpc';
 import {
