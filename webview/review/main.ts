@@ -7,11 +7,12 @@
  * control instead when it has keys of its own (a button, a field). The view (sort, filters,
  * selection, scroll position) is kept in the webview's state: VS Code reloads a hidden tab.
  */
-import { RequestTracker, type ReplyMessage } from '../../src/shared/rpc';
+import { RequestTracker } from '../../src/shared/messaging';
 import {
   type HostToReview,
   type ReviewInit,
   type ReviewItem,
+  type ReviewResponses,
   type ReviewState,
   type ReviewToHost,
   itemImageUrl,
@@ -48,7 +49,7 @@ const CELL = { w: 136, h: 168 };
 /** The serializer reads folder and labelsFile (and checks them against its own record); the view is ours. */
 type PersistedReview = ReviewState & { view?: SavedView };
 const vscode = vscodeApi<PersistedReview>();
-const tracker = new RequestTracker();
+const tracker = new RequestTracker<ReviewToHost, ReviewResponses>();
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.querySelector<T>(`[data-testid="${id}"]`);
@@ -395,7 +396,7 @@ async function setLabel(flatIndex: number, label: string | null): Promise<void> 
   rerenderRowOf(flatIndex);
   rerenderHeaders();
   try {
-    await tracker.request<number>((m) => post(m as ReviewToHost), (requestId) => ({ type: 'setLabels', requestId, changes: [{ path: it.path, label }] }));
+    await tracker.request(post, { type: 'setLabels', changes: [{ path: it.path, label }] });
   } catch (err) {
     it.reviewed = before;
     rerenderRowOf(flatIndex);
@@ -553,7 +554,7 @@ function handle(msg: HostToReview): void {
       setStatus(msg.text, msg.level === 'error');
       break;
     case 'reply':
-      tracker.settle(msg as ReplyMessage);
+      tracker.settle(msg);
       break;
   }
 }
