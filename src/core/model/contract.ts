@@ -3,6 +3,7 @@
  * and how we check it. Validation collects every problem instead of stopping at the
  * first, so a model author sees the whole list at once.
  */
+import type { ErrorCode } from '../../shared/errorCodes';
 import { type ModelPrecision, readPrecision } from './quantization';
 import { isScanOrder, type ScanOrder } from './scanOrder';
 
@@ -50,6 +51,7 @@ export interface ContractProblem {
 }
 
 export class ModelContractError extends Error {
+  readonly errorCode: ErrorCode = 'model_contract';
   constructor(
     readonly modelPath: string,
     readonly problems: ContractProblem[],
