@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError, ForeignOutputError, journalPath, runLabelJob, type LabelJobOptions } from '../../src/core/batch/pipeline';
 import { LockedError, acquireLock } from '../../src/core/batch/lock';
 import { parseShard } from '../../src/core/batch/shard';
-import { CRASH_HOOK_ENV, HANG_HOOK_ENV, NAN_HOOK_ENV } from '../../src/core/batch/workerProtocol';
+import { CRASH_HOOK_ENV, HANG_HOOK_ENV, NAN_HOOK_ENV } from '../../src/worker/testHooks';
 import { BUNDLE_ENV, buildBundles, makeHostileFolder, solidImage, tmpDir, labelJobOptions, readLabelRecords } from '../fixtures/hostile/helpers';
 
 let workerScript = '';
