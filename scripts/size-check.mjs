@@ -14,10 +14,8 @@ export const MAX_FUNCTION_LINES = 80;
 
 /** Files exempt from the limits for now (paths from the repository root), with why. */
 export const ALLOWED = new Map([
-  ['webview/review/main.ts', 'being split by issue 16 part B'],
-  ['src/vscode/batch/register.ts', 'being split by issue 16 part B'],
-  ['src/core/batch/workerPool.ts', 'being split by issue 16 part B (worker protocols)'],
-  ['src/vscode/panel/panelHtml.ts', "one HTML template (the classify panel's markup); webviews being split by issue 16 part B"],
+  ['src/core/batch/workerPool.ts', 'ensure() (86 lines) starts a worker and wires its five events in one place; to split next'],
+  ['src/vscode/panel/panelHtml.ts', "one HTML template: the classify panel's markup, read top to bottom"],
 ]);
 
 const SOURCE = /\.(ts|tsx|mts|mjs|js)$/;

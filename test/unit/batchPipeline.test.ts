@@ -8,7 +8,7 @@ import { runLabelJob } from '../../src/core/labeling/run';
 import { type LabelJobOptions } from '../../src/core/labeling/types';
 import { LockedError, acquireLock } from '../../src/core/folder/lock';
 import { parseShard } from '../../src/core/batch/shard';
-import { CRASH_HOOK_ENV, HANG_HOOK_ENV, NAN_HOOK_ENV } from '../../src/core/batch/workerProtocol';
+import { CRASH_HOOK_ENV, HANG_HOOK_ENV, NAN_HOOK_ENV } from '../../src/worker/testHooks';
 import { BUNDLE_ENV, buildBundles, makeHostileFolder, solidImage, tmpDir, labelJobOptions, readLabelRecords } from '../fixtures/hostile/helpers';
 
 let workerScript = '';

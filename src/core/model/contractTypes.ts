@@ -1,4 +1,5 @@
 /** The model contract's names, limits and types (docs/model-contract.md), and the problem list validation fills. */
+import type { ErrorCode } from '../../shared/errorCodes';
 import type { ModelPrecision } from './quantization';
 import type { ScanOrder } from './scanOrder';
 
@@ -46,6 +47,7 @@ export interface ContractProblem {
 }
 
 export class ModelContractError extends Error {
+  readonly errorCode: ErrorCode = 'model_contract';
   constructor(
     readonly modelPath: string,
     readonly problems: ContractProblem[],
