@@ -104,6 +104,9 @@ def reexport(src: str | Path, out: str | Path | None = None, data: str | None = 
                 **card.get("onnxruntime_cpu_2_threads", {}), "single_image_ms": r["single_image_ms"],
                 "best_images_per_s": r["best_images_per_s"], "best_batch": r["best_batch"],
                 "images_per_s_by_batch": {str(b): v["images_per_s"] for b, v in r["batches"].items()}}
+        elif "onnxruntime_cpu_2_threads" in card:
+            card["onnxruntime_cpu_2_threads"] = {**card["onnxruntime_cpu_2_threads"], "measured_on": (
+                f"{src.name} before re-export (contract v1: same weights, without step_mask and gates)")}
         set_metadata(tmp_out, {"rcnn_lens.model_card": json.dumps(card)})
         _check_same_metadata(meta, read_metadata(tmp_out))
         problems = validate_model(tmp_out, producer=True)
