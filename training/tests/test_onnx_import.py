@@ -170,3 +170,21 @@ def test_quantized_variant_and_garbage_are_refused(tmp_path):
         load_rcnn_from_onnx(junk)
     with pytest.raises(UserError, match="model not found"):
         load_rcnn_from_onnx(tmp_path / "absent.onnx")
+
+
+def test_v2_model_rebuilds_with_its_neutral_vector_and_gates():
+    """A re-exported (v2) file: masked steps and gates of the rebuilt model match onnxruntime too."""
+    import onnxruntime as ort
+
+    path = REPO / "media" / "models" / "rcnn-cifar10.onnx"
+    model, cfg, _ = load_rcnn_from_onnx(path)
+    assert float(model.step_neutral.abs().sum()) > 0
+    x = np.random.default_rng(9).standard_normal((3, 3, 32, 32), dtype=np.float32)
+    mask = np.ones((3, 64), np.float32)
+    mask[0, 10], mask[1, :32] = 0, 0
+    s = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = dict(zip([o.name for o in s.get_outputs()], s.run(None, {"image": x, "step_mask": mask})))
+    with torch.no_grad():
+        ref = model(torch.from_numpy(x), torch.from_numpy(mask), gates=True)
+    for name in ("logits", "attention", "gates"):
+        assert float(np.abs(got[name] - ref[name].numpy()).max()) <= TOL, name
