@@ -188,3 +188,16 @@ def test_v2_model_rebuilds_with_its_neutral_vector_and_gates():
         ref = model(torch.from_numpy(x), torch.from_numpy(mask), gates=True)
     for name in ("logits", "attention", "gates"):
         assert float(np.abs(got[name] - ref[name].numpy()).max()) <= TOL, name
+
+
+def test_a_constant_that_would_take_terabytes_is_not_evaluated(tmp_path):
+    """Hostile file: a ConstantOfShape of 2^40 floats (unused) must not be materialised by the loader."""
+    from onnx import TensorProto, helper
+
+    proto = onnx.load(str(REPO / "media" / "models" / "fashion-mnist-lstm.onnx"))
+    proto.graph.initializer.append(helper.make_tensor("huge_shape", TensorProto.INT64, [1], [1 << 40]))
+    proto.graph.node.append(helper.make_node("ConstantOfShape", ["huge_shape"], ["huge"]))
+    path = tmp_path / "huge.onnx"
+    onnx.save(proto, str(path))
+    model, _, _ = load_rcnn_from_onnx(path, verify=False)
+    assert model.cfg.rnn_type == "lstm"
