@@ -133,9 +133,18 @@ def test_model_without_metadata_is_refused_clearly(tmp_path):
         load_rcnn_from_onnx(no_card)
 
 
+def _older_file(name):
+    """A bundled model as files written before rcnn_lens.architecture existed: only the card describes it."""
+    proto = onnx.load(str(REPO / "media" / "models" / name))
+    keep = [(p.key, p.value) for p in proto.metadata_props if p.key != "rcnn_lens.architecture"]
+    del proto.metadata_props[:]
+    for k, v in keep:
+        proto.metadata_props.add(key=k, value=v)
+    return proto
+
+
 def test_card_without_architecture_is_refused_clearly(tmp_path):
-    src = REPO / "media" / "models" / "fashion-mnist-lstm.onnx"
-    proto = onnx.load(str(src))
+    proto = _older_file("fashion-mnist-lstm.onnx")
     for p in proto.metadata_props:
         if p.key == "rcnn_lens.model_card":
             card = json.loads(p.value)
@@ -148,8 +157,7 @@ def test_card_without_architecture_is_refused_clearly(tmp_path):
 
 
 def test_architecture_that_does_not_fit_the_graph_is_refused(tmp_path):
-    src = REPO / "media" / "models" / "fashion-mnist-lstm.onnx"
-    proto = onnx.load(str(src))
+    proto = _older_file("fashion-mnist-lstm.onnx")
     for p in proto.metadata_props:
         if p.key == "rcnn_lens.model_card":
             card = json.loads(p.value)
@@ -201,3 +209,16 @@ def test_a_constant_that_would_take_terabytes_is_not_evaluated(tmp_path):
     onnx.save(proto, str(path))
     model, _, _ = load_rcnn_from_onnx(path, verify=False)
     assert model.cfg.rnn_type == "lstm"
+
+
+def test_architecture_key_that_does_not_fit_the_graph_is_refused(tmp_path):
+    proto = onnx.load(str(REPO / "media" / "models" / "fashion-mnist-lstm.onnx"))
+    for p in proto.metadata_props:
+        if p.key == "rcnn_lens.architecture":
+            arch = json.loads(p.value)
+            arch["hidden_size"] = 32
+            p.value = json.dumps(arch)
+    path = tmp_path / "lies.onnx"
+    onnx.save(proto, str(path))
+    with pytest.raises(UserError, match="hidden_size 96, metadata says 32|the graph holds shape"):
+        load_rcnn_from_onnx(path)
