@@ -3,9 +3,11 @@
  * and how we check it. Validation collects every problem instead of stopping at the
  * first, so a model author sees the whole list at once.
  */
+import { CONTRACT_VERSIONS, GATES_OUTPUT, checkGates, checkStepMask, splitInputs } from './contractV2';
 import { readPrecision } from './quantization';
 import { checkInput, checkOutputs, readCard, readGrid, readHead, readInput, readLabels, readPreprocess, readRnn, readScanOrder } from './contractChecks';
 import { CONTRACT_VERSION, META_PREFIX, ModelContractError, type ModelInfo, ProblemList, type TensorSignature } from './contractTypes';
+export type { GateKind, GatesInfo } from './contractV2';
 
 export {
   CONTRACT_VERSION,
@@ -49,9 +51,9 @@ export function validateContract(
   }
 
   const version = meta('contract');
-  if (version === undefined) p.add('rcnn_lens.contract', 'missing (expected "1")');
-  else if (version !== CONTRACT_VERSION) {
-    p.add('rcnn_lens.contract', `version ${JSON.stringify(version)} is not supported (this extension reads version ${CONTRACT_VERSION})`);
+  if (version === undefined) p.add('rcnn_lens.contract', 'missing (expected "1" or "2")');
+  else if (!(CONTRACT_VERSIONS as readonly string[]).includes(version)) {
+    p.add('rcnn_lens.contract', `version ${JSON.stringify(version)} is not supported (this extension reads versions ${CONTRACT_VERSIONS.join(' and ')})`);
   }
 
   const name = meta('name') ?? modelPath.split(/[\\/]/).pop() ?? 'model';
@@ -68,8 +70,11 @@ export function validateContract(
 
   // Graph signature.
   const L = grid[0] * grid[1];
-  const input = checkInput(p, inputs, shape);
+  const { images, stepMask } = splitInputs(inputs);
+  if (stepMask) checkStepMask((w, m) => p.add(w, m), stepMask, L, version, meta('ablation'));
+  const input = checkInput(p, images, shape, stepMask !== undefined);
   const graph = checkOutputs(p, outputs, { K: labels.length, L, head, rnn });
+  const gates = checkGates((w, m) => p.add(w, m), outputs.find((o) => o.name === GATES_OUTPUT), L, rnn, version);
 
   if (p.items.length) throw new ModelContractError(modelPath, p.items);
 
@@ -85,6 +90,8 @@ export function validateContract(
     head,
     hiddenWidth: graph.hiddenWidth,
     outputs: graph.outputs,
+    stepMask: stepMask !== undefined,
+    gates,
     card,
     precision: quantization.precision,
   };
@@ -96,6 +103,7 @@ export interface WarmUpOutputs {
   hidden?: ArrayLike<number>;
   stepLogits?: ArrayLike<number>;
   attention?: ArrayLike<number>;
+  gates?: ArrayLike<number>;
 }
 
 /**
@@ -130,6 +138,9 @@ export function checkWarmUpOutputs(modelPath: string, info: ModelInfo, out: Warm
   if (out.attention && out.attention.length !== L) {
     p.add(where('attention'), `has ${out.attention.length} values for one image, expected L = ${L} (one per timestep)`);
   }
+  if (out.gates && info.gates && out.gates.length !== L * info.gates.width) {
+    p.add(where('gates'), `has ${out.gates.length} values for one image, expected L × G = ${L} × ${info.gates.width} = ${L * info.gates.width}`);
+  }
   if (p.items.length) throw new ModelContractError(modelPath, p.items);
   return width;
 }
@@ -154,6 +165,7 @@ export function checkBatchOutputs(modelPath: string, info: ModelInfo, out: WarmU
   expect('hidden', out.hidden, info.hiddenWidth === undefined ? undefined : L * info.hiddenWidth, `L × D (${L} × ${info.hiddenWidth})`);
   expect('step_logits', out.stepLogits, L * K, `L × K (${L} × ${K})`);
   expect('attention', out.attention, L, `L (${L})`);
+  expect('gates', out.gates, info.gates ? L * info.gates.width : undefined, `L × G (${L} × ${info.gates?.width})`);
   if (p.items.length) throw new ModelContractError(modelPath, p.items);
 }
 

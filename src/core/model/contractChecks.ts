@@ -166,8 +166,10 @@ export function readCard(p: ProblemList, meta: Meta): Record<string, unknown> {
 }
 
 /** The graph's one input: float32 [batch (dynamic), C, H, W] matching rcnn_lens.input. */
-export function checkInput(p: ProblemList, inputs: readonly TensorSignature[], shape: InputShape): TensorSignature | undefined {
-  if (inputs.length !== 1) p.add('inputs', `the model must have exactly one input, it has ${inputs.length}`);
+export function checkInput(p: ProblemList, inputs: readonly TensorSignature[], shape: InputShape, besideStepMask = false): TensorSignature | undefined {
+  if (inputs.length !== 1) {
+    p.add('inputs', `the model must have exactly one ${besideStepMask ? 'image input besides step_mask' : 'input'}, it has ${inputs.length}`);
+  }
   const input = inputs[0];
   if (!input) return undefined;
   if (input.type !== 'float32') p.add(`input "${input.name}"`, `must be float32, is ${input.type}`);

@@ -1,9 +1,11 @@
 /** The model contract's names, limits and types (docs/model-contract.md), and the problem list validation fills. */
 import type { ErrorCode } from '../../shared/errorCodes';
+import type { GatesInfo } from './contractV2';
 import type { ModelPrecision } from './quantization';
 import type { ScanOrder } from './scanOrder';
 
-export const CONTRACT_VERSION = '1';
+/** The newest version this extension reads; it reads every version in CONTRACT_VERSIONS (contractV2.ts). */
+export const CONTRACT_VERSION = '2';
 export const META_PREFIX = 'rcnn_lens.';
 
 /**
@@ -35,6 +37,10 @@ export interface ModelInfo {
   /** Width D of the `hidden` output, when the model has it. */
   hiddenWidth?: number;
   outputs: { hidden: boolean; stepLogits: boolean; attention: boolean };
+  /** Contract v2: the model has the `step_mask` input (timestep ablation); runs must feed it. */
+  stepMask: boolean;
+  /** Contract v2: the `gates` output [batch, L, width], or null without one. */
+  gates: GatesInfo | null;
   card: Record<string, unknown>;
   /** int8 when the model is a quantized variant (rcnn_lens.quantization), else fp32. */
   precision: ModelPrecision;
