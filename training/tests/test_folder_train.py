@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import onnx
+import torch
 import pytest
 
 from training.rcnn_lens_train.contract import validate_model
@@ -73,3 +74,52 @@ def test_manifest_path_outside_the_root_is_refused(two_classes, tmp_path, path):
 def test_bad_arguments_are_an_error_event(tmp_path):
     rc, events, _ = run_folder_train(tmp_path, "--epochs", "3")
     assert rc == 2 and errors(events)[0]["code"] == "bad_arguments" and "--out" in errors(events)[0]["message"]
+
+
+@pytest.fixture(scope="module")
+def source_model(two_classes, tmp_path_factory):
+    """A small model trained on bars/blobs, the starting point of the fine-tuning tests."""
+    tmp = tmp_path_factory.mktemp("source")
+    out = tmp / "source.onnx"
+    rc, _, err = run_folder_train(two_classes, "--out", out, "--epochs", "3", "--model-config", write_tiny_config(tmp))
+    assert rc == 0, err
+    return out
+
+
+def _cnn_weights(path):
+    from training.rcnn_lens_train.onnx_import import load_rcnn_from_onnx
+
+    model, _, _ = load_rcnn_from_onnx(path)
+    return {k: v for k, v in model.state_dict().items() if k.startswith(("cnn.", "context."))}
+
+
+def test_fine_tuning_with_new_classes_gets_a_new_classifier_and_keeps_the_frozen_cnn(source_model, tmp_path):
+    root = make_synthetic_folder(tmp_path / "data", n_per_class=20, size=16, classes=("bars", "blobs", "checks"))
+    out = tmp_path / "tuned.onnx"
+    rc, events, err = run_folder_train(root, "--out", out, "--from", source_model, "--epochs", "2")
+    assert rc == 0, err
+    start, done = events[0], events[-1]
+    assert start["freeze_cnn"] is True  # small folder: frozen by default
+    assert start["source"]["classifier"] == "new" and start["source"]["labels"] == ["bars", "blobs"]
+    assert done["labels"] == ["bars", "blobs", "checks"] and len(done["confusion"]) == 3
+    card = done["card"]
+    assert card["from_model"]["path"] == str(source_model) and card["freeze_cnn"] is True
+    before, after = _cnn_weights(source_model), _cnn_weights(out)
+    assert before.keys() == after.keys() and all(torch.allclose(before[k], after[k], atol=1e-5) for k in before)
+
+
+def test_no_freeze_cnn_trains_the_cnn_too(source_model, two_classes, tmp_path):
+    out = tmp_path / "tuned.onnx"
+    rc, events, err = run_folder_train(two_classes, "--out", out, "--from", source_model, "--epochs", "1",
+                                       "--no-freeze-cnn")
+    assert rc == 0, err
+    assert events[0]["freeze_cnn"] is False and events[0]["source"]["classifier"] == "kept"
+    before, after = _cnn_weights(source_model), _cnn_weights(out)
+    assert any(not torch.allclose(before[k], after[k], atol=1e-5) for k in before if k.endswith("weight"))
+
+
+def test_a_file_that_is_no_model_is_bad_model(two_classes, tmp_path):
+    fake = tmp_path / "fake.onnx"
+    fake.write_bytes(b"not an onnx file")
+    rc, events, _ = run_folder_train(two_classes, "--out", tmp_path / "m.onnx", "--from", fake)
+    assert rc == 2 and errors(events)[0]["code"] == "bad_model"
