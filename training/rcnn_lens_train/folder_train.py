@@ -100,5 +100,10 @@ def main(argv=None, events: EventStream | None = None) -> int:
                                           {"hint": "use fewer or smaller images"}))
 
 
+def console_main() -> int:
+    """The `rcnn-lens-folder-train` console script of `pip install ./training`."""
+    return main(events=EventStream.claim_stdout())
+
+
 if __name__ == "__main__":
-    sys.exit(main(events=EventStream.claim_stdout()))
+    sys.exit(console_main())
