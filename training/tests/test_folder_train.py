@@ -199,3 +199,17 @@ def test_symlink_out_of_the_folder_is_not_read(two_classes, tmp_path):
     data = from_folder(str(root))
     assert data.classes == ["bars", "blobs"] and data.counts() == {"bars": 30, "blobs": 30}
     assert all(str(f).startswith(str(root.resolve())) for f in data.files)
+
+
+def test_missing_package_is_named(monkeypatch, tmp_path):
+    import io
+
+    from training.rcnn_lens_train import folder_train
+    from training.rcnn_lens_train.events import EventStream
+
+    monkeypatch.setattr(folder_train, "REQUIRED_PACKAGES",
+                        {**folder_train.REQUIRED_PACKAGES, "no_such_module_rcnn": "no-such-package"})
+    out = io.StringIO()
+    rc = folder_train.main([str(tmp_path), "--out", str(tmp_path / "m.onnx")], events=EventStream(out))
+    event = json.loads(out.getvalue())
+    assert rc == 2 and event["code"] == "missing_package" and event["details"]["packages"] == ["no-such-package"]
