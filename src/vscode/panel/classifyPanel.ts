@@ -19,6 +19,7 @@ import { heatmapSettings, topKSetting } from '../settings';
 import { Disposable } from '../util/disposable';
 import type { ClassifierBackend } from './classifierBackend';
 import { parsePanelMessage } from './panelMessages';
+import { PanelTrace } from './panelTrace';
 import { renderPanelHtml } from './panelHtml';
 import { imageMimeType, toResultView } from './resultView';
 
@@ -36,6 +37,8 @@ export class ClassifyPanel extends Disposable {
   private latest: HostToPanel | undefined;
   private ready = false;
   private runSeq = 0;
+  /** The current run's stage marks, logged once its result has reached the webview. */
+  private trace: PanelTrace | undefined;
   private readonly onDisposeEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidDispose = this.onDisposeEmitter.event;
 
@@ -102,23 +105,37 @@ export class ClassifyPanel extends Disposable {
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'panel.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.services.extensionUri, 'media', 'panel.css')).toString(),
       codiconsUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'codicons', 'codicon.css')).toString(),
+      toolkitUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'toolkit.js')).toString(),
       title: panelTitle(this.image.fsPath),
     });
   }
 
   private post(message: HostToPanel): void {
     if (message.type !== 'reply') this.latest = message;
-    if (this.ready || message.type === 'reply') void this.panel.webview.postMessage(message);
+    if (this.ready || message.type === 'reply') this.deliver(message);
+  }
+
+  private deliver(message: HostToPanel): void {
+    void this.panel.webview.postMessage(message);
+    if (message.type !== 'result' && message.type !== 'error') return;
+    const trace = this.trace;
+    this.trace = undefined;
+    if (!trace) return;
+    trace.mark(`${message.type}-posted`);
+    this.services.output.info(`panel timing ${path.basename(this.image.fsPath)}: ${trace.summary()}`);
   }
 
   /** Classifies the panel's image; `startedAt` is when the user asked (performance.now()). */
-  async classify(startedAt = performance.now()): Promise<boolean> {
+  async classify(startedAt = performance.now(), trace = new PanelTrace(Date.now() - (performance.now() - startedAt))): Promise<boolean> {
     const seq = ++this.runSeq;
+    this.trace = trace;
+    if (this.ready) trace.mark('ready');
     const imagePath = this.image.fsPath;
     const fileName = path.basename(imagePath);
     this.post({ type: 'loading', imagePath, fileName });
     try {
       const { detail, model, modelLoadMs } = await this.backend.classify(imagePath, { topK: topKSetting(), full: true });
+      trace.mark('classified');
       if (seq !== this.runSeq || this.isDisposed) return false;
       const result = toResultView(detail, model, undefined, 0, modelLoadMs);
       const mime = imageMimeType(detail.geometry.format);
@@ -186,7 +203,8 @@ export class ClassifyPanel extends Disposable {
     switch (message.type) {
       case 'ready':
         this.ready = true;
-        if (this.latest) void this.panel.webview.postMessage(this.latest);
+        this.trace?.mark('ready');
+        if (this.latest) this.deliver(this.latest);
         return;
       case 'reclassify':
         void this.classify();
