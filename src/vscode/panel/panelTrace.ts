@@ -7,10 +7,14 @@
 export class PanelTrace {
   private readonly marks: { stage: string; at: number }[] = [];
 
-  constructor(readonly startedAt = Date.now()) {}
+  readonly startedAt: number;
+
+  constructor(startedAt = Date.now()) {
+    this.startedAt = Math.round(startedAt);
+  }
 
   mark(stage: string, at = Date.now()): void {
-    if (!this.marks.some((m) => m.stage === stage)) this.marks.push({ stage, at });
+    if (!this.marks.some((m) => m.stage === stage)) this.marks.push({ stage, at: Math.round(at) });
   }
 
   has(stage: string): boolean {
