@@ -2,7 +2,8 @@
  * Entry point of the classify panel's webview (bundled to dist/webview/panel.js).
  * Sets up the UI, then tells the host it is ready: the host holds its state messages
  * until then, so none can arrive before the listener exists. The toolkit's components
- * come later (toolkitLoader.ts), after the first paint.
+ * come in their own script (toolkitLoader.ts), fetched meanwhile; the result's first
+ * paint does not wait for them.
  */
 import type { HostToPanel, PanelPersistedState } from '../../src/shared/protocol';
 import { vscodeApi } from '../shared/vscodeApi';
@@ -28,3 +29,6 @@ window.addEventListener('message', (event: MessageEvent<HostToPanel>) => {
 
 vscode.postMessage({ type: 'ready' });
 markStage('ready-sent');
+// Fetched now, while the host answers: a request still open when the panel closes would hold up
+// the next panel's webview (VS Code's service worker cannot update while a fetch is pending).
+void toolkit().catch(() => undefined);

@@ -91,6 +91,13 @@ export async function timeClassify(page, name, userDataDir) {
   await entry.click();
   const pageMarks = await poll(`the top label for ${name}`, () => panelFrameShowing(page, name), { timeout: 60_000, interval: 10 });
   const visible = Date.now() - t0;
+  // As a person would: the panel finishes loading (heatmap and controls) before it is closed.
+  await poll(`the details of ${name}`, async () => {
+    for (const f of page.frames()) {
+      if (await f.evaluate(() => document.querySelector('[data-testid=panel]')?.dataset.details === 'shown').catch(() => false)) return true;
+    }
+    return null;
+  }, { timeout: 30_000, interval: 50 }).catch(() => undefined);
   const host = await poll(`the host's panel timing line for ${name}`, async () => hostMarks(userDataDir, name), { timeout: 10_000, interval: 100 }).catch(() => ({}));
   const stages = {};
   for (const [stage, at] of Object.entries(host)) stages[`host:${stage}`] = at - t0;
