@@ -94,7 +94,12 @@ export async function timeClassify(page, name, userDataDir) {
   // As a person would: the panel finishes loading (heatmap and controls) before it is closed.
   await poll(`the details of ${name}`, async () => {
     for (const f of page.frames()) {
-      if (await f.evaluate(() => document.querySelector('[data-testid=panel]')?.dataset.details === 'shown').catch(() => false)) return true;
+      // (a build without the deferred toolkit, a baseline, has loaded everything by then)
+      const done = () => {
+        const p = document.querySelector('[data-testid=panel]');
+        return !!p && (p.dataset.details === 'shown' || !p.dataset.toolkitSrc);
+      };
+      if (await f.evaluate(done).catch(() => false)) return true;
     }
     return null;
   }, { timeout: 30_000, interval: 50 }).catch(() => undefined);
