@@ -10,9 +10,10 @@ import * as vscode from 'vscode';
 import {
   CLASSIFY_PANEL_VIEW_TYPE,
   type HostToPanel,
+  type PanelResponses,
   type PanelToHost,
 } from '../../shared/protocol';
-import { answer } from '../../shared/rpc';
+import { ReadyGate, receiveChecked, replier } from '../../shared/messaging';
 import { describeError } from '../errors';
 import type { ExtensionServices } from '../services';
 import { heatmapSettings, topKSetting } from '../settings';
@@ -33,9 +34,11 @@ export function panelTitle(imagePath: string): string {
   return `RCNN: ${path.basename(imagePath)}`;
 }
 
+const answer = replier<PanelResponses>();
+
 export class ClassifyPanel extends Disposable {
-  private latest: HostToPanel | undefined;
-  private ready = false;
+  /** Holds the latest state until the webview says `ready` (again after every reload). */
+  private readonly gate: ReadyGate<HostToPanel>;
   private runSeq = 0;
   /** The current run's stage marks, logged once its result has reached the webview. */
   private trace: PanelTrace | undefined;
@@ -77,6 +80,7 @@ export class ClassifyPanel extends Disposable {
     readonly image: vscode.Uri,
   ) {
     super();
+    this.gate = new ReadyGate((m) => this.deliver(m), (m) => m.type !== 'reply');
     panel.webview.options = ClassifyPanel.webviewOptions(services, image);
     panel.title = panelTitle(image.fsPath);
     panel.iconPath = vscode.Uri.joinPath(services.extensionUri, 'media', 'icon.png');
@@ -111,10 +115,10 @@ export class ClassifyPanel extends Disposable {
   }
 
   private post(message: HostToPanel): void {
-    if (message.type !== 'reply') this.latest = message;
-    if (this.ready || message.type === 'reply') this.deliver(message);
+    this.gate.post(message);
   }
 
+  /** What the gate sends; a result or error also ends the run's trace, logged as one line. */
   private deliver(message: HostToPanel): void {
     void this.panel.webview.postMessage(message);
     if (message.type !== 'result' && message.type !== 'error') return;
@@ -129,7 +133,7 @@ export class ClassifyPanel extends Disposable {
   async classify(startedAt = performance.now(), trace = new PanelTrace(Date.now() - (performance.now() - startedAt))): Promise<boolean> {
     const seq = ++this.runSeq;
     this.trace = trace;
-    if (this.ready) trace.mark('ready');
+    if (this.gate.isReady) trace.mark('ready');
     const imagePath = this.image.fsPath;
     const fileName = path.basename(imagePath);
     this.post({ type: 'loading', imagePath, fileName });
@@ -191,20 +195,16 @@ export class ClassifyPanel extends Disposable {
   }
 
   private onRawMessage(raw: unknown): void {
-    const message = parsePanelMessage(raw);
-    if (!message) {
-      this.services.output.warn(`ignored a malformed message from the classify panel of ${this.image.fsPath}`);
-      return;
-    }
-    this.onMessage(message);
+    receiveChecked(raw, parsePanelMessage, (m) => this.onMessage(m), () =>
+      this.services.output.warn(`ignored a malformed message from the classify panel of ${this.image.fsPath}`),
+    );
   }
 
   private onMessage(message: PanelToHost): void {
     switch (message.type) {
       case 'ready':
-        this.ready = true;
         this.trace?.mark('ready');
-        if (this.latest) this.deliver(this.latest);
+        this.gate.markReady();
         return;
       case 'reclassify':
         void this.classify();
@@ -220,18 +220,18 @@ export class ClassifyPanel extends Disposable {
         );
         return;
       case 'copyText':
-        void answer((m) => this.post(m), message.requestId, async () => {
+        void answer((m) => this.post(m), message, async () => {
           await vscode.env.clipboard.writeText(message.text);
           return { copied: true };
         });
         return;
       case 'savePng':
-        void answer((m) => this.post(m), message.requestId, () => this.savePng(message.dataUrl, message.suggestedName));
+        void answer((m) => this.post(m), message, () => this.savePng(message.dataUrl, message.suggestedName));
         return;
     }
   }
 
-  private async savePng(dataUrl: string, suggestedName: string): Promise<{ saved?: string; cancelled?: boolean }> {
+  private async savePng(dataUrl: string, suggestedName: string): Promise<PanelResponses['savePng']> {
     const match = /^data:image\/png;base64,(.+)$/.exec(dataUrl);
     if (!match) throw new Error('the panel sent an image that is not a PNG');
     const safeName = path.basename(suggestedName || 'heatmap.png');
