@@ -17,6 +17,8 @@ const nodeEntries = [
 
 const webEntries = [
   { in: 'webview/panel/main.ts', out: 'panel' },
+  // The toolkit's components, loaded by the panel after its first paint (webview/panel/toolkitLoader.ts).
+  { in: 'webview/panel/toolkitChunk.ts', out: 'toolkit' },
   { in: 'webview/review/main.ts', out: 'review' },
 ].filter((e) => existsSync(e.in));
 

@@ -1,86 +1,97 @@
 #!/usr/bin/env node
 // Benchmark (not a test): Explorer → "Classify Image" → top label visible in the panel, in a
-// real VS Code (code-server + Chromium, the packaged .vsix). Warm: the model is loaded and the
-// worker running; each run opens a new panel on another demo image. Cold: the window is
-// reloaded first (a new extension host, so a new worker and a fresh model load).
-// Prints median and p90 of each.
+// real VS Code (code-server + Chromium, the packaged .vsix).
+//   cold: a fresh code-server and window (so a new extension host process: the extension
+//         activates, the worker process starts and loads the model). code-server's web
+//         workbench has no "Restart Extension Host", and reloading the page reconnects to the
+//         same extension host;
+//   warm: the model is loaded and the worker running; a new panel on another demo image.
+// Prints median and p90 of each, and the median time of every stage (host marks from the
+// "panel timing" log line, webview marks from webview/panel/paintTiming.ts), so a slow
+// panel shows where its time goes.
 //
-//   npm run package && node test/e2e/bench-panel.mjs [--runs 10]
+//   npm run package && node test/e2e/bench-panel.mjs [--runs 10] [--vsix other.vsix ...] [--json out.json]
+// Several --vsix are measured interleaved in one sitting (a baseline beside a change).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { codeServerBin, installExtension, startCodeServer } from './lib/code-server.mjs';
-import { CHROMIUM_ARGS, explorerRow, expandFolder, poll, waitForWorkbench } from './lib/workbench.mjs';
+import { CHROMIUM_ARGS, waitForWorkbench } from './lib/workbench.mjs';
+import { stageTable, summarize, timeClassify, closeEditors } from './lib/panelTiming.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(path.join(root, 'package.json'));
-const runsArg = process.argv.indexOf('--runs');
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 10;
-
-const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
-
-/** Right-click → Classify Image; ms from the menu click to the panel's top label showing `name`'s result. */
-async function timeClassify(page, name) {
-  const row = explorerRow(page, name);
-  await row.click({ button: 'right' });
-  const entry = page.getByRole('menuitem', { name: 'Classify Image', exact: true });
-  await entry.waitFor({ timeout: 10_000 });
-  await new Promise((r) => setTimeout(r, 300)); // the menu ignores a click right after it opens
-  const t0 = performance.now();
-  await entry.click();
-  await poll(`the top label for ${name}`, async () => {
-    for (const f of page.frames()) {
-      const ok = await f.evaluate((n) => {
-        const top = document.querySelector('[data-testid=top-label]');
-        const file = document.querySelector('[data-testid=file-name]');
-        return !!top && top.textContent.trim() !== '' && !!file && file.textContent.includes(n) && top.getBoundingClientRect().height > 0;
-      }, name).catch(() => false);
-      if (ok) return true;
-    }
-    return null;
-  }, { timeout: 60_000, interval: 10 });
-  return performance.now() - t0;
-}
-
-async function closeEditors(page) {
-  await page.keyboard.press('Control+K');
-  await page.keyboard.press('Control+W');
-  await new Promise((r) => setTimeout(r, 300));
-}
+const args = process.argv.slice(2);
+const argValues = (name) => args.flatMap((a, i) => (a === name ? [args[i + 1]] : []));
+const RUNS = Number(argValues('--runs')[0] ?? 10);
+const WARM_PER_RUN = Number(argValues('--warm-per-run')[0] ?? 1);
+const jsonOut = argValues('--json')[0];
 
 const pj = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-const vsix = path.join(root, `${pj.name}-${pj.version}-${process.platform}-${process.arch}.vsix`);
-if (!fs.existsSync(vsix)) throw new Error(`${vsix} missing: npm run package`);
+const defaultVsix = path.join(root, `${pj.name}-${pj.version}-${process.platform}-${process.arch}.vsix`);
+const vsixes = argValues('--vsix').length ? argValues('--vsix').map((v) => path.resolve(v)) : [defaultVsix];
+for (const v of vsixes) if (!fs.existsSync(v)) throw new Error(`${v} missing: npm run package`);
+
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rcnn-bench-panel-'));
-const ws = path.join(tmp, 'ws');
-fs.mkdirSync(ws);
-const images = fs.readdirSync(path.join(root, 'samples', 'demo-images')).filter((f) => /^[a-z]+_\d+\.jpg$/.test(f)).slice(0, RUNS * 2 + 1);
-for (const f of images) fs.copyFileSync(path.join(root, 'samples', 'demo-images', f), path.join(ws, f));
+const demo = path.join(root, 'samples', 'demo-images');
+const images = fs.readdirSync(demo).filter((f) => /^[a-z]+_\d+\.jpg$/.test(f));
 const bin = codeServerBin(root);
-installExtension(bin, vsix, path.join(tmp, 'ext'), path.join(tmp, 'ud-install'), path.join(tmp, 'install.log'));
-const server = await startCodeServer({ bin, workspace: ws, userDataDir: path.join(tmp, 'ud'), extensionsDir: path.join(tmp, 'ext'), logFile: path.join(tmp, 'cs.log') });
 const { chromium } = require('playwright-core');
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
-try {
+
+/** One build of the extension, installed once; each run starts its own code-server with it. */
+function installSubject(vsix, index) {
+  const dir = path.join(tmp, `s${index}`);
+  const ws = path.join(dir, 'ws');
+  fs.mkdirSync(ws, { recursive: true });
+  for (const f of images) fs.copyFileSync(path.join(demo, f), path.join(ws, f));
+  installExtension(bin, vsix, path.join(dir, 'ext'), path.join(dir, 'ud-install'), path.join(dir, 'install.log'));
+  return { name: path.basename(vsix), dir, ws, cold: [], warm: [], next: 0 };
+}
+
+async function measureRun(s, run) {
+  const pick = () => images[s.next++ % images.length];
+  const userDataDir = path.join(s.dir, `ud-${run}`);
+  const server = await startCodeServer({ bin, workspace: s.ws, userDataDir, extensionsDir: path.join(s.dir, 'ext'), logFile: path.join(s.dir, 'cs.log') });
   const page = await browser.newPage({ viewport: { width: 1360, height: 1300 } });
-  const cold = [];
-  const warm = [];
-  for (let i = 0; i < RUNS; i++) {
-    await page.goto(server.url); // a fresh window: new extension host, new worker
+  try {
+    await page.goto(server.url);
     await waitForWorkbench(page);
-    cold.push(await timeClassify(page, images[2 * i]));
+    s.cold.push(await timeClassify(page, pick(), userDataDir));
     await closeEditors(page);
-    warm.push(await timeClassify(page, images[2 * i + 1]));
-    await closeEditors(page);
-    console.log(`run ${i + 1}: cold ${cold[i].toFixed(0)} ms, warm ${warm[i].toFixed(0)} ms`);
+    for (let k = 0; k < WARM_PER_RUN; k++) {
+      s.warm.push(await timeClassify(page, pick(), userDataDir));
+      await closeEditors(page);
+    }
+  } finally {
+    await page.close();
+    await server.stop();
   }
-  for (const [what, xs] of [['warm', warm], ['cold', cold]]) {
-    console.log(`${what}: median ${pct(xs, 50).toFixed(0)} ms, p90 ${pct(xs, 90).toFixed(0)} ms (n=${xs.length})`);
+}
+
+const subjects = [];
+try {
+  for (const [i, v] of vsixes.entries()) subjects.push(installSubject(v, i));
+  for (let run = 1; run <= RUNS; run++) {
+    for (const s of subjects) {
+      await measureRun(s, run);
+      const c = s.cold.at(-1).visible;
+      const w = s.warm.slice(-WARM_PER_RUN).map((x) => x.visible.toFixed(0)).join('/');
+      console.log(`run ${run} ${s.name}: cold ${c.toFixed(0)} ms, warm ${w} ms`);
+    }
   }
+  for (const s of subjects) {
+    console.log(`\n${s.name}`);
+    for (const [what, xs] of [['warm', s.warm], ['cold', s.cold]]) {
+      const v = summarize(xs.map((x) => x.visible));
+      console.log(`${what}: median ${v.median} ms, p90 ${v.p90} ms (n=${v.n})`);
+    }
+    for (const [what, xs] of [['warm', s.warm], ['cold', s.cold]]) console.log(`\n${what} stages (median ms after the click):\n${stageTable(xs)}`);
+  }
+  if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify(subjects.map(({ name, cold, warm }) => ({ name, cold, warm })), null, 2));
 } finally {
   await browser.close();
-  await server.stop();
   fs.rmSync(tmp, { recursive: true, force: true });
 }

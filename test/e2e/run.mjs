@@ -23,8 +23,9 @@ import { cliPredictions, extractCifar, margin, syntheticImages, writeBadFiles } 
 import { CHROMIUM_ARGS, Steps, toastTexts } from './lib/workbench.mjs';
 import { tests as coreTests } from './tests.mjs';
 import { uxTests } from './uxTests.mjs';
+import { webgpuTests } from './webgpuTests.mjs';
 
-const tests = [...coreTests, ...uxTests];
+const tests = [...coreTests, ...uxTests, ...webgpuTests];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(path.join(root, 'package.json'));
@@ -173,6 +174,19 @@ async function runTest(test, env) {
   const consoleLines = [];
   let error = null;
   log(`\n▶ ${test.name}: ${test.title}`);
+  // A test may need what this machine lacks (a Vulkan driver): it says why it skips, or throws when it must run.
+  let skipped;
+  try {
+    skipped = test.skip ? await test.skip({ root, fx }) : undefined;
+  } catch (e) {
+    error = e;
+  }
+  if (skipped || error) {
+    const why = skipped ? `SKIP ${test.name}: ${skipped}` : `FAIL ${test.name}: ${error.message}`;
+    log(`  ${why}`);
+    fs.writeFileSync(path.join(dir, 'test.log'), `${why}\n`);
+    return { name: test.name, ok: !error, skipped, secs: (Date.now() - t0) / 1000, error: error?.message.split('\n')[0] };
+  }
   try {
     await withTimeout((async () => {
       if (test.prepare) await test.prepare({ ws: fx.workspace, fx });
@@ -183,6 +197,7 @@ async function runTest(test, env) {
         userDataDir,
         extensionsDir: env.extensionsDir,
         logFile: path.join(dir, 'code-server.log'),
+        env: test.env,
       });
       tlog(`  code-server on port ${server.port} (pid ${server.pid}) after ${elapsed(t0)}`);
       browser = await chromium.launch({ executablePath: env.chromium, args: CHROMIUM_ARGS, headless: true });
@@ -191,7 +206,7 @@ async function runTest(test, env) {
       page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.message}`));
       steps = new Steps(page, dir, tlog);
       await page.goto(server.url, { timeout: 60_000 });
-      await test.run({ page, steps, ws: fx.workspace, fx, log: tlog });
+      await test.run({ page, steps, ws: fx.workspace, fx, log: tlog, root });
     })(), env.timeoutMs, test.name);
   } catch (e) {
     error = e;
@@ -270,13 +285,17 @@ async function main() {
     else log(`e2e: kept ${tmp}`);
   }
 
-  const passed = results.filter((r) => r.ok).length;
-  const failed = results.length - passed;
+  const passed = results.filter((r) => r.ok && !r.skipped).length;
+  const skippedCount = results.filter((r) => r.skipped).length;
+  const failed = results.length - passed - skippedCount;
   log('\n================ e2e summary ================');
-  for (const r of results) log(`${r.ok ? 'PASS' : 'FAIL'}  ${r.name.padEnd(16)} ${r.secs.toFixed(1).padStart(6)} s${r.ok ? '' : `  ${r.error}`}`);
+  for (const r of results) {
+    const verdict = r.skipped ? 'SKIP' : r.ok ? 'PASS' : 'FAIL';
+    log(`${verdict}  ${r.name.padEnd(16)} ${r.secs.toFixed(1).padStart(6)} s${r.skipped ? `  ${r.skipped}` : r.ok ? '' : `  ${r.error}`}`);
+  }
   log(`total ${elapsed(started)}; artifacts in ${path.relative(process.cwd(), artifacts) || artifacts}/`);
-  fs.writeFileSync(path.join(artifacts, 'summary.json'), JSON.stringify({ results, passed, failed }, null, 2));
-  log(`\n${passed} passed, ${failed} failed`);
+  fs.writeFileSync(path.join(artifacts, 'summary.json'), JSON.stringify({ results, passed, failed, skipped: skippedCount }, null, 2));
+  log(`\n${passed} passed, ${failed} failed${skippedCount ? `, ${skippedCount} skipped` : ''}`);
   process.exitCode = failed ? 1 : 0;
 }
 

@@ -7,6 +7,7 @@ const opts = {
   scriptUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview/panel.js',
   styleUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/media/panel.css',
   codiconsUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview/codicons/codicon.css',
+  toolkitUri: 'https://file+.vscode-resource.vscode-cdn.net/ext/dist/webview/toolkit.js',
   title: 'RCNN: cat.png',
 };
 const html = renderPanelHtml(opts);
@@ -33,6 +34,11 @@ describe('renderPanelHtml', () => {
     const scripts = html.match(/<script\b[^>]*>/g) ?? [];
     expect(scripts).toEqual([`<script nonce="${opts.nonce}" src="${opts.scriptUri}">`]);
     expect(html).not.toMatch(/<script\b[^>]*>[^<]+<\/script>/); // no inline script body
+  });
+
+  it('names the toolkit script the page loads after its first paint, escaped, and does not load it itself', () => {
+    expect(html).toContain(`data-toolkit-src="${opts.toolkitUri}"`);
+    expect(renderPanelHtml({ ...opts, toolkitUri: 'x"><script>' })).toContain('data-toolkit-src="x&quot;&gt;&lt;script&gt;"');
   });
 
   it('has no inline event handlers, style attributes, style elements or javascript: URLs', () => {

@@ -22,10 +22,12 @@ import { predictionsJson } from './predictionsJson';
 import { renderPredictions } from './predictionsView';
 import { cellAtPoint, readoutText } from './hoverReadout';
 import { exportFileName, heatmapExplainer, quantityCaption } from './quantityText';
+import { afterPaint, markStage } from './paintTiming';
 import { ResultModel } from './resultModel';
 import { RunningPredictionView } from './runningPredictionView';
 import { StatusLine } from './statusLine';
 import { Timeline } from './timeline';
+import type { ToolkitReady } from './toolkitLoader';
 import {
   clampTimestep,
   defaultUiState,
@@ -58,6 +60,8 @@ export class PanelController {
   /** What setState held when the page loaded: applied to the first result for the same image. */
   private restored: PanelPersistedState | undefined;
   private frameRequested = false;
+  /** False until the first result's heatmap and controls are set up (after its first paint). */
+  private detailsShown = false;
   private imageUrl: string | undefined;
   /** Where the pointer is over the stage, so the readout follows a scrub or a Show change. */
   private pointer: { offsetX: number; offsetY: number } | undefined;
@@ -65,6 +69,7 @@ export class PanelController {
   constructor(
     private readonly dom: PanelDom,
     private readonly vscode: VsCodeApi<PanelPersistedState>,
+    private readonly toolkit: ToolkitReady,
   ) {
     this.restored = readPersistedState(vscode.getState());
     this.imagePath = this.restored?.imagePath;
@@ -146,6 +151,10 @@ export class PanelController {
     this.dom.loadingText.textContent = `Classifying ${fileName}…`;
     this.setState('loading');
     this.persist();
+    afterPaint(() => {
+      markStage('loading-painted');
+      void this.toolkitOrNot();
+    });
   }
 
   private showError(imagePath: string, fileName: string, message: string, detail: string | undefined): void {
@@ -164,8 +173,14 @@ export class PanelController {
     }));
     this.setState('error');
     this.persist();
+    afterPaint(() => void this.toolkitOrNot());
   }
 
+  /**
+   * Paints what answers "what is it?" at once (header, prediction, image), then, after that
+   * paint and once the toolkit's components are defined, the heatmap, its controls and the
+   * side cards (hidden until then, their space kept, so nothing moves).
+   */
   private showResult(result: ClassifyResultView, settings: PanelSettingsView): void {
     this.timeline.stop();
     const previous = this.model;
@@ -184,16 +199,40 @@ export class PanelController {
 
     renderHeader(this.dom.header, result);
     renderPredictions(this.dom.predictions, this.dom.topLabel, result);
-    this.controls.configure(model);
-    this.timeline.configure(model.steps, settings.playIntervalMs, model.hasSequence);
-    this.running.show(model, settings.topK);
     this.setState('result');
-    this.attention.show(model, this.ui.colormap);
     this.showNoImageNote(result, true);
     void this.mainStage.show(result.geometry, result.imageSrc).then((shown) => {
       if (this.model === model) this.showNoImageNote(result, shown);
     });
+    this.persist();
+    afterPaint(() => {
+      markStage('result-painted');
+      void this.toolkitOrNot().then(() => {
+        if (this.model === model) this.showResultDetails(model, settings);
+      });
+    });
+  }
+
+  /** The heatmap, its controls, the timeline and the side cards for the result just painted. */
+  private showResultDetails(model: ResultModel, settings: PanelSettingsView): void {
+    if (!this.ui) return;
+    this.controls.configure(model);
+    this.timeline.configure(model.steps, settings.playIntervalMs, model.hasSequence);
+    this.running.show(model, settings.topK);
+    this.attention.show(model, this.ui.colormap);
+    this.detailsShown = true;
     this.afterUiChange();
+    this.dom.panel.dataset.details = 'shown';
+    markStage('details-shown');
+  }
+
+  /** The toolkit's components; a page without them still shows its result, with plain controls. */
+  private async toolkitOrNot(): Promise<void> {
+    try {
+      await this.toolkit();
+    } catch (err) {
+      this.status.show(`The panel's controls could not load: ${errorText(err)}`, true);
+    }
   }
 
   private showNoImageNote(result: ClassifyResultView, shown: boolean): void {
@@ -205,7 +244,7 @@ export class PanelController {
   }
 
   private update(patch: Partial<PanelUiState>): void {
-    if (!this.ui || !this.model) return;
+    if (!this.ui || !this.model || !this.detailsShown) return;
     const next = { ...this.ui, ...patch };
     next.timestep = clampTimestep(next.timestep, this.model.steps);
     const colormapChanged = next.colormap !== this.ui.colormap;
@@ -228,7 +267,7 @@ export class PanelController {
   }
 
   private requestFrame(): void {
-    if (this.frameRequested) return;
+    if (this.frameRequested || !this.detailsShown) return;
     this.frameRequested = true;
     requestAnimationFrame(() => {
       this.frameRequested = false;

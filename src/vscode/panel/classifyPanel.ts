@@ -20,6 +20,7 @@ import { heatmapSettings, topKSetting } from '../settings';
 import { Disposable } from '../util/disposable';
 import type { ClassifierBackend } from './classifierBackend';
 import { parsePanelMessage } from './panelMessages';
+import { PanelTrace } from './panelTrace';
 import { renderPanelHtml } from './panelHtml';
 import { imageMimeType, toResultView } from './resultView';
 
@@ -39,6 +40,8 @@ export class ClassifyPanel extends Disposable {
   /** Holds the latest state until the webview says `ready` (again after every reload). */
   private readonly gate: ReadyGate<HostToPanel>;
   private runSeq = 0;
+  /** The current run's stage marks, logged once its result has reached the webview. */
+  private trace: PanelTrace | undefined;
   private readonly onDisposeEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidDispose = this.onDisposeEmitter.event;
 
@@ -77,7 +80,7 @@ export class ClassifyPanel extends Disposable {
     readonly image: vscode.Uri,
   ) {
     super();
-    this.gate = new ReadyGate((m) => void panel.webview.postMessage(m), (m) => m.type !== 'reply');
+    this.gate = new ReadyGate((m) => this.deliver(m), (m) => m.type !== 'reply');
     panel.webview.options = ClassifyPanel.webviewOptions(services, image);
     panel.title = panelTitle(image.fsPath);
     panel.iconPath = vscode.Uri.joinPath(services.extensionUri, 'media', 'icon.png');
@@ -106,6 +109,7 @@ export class ClassifyPanel extends Disposable {
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'panel.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.services.extensionUri, 'media', 'panel.css')).toString(),
       codiconsUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'codicons', 'codicon.css')).toString(),
+      toolkitUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'toolkit.js')).toString(),
       title: panelTitle(this.image.fsPath),
     });
   }
@@ -114,14 +118,28 @@ export class ClassifyPanel extends Disposable {
     this.gate.post(message);
   }
 
+  /** What the gate sends; a result or error also ends the run's trace, logged as one line. */
+  private deliver(message: HostToPanel): void {
+    void this.panel.webview.postMessage(message);
+    if (message.type !== 'result' && message.type !== 'error') return;
+    const trace = this.trace;
+    this.trace = undefined;
+    if (!trace) return;
+    trace.mark(`${message.type}-posted`);
+    this.services.output.info(`panel timing ${path.basename(this.image.fsPath)}: ${trace.summary()}`);
+  }
+
   /** Classifies the panel's image; `startedAt` is when the user asked (performance.now()). */
-  async classify(startedAt = performance.now()): Promise<boolean> {
+  async classify(startedAt = performance.now(), trace = new PanelTrace(Date.now() - (performance.now() - startedAt))): Promise<boolean> {
     const seq = ++this.runSeq;
+    this.trace = trace;
+    if (this.gate.isReady) trace.mark('ready');
     const imagePath = this.image.fsPath;
     const fileName = path.basename(imagePath);
     this.post({ type: 'loading', imagePath, fileName });
     try {
       const { detail, model, modelLoadMs } = await this.backend.classify(imagePath, { topK: topKSetting(), full: true });
+      trace.mark('classified');
       if (seq !== this.runSeq || this.isDisposed) return false;
       const result = toResultView(detail, model, undefined, 0, modelLoadMs);
       const mime = imageMimeType(detail.geometry.format);
@@ -185,6 +203,7 @@ export class ClassifyPanel extends Disposable {
   private onMessage(message: PanelToHost): void {
     switch (message.type) {
       case 'ready':
+        this.trace?.mark('ready');
         this.gate.markReady();
         return;
       case 'reclassify':

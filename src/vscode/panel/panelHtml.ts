@@ -22,6 +22,8 @@ export interface PanelHtmlOptions {
   styleUri: string;
   /** webview.asWebviewUri of dist/webview/codicons/codicon.css */
   codiconsUri: string;
+  /** webview.asWebviewUri of dist/webview/toolkit.js, which the panel's script loads after its first paint */
+  toolkitUri: string;
   title: string;
 }
 
@@ -44,7 +46,7 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
     styleUri: opts.styleUri,
     extraStyleUris: [opts.codiconsUri],
     title: opts.title,
-    body: `<main class="panel" data-testid="panel" data-state="empty">
+    body: `<main class="panel" data-testid="panel" data-state="empty" data-toolkit-src="${e(opts.toolkitUri)}">
   <header class="panel-header">
     <div class="title-row">
       <h1 class="file-name" data-testid="file-name">${e(opts.title)}</h1>

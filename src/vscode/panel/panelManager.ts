@@ -9,6 +9,7 @@ import type { ExtensionServices } from '../services';
 import { Disposable } from '../util/disposable';
 import type { ClassifierBackend } from './classifierBackend';
 import { ClassifyPanel } from './classifyPanel';
+import { PanelTrace } from './panelTrace';
 
 /** workspaceState key: images this workspace opened panels for (the host's own record). */
 const OPENED_IMAGES_KEY = 'rcnnLens.openedPanelImages';
@@ -30,14 +31,16 @@ export class PanelManager extends Disposable implements vscode.WebviewPanelSeria
   async open(image: vscode.Uri, startedAt = performance.now()): Promise<boolean> {
     // Find or create the panel before anything awaits: a second open of the same image (a
     // double-click in the review gallery) must find the panel the first one created.
+    const trace = new PanelTrace(Date.now() - (performance.now() - startedAt));
     const key = image.toString();
     let panel = this.panels.get(key);
     if (panel) panel.reveal();
     else panel = this.track(ClassifyPanel.create(this.services, this.backend, image, this.columnForNewPanel()));
+    trace.mark('panel');
     this.rememberOpened(image.fsPath).catch((err: unknown) =>
       this.services.output.warn(`could not record ${image.fsPath} for restoring after a reload: ${err instanceof Error ? err.message : String(err)}`),
     );
-    return panel.classify(startedAt);
+    return panel.classify(startedAt, trace);
   }
 
   async deserializeWebviewPanel(webviewPanel: vscode.WebviewPanel, state: PanelPersistedState | undefined): Promise<void> {

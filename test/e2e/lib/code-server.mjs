@@ -54,7 +54,8 @@ export function installExtension(bin, vsix, extensionsDir, userDataDir, logFile)
 
 // workspaceTrust: false (default) = --disable-workspace-trust, every folder trusted;
 // true = trust enabled and never prompted for, so the folder opens in Restricted Mode.
-export async function startCodeServer({ bin, workspace, userDataDir, extensionsDir, logFile, settings = {}, workspaceTrust = false }) {
+// env: extra environment for code-server and so for the extension host and its workers.
+export async function startCodeServer({ bin, workspace, userDataDir, extensionsDir, logFile, settings = {}, workspaceTrust = false, env = {} }) {
   const port = await freePort();
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   fs.writeFileSync(
@@ -96,7 +97,7 @@ export async function startCodeServer({ bin, workspace, userDataDir, extensionsD
   ];
   // detached: its own process group, so stop() kills the extension host and
   // every other child with it
-  const child = spawn(bin, args, { detached: true, stdio: ['ignore', log, log], env: cleanEnv() });
+  const child = spawn(bin, args, { detached: true, stdio: ['ignore', log, log], env: cleanEnv(env) });
   fs.closeSync(log);
   let exited = null;
   child.on('exit', (code, signal) => {

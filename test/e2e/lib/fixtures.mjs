@@ -63,9 +63,8 @@ export function writeBadFiles(dir, goodJpeg) {
   return files;
 }
 
-// The bundled model's predictions from the command-line tool (same model, run
-// outside VS Code): { [absPath]: { top: [{label, score}], error } }.
-export function cliPredictions(root, files, extraArgs = []) {
+// What `rcnn-lens classify --json` prints for `files` (extra environment in `env`).
+export function cliClassifyJson(root, files, extraArgs = [], env = {}) {
   const cli = path.join(root, 'dist', 'cli.js');
   if (!fs.existsSync(cli)) throw new Error(`${cli} missing: run \`npm run build\` first`);
   const r = spawnSync(process.execPath, [cli, 'classify', ...files, '--json', ...extraArgs], {
@@ -73,13 +72,19 @@ export function cliPredictions(root, files, extraArgs = []) {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
     timeout: 180_000,
+    env: { ...process.env, ...env },
   });
-  let parsed;
   try {
-    parsed = JSON.parse(r.stdout);
+    return JSON.parse(r.stdout);
   } catch {
     throw new Error(`node dist/cli.js classify --json printed no JSON (exit ${r.status}):\n${r.stdout.slice(0, 1000)}\n${r.stderr.slice(-2000)}`);
   }
+}
+
+// The bundled model's predictions from the command-line tool (same model, run
+// outside VS Code): { [absPath]: { top: [{label, score}], error } }.
+export function cliPredictions(root, files, extraArgs = []) {
+  const parsed = cliClassifyJson(root, files, extraArgs);
   const results = Array.isArray(parsed) ? parsed : parsed.results;
   if (!Array.isArray(results)) throw new Error(`CLI JSON has no results array: ${r.stdout.slice(0, 500)}`);
   const byPath = {};

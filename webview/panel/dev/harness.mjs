@@ -73,6 +73,7 @@ const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
   const files = {
     '/panel.js': path.join(root, 'dist/webview/panel.js'),
+    '/toolkit.js': path.join(root, 'dist/webview/toolkit.js'),
     '/panel.css': path.join(root, 'media/panel.css'),
     '/theme.css': path.join(here, theme),
     '/stub.js': path.join(here, 'stub.js'),
@@ -81,7 +82,7 @@ const server = http.createServer((req, res) => {
     '/codicons/codicon.ttf': path.join(root, 'dist/webview/codicons/codicon.ttf'),
   };
   if (url.pathname === '/') {
-    let html = renderPanelHtml({ cspSource: origin, nonce, scriptUri: `${origin}/panel.js`, styleUri: `${origin}/panel.css`, codiconsUri: `${origin}/codicons/codicon.css`, title: 'RCNN: cat.png' });
+    let html = renderPanelHtml({ cspSource: origin, nonce, scriptUri: `${origin}/panel.js`, styleUri: `${origin}/panel.css`, codiconsUri: `${origin}/codicons/codicon.css`, toolkitUri: `${origin}/toolkit.js`, title: 'RCNN: cat.png' });
     html = html.replace('</head>', `<link rel="stylesheet" href="${origin}/theme.css">\n<script nonce="${nonce}" src="${origin}/stub.js"></script>\n</head>`);
     res.writeHead(200, { 'content-type': 'text/html' });
     return res.end(html);
