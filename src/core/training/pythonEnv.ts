@@ -62,7 +62,7 @@ export function checkPythonEnv(command: string, trainingRoot: string, timeoutMs 
     execFile(command, [envCheckScript(trainingRoot)], { timeout: timeoutMs, maxBuffer: 64 * 1024, windowsHide: true }, (err, stdout, stderr) => {
       if (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        const why = code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'not executable' : err.killed ? `no answer in ${timeoutMs / 1000} s` : firstLine(stderr) || err.message;
+        const why = code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'not executable' : err.killed ? `no answer in ${timeoutMs / 1000} s` : firstLine(stderr) || firstLine(stdout) || err.message;
         reject(new TrainingError('python_missing', `cannot run Python ${command}: ${why}`, { python: command }));
         return;
       }
