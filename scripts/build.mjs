@@ -13,11 +13,13 @@ const nodeEntries = [
   { in: 'src/worker/main.ts', out: 'worker' },
   { in: 'src/cli/main.ts', out: 'cli' },
   { in: 'src/worker/labelWorker.ts', out: 'labelWorker' },
+  { in: 'src/worker/validateModel.ts', out: 'validateModel' },
 ].filter((e) => existsSync(e.in));
 
 const webEntries = [
   { in: 'webview/panel/main.ts', out: 'panel' },
   { in: 'webview/review/main.ts', out: 'review' },
+  { in: 'webview/training/main.ts', out: 'training' },
 ].filter((e) => existsSync(e.in));
 
 const common = {
