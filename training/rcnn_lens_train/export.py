@@ -1,6 +1,7 @@
 """ONNX export with the RCNN Lens contract (docs/model-contract.md)."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from pathlib import Path
@@ -32,6 +33,8 @@ def contract_metadata(cfg: ModelConfig, labels: list[str], name: str, card: dict
                                      "layers": cfg.rnn_layers, "bidirectional": cfg.bidirectional}),
         "rcnn_lens.head": cfg.head,
         "rcnn_lens.model_card": json.dumps(card or {}),
+        # the whole ModelConfig, so that onnx_import.load_rcnn_from_onnx can rebuild the network
+        "rcnn_lens.architecture": json.dumps(dataclasses.asdict(cfg)),
     }
 
 
