@@ -22,7 +22,7 @@ export const TRAIN_USAGE =
   'usage: rcnn-lens train <folder> --out FILE [--from bundled|current|PATH.onnx|none] [--labels FILE] [--min-score X] [--epochs N] [--minutes M] [--freeze-cnn|--no-freeze-cnn] [--python PATH] [--threads N] [--resume] [--json]\n\nClasses come from class subfolders (<class>/<image>, at any depth), or with --labels from a labels file of the folder (human-reviewed labels; with --min-score X also predictions scoring at least X). --from: the model to fine-tune (default bundled; `current` is the bundled model in the CLI), or none to train from scratch. Ctrl-C stops and keeps a checkpoint: rerun with --resume. --json: one JSON object per line on stdout (the trainer\'s events, then {"event":"result",…} or {"event":"error",…}).';
 
 /** Problems the user can fix: exit 2. */
-const PROBLEM_CODES = new Set(['too_few_classes', 'too_few_images', 'too_many_images', 'too_many_classes', 'unsafe_class_name', 'no_labels_file', 'python_missing', 'python_packages_missing', 'nothing_to_resume', 'invalid_model', 'unsafe_path']);
+const PROBLEM_CODES = new Set(['missing_package', 'bad_manifest', 'bad_arguments', 'too_few_classes', 'too_few_images', 'too_many_images', 'too_many_classes', 'unsafe_class_name', 'no_labels_file', 'python_missing', 'python_packages_missing', 'nothing_to_resume', 'invalid_model', 'unsafe_path']);
 
 function parseTrainArgs(argv: readonly string[]) {
   const args = parseArgs(argv, {

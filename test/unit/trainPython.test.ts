@@ -20,7 +20,7 @@ describe('checkPythonEnv (training/rcnn_lens_train/env_check.py)', () => {
   it('reports the versions of torch, onnx and onnxruntime of a real Python', async () => {
     const r = await checkPythonEnv('python3', TRAINING_ROOT);
     expect(r.pythonOk).toBe(true);
-    expect(Object.keys(r.packages).sort()).toEqual(['onnx', 'onnxruntime', 'torch']);
+    expect(Object.keys(r.packages).sort()).toEqual(['numpy', 'onnx', 'onnxruntime', 'onnxscript', 'pillow', 'torch']);
     expect(r.missing).toEqual([]);
     expect(r.packages.torch).toMatch(/^\d+\.\d+/);
   });

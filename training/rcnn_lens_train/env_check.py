@@ -9,22 +9,24 @@ import importlib.util
 import json
 import sys
 
-REQUIRED = ("torch", "onnx", "onnxruntime")
+# import name -> distribution name: what folder_train needs (torch, onnx, onnxruntime, and the export's helpers).
+REQUIRED = {"torch": "torch", "onnx": "onnx", "onnxruntime": "onnxruntime", "numpy": "numpy", "PIL": "pillow",
+            "onnxscript": "onnxscript"}
 MIN_PYTHON = (3, 9)
 
 
-def package_version(name):
-    """The installed version of ``name``, or None when it cannot be imported."""
-    if importlib.util.find_spec(name) is None:
+def package_version(module, distribution):
+    """The installed version of ``distribution``, or None when ``module`` cannot be imported."""
+    if importlib.util.find_spec(module) is None:
         return None
     try:
-        return importlib.metadata.version(name)
+        return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
         return "unknown"
 
 
 def main():
-    packages = {name: package_version(name) for name in REQUIRED}
+    packages = {dist: package_version(module, dist) for module, dist in REQUIRED.items()}
     report = {
         "python": sys.executable,
         "version": ".".join(str(v) for v in sys.version_info[:3]),
