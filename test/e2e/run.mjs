@@ -22,9 +22,10 @@ import { codeServerBin, collectLogs, installExtension, startCodeServer, tmpBase 
 import { cliPredictions, extractCifar, margin, syntheticImages, writeBadFiles } from './lib/fixtures.mjs';
 import { CHROMIUM_ARGS, Steps, toastTexts } from './lib/workbench.mjs';
 import { tests as coreTests } from './tests.mjs';
+import { trainTests } from './trainTests.mjs';
 import { uxTests } from './uxTests.mjs';
 
-const tests = [...coreTests, ...uxTests];
+const tests = [...coreTests, ...uxTests, ...trainTests];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(path.join(root, 'package.json'));
@@ -183,6 +184,7 @@ async function runTest(test, env) {
         userDataDir,
         extensionsDir: env.extensionsDir,
         logFile: path.join(dir, 'code-server.log'),
+        settings: test.settings,
       });
       tlog(`  code-server on port ${server.port} (pid ${server.pid}) after ${elapsed(t0)}`);
       browser = await chromium.launch({ executablePath: env.chromium, args: CHROMIUM_ARGS, headless: true });

@@ -65,6 +65,17 @@ export async function askFreeze(from: string): Promise<{ freezeCnn?: boolean } |
   );
 }
 
+/** Training length from the settings rcnnLens.train.epochs / maxMinutes (0 minutes: no limit). */
+function lengthSettings(): { epochs?: number; minutes?: number } {
+  const c = vscode.workspace.getConfiguration('rcnnLens.train');
+  const epochs = c.get<number>('epochs');
+  const minutes = c.get<number>('maxMinutes');
+  return {
+    epochs: Number.isInteger(epochs) && epochs! >= 1 ? epochs : undefined,
+    minutes: typeof minutes === 'number' && minutes > 0 ? minutes : undefined,
+  };
+}
+
 export async function askSettings(folder: string, out: string, currentModel: string, bundledModel: string): Promise<TrainSettings | undefined> {
   const source = await askSource(folder);
   if (!source) return undefined;
@@ -72,5 +83,5 @@ export async function askSettings(folder: string, out: string, currentModel: str
   if (!from) return undefined;
   const freeze = await askFreeze(from);
   if (!freeze) return undefined;
-  return { out, from, ...source, ...freeze };
+  return { out, from, ...source, ...freeze, ...lengthSettings() };
 }

@@ -62,6 +62,10 @@ export class TrainingSession implements vscode.Disposable {
       const message = `Epoch ${e.epoch}/${e.epochs}: loss ${e.loss.toFixed(3)}, validation accuracy ${pct(point.valAcc)}${eta}`;
       this.update({ status: 'running', message, epochs: [...this.view.epochs.filter((p) => p.epoch < e.epoch), point] });
       report(message, 100 / e.epochs);
+    } else if (e.event === 'step' && typeof e.step === 'number' && typeof e.steps === 'number') {
+      // Between epochs (an epoch can take minutes): the notification moves, the panel waits for the epoch.
+      const loss = typeof e.loss === 'number' ? `, loss ${e.loss.toFixed(3)}` : '';
+      report(`Epoch ${String(e.epoch)}: step ${e.step}/${e.steps}${loss}`);
     } else if (e.event === 'done') {
       this.update({ status: 'validating', message: 'Checking the exported model against the RCNN Lens contract…', result: { model: e.model, valAcc: Number.isFinite(e.val_acc) ? e.val_acc : null, labels: e.labels, confusion: e.confusion } });
       report('checking the model…');
