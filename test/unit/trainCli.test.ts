@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_ENV, buildBundles, tmpDir } from '../fixtures/hostile/helpers';
@@ -55,6 +55,8 @@ describe('rcnn-lens train', () => {
     expect(result.model.labels).toHaveLength(10); // the fixture model's labels
     expect(result.counts).toEqual({ cat: 5, dog: 5 });
     expect(existsSync(out)).toBe(true);
+    // Manifest and checkpoints live in the cache, never in the user's folder.
+    expect(readdirSync(dir).sort()).toEqual(['cat', 'dog']);
   });
 
   it('passes the options through to the trainer', () => {
