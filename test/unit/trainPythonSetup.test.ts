@@ -1,12 +1,13 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { pythonCandidates, pythonExtensionInterpreter, pythonSetting } from '../../src/vscode/training/pythonSetup';
 
 /** What the fake `vscode` answers: trust, the user's rcnnLens.python, a workspace value, the Python extension. */
-const fake = {
+const fake = vi.hoisted(() => ({
   trusted: true,
   globalPython: undefined as string | undefined,
   workspacePython: undefined as string | undefined,
   pythonExtension: undefined as undefined | { isActive: boolean; exports?: unknown; activate: () => Promise<unknown> },
-};
+}));
 
 vi.mock('vscode', async () => ({
   ...(await import('../fixtures/vscodeFake')).vscodeBasics(),
@@ -19,7 +20,6 @@ vi.mock('vscode', async () => ({
   extensions: { getExtension: (id: string) => (id === 'ms-python.python' ? fake.pythonExtension : undefined) },
 }));
 
-const { pythonCandidates, pythonExtensionInterpreter, pythonSetting } = await import('../../src/vscode/training/pythonSetup');
 const folder = { fsPath: '/ws' } as never;
 
 function pythonApi(executable: string | undefined, activePath = '/ws/.venv') {

@@ -90,7 +90,11 @@ export class TrainingSession implements vscode.Disposable {
             resume: o.resume,
             validate: (file) => validateInProcess(services.distPath('validateModel.js'), file),
             signal: this.controller.signal,
-            onManifest: (m) => this.update({ counts: Object.fromEntries(m.classes.map((c) => [c, m.items.filter((i) => i.label === c).length])) }),
+            onManifest: (m) => {
+              const counts: Record<string, number> = Object.fromEntries(m.classes.map((c) => [c, 0]));
+              for (const it of m.items) counts[it.label]++;
+              this.update({ counts, message: `Starting Python: loading ${m.items.length} images…` });
+            },
             onEvent: (e) => this.onEvent(e, report),
             onLog: (line) => services.output.info(`trainer: ${line}`),
           });
