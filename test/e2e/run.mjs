@@ -194,7 +194,7 @@ async function runTest(test, env) {
       steps = new Steps(page, dir, tlog);
       await page.goto(server.url, { timeout: 60_000 });
       await test.run({ page, steps, ws: fx.workspace, fx, log: tlog });
-    })(), env.timeoutMs, test.name);
+    })(), test.timeoutS ? Math.max(env.timeoutMs, test.timeoutS * 1000) : env.timeoutMs, test.name);
   } catch (e) {
     error = e;
     tlog(`  ✗ ${e.message.split('\n').slice(0, 6).join('\n    ')}`);

@@ -58,7 +58,7 @@ export class TrainingSession implements vscode.Disposable {
       this.update({ status: 'running', message: 'Training…' });
     } else if (e.event === 'epoch') {
       const point: TrainingEpochPoint = { epoch: e.epoch, epochs: e.epochs, loss: e.loss, valAcc: Number.isFinite(e.val_acc) ? e.val_acc : null, etaS: e.eta_s };
-      const eta = e.eta_s !== undefined ? `, about ${Math.max(1, Math.round(e.eta_s / 60))} min left` : '';
+      const eta = e.eta_s !== undefined && e.eta_s > 0 ? `, about ${Math.max(1, Math.round(e.eta_s / 60))} min left` : '';
       const message = `Epoch ${e.epoch}/${e.epochs}: loss ${e.loss.toFixed(3)}, validation accuracy ${pct(point.valAcc)}${eta}`;
       this.update({ status: 'running', message, epochs: [...this.view.epochs.filter((p) => p.epoch < e.epoch), point] });
       report(message, 100 / e.epochs);
