@@ -32,7 +32,7 @@ function render(s: TrainingViewState): void {
   const live = s.status === 'preparing' || s.status === 'running';
   cancel.hidden = !live;
   const xs = s.epochs.map((e) => e.epoch);
-  drawCurve(q('loss-chart', HTMLCanvasElement), xs, s.epochs.map((e) => e.loss), { format: (y) => y.toFixed(3) });
+  drawCurve(q('loss-chart', HTMLCanvasElement), xs, s.epochs.map((e) => e.loss), { yMin: 0, format: (y) => y.toFixed(3) });
   drawCurve(q('acc-chart', HTMLCanvasElement), xs, s.epochs.map((e) => e.valAcc), { yMin: 0, yMax: 1, format: (y) => `${Math.round(100 * y)}%` });
   const section = q('confusion-section', HTMLElement);
   section.hidden = !s.result?.confusion.length;
