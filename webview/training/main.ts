@@ -51,6 +51,11 @@ window.addEventListener('resize', () => {
   if (s) render(s);
 });
 
-const restored = api.getState();
-if (restored) render(restored);
+// A saved state exists only when the panel was restored after a reload: the run it showed stopped
+// with the previous extension host (which cancels it, keeping its checkpoint).
+const saved = api.getState();
+if (saved) {
+  const stopped = saved.status === 'preparing' || saved.status === 'running' || saved.status === 'validating';
+  render(stopped ? { ...saved, status: 'cancelled', message: 'This training stopped when the window reloaded: run Train Model on Folder again to resume it.' } : saved);
+}
 api.postMessage({ type: 'ready' });
