@@ -12,6 +12,7 @@ import type { TrainEvent } from '../../core/training/trainEvents';
 import { type TrainJobResult, type TrainSettings, runTrainJob } from '../../core/training/trainJob';
 import type { ExtensionServices } from '../services';
 import { setModelPath } from '../settings';
+import { epochMessage, percent } from './progressText';
 import { TrainingPanel } from './trainingPanel';
 import { validateInProcess } from './validateInProcess';
 
@@ -26,7 +27,7 @@ export interface SessionOptions {
 
 const COMPARE_COMMAND = 'rcnnLens.compareModels';
 
-const pct = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(100 * x).toFixed(1)}%`);
+const pct = percent;
 
 export class TrainingSession implements vscode.Disposable {
   readonly panel: TrainingPanel;
@@ -58,8 +59,7 @@ export class TrainingSession implements vscode.Disposable {
       this.update({ status: 'running', message: 'Training…' });
     } else if (e.event === 'epoch') {
       const point: TrainingEpochPoint = { epoch: e.epoch, epochs: e.epochs, loss: e.loss, valAcc: Number.isFinite(e.val_acc) ? e.val_acc : null, etaS: e.eta_s };
-      const eta = e.eta_s !== undefined && e.eta_s > 0 ? `, about ${Math.max(1, Math.round(e.eta_s / 60))} min left` : '';
-      const message = `Epoch ${e.epoch}/${e.epochs}: loss ${e.loss.toFixed(3)}, validation accuracy ${pct(point.valAcc)}${eta}`;
+      const message = epochMessage(e);
       this.update({ status: 'running', message, epochs: [...this.view.epochs.filter((p) => p.epoch < e.epoch), point] });
       report(message, 100 / e.epochs);
     } else if (e.event === 'step' && typeof e.step === 'number' && typeof e.steps === 'number') {
