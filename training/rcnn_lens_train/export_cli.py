@@ -66,7 +66,7 @@ def bench_in_fresh_process(model: Path) -> dict:
 
 
 def export_checkpoint(ckpt_path: str, out: str, name: str | None = None, log=print,
-                      bench: bool = True, data: str | None = None) -> dict:
+                      bench: bool = True, data: str | None = None, unroll: bool = False) -> dict:
     from .data import align_classes, fill_padding, load_dataset, split_indices
     from .evaluate import onnx_accuracy
 
@@ -89,7 +89,11 @@ def export_checkpoint(ckpt_path: str, out: str, name: str | None = None, log=pri
     xva = fill_padding(ds.images[va], ds.boxes[va] if ds.boxes is not None else None, mcfg.mean).numpy()
     yva = ds.labels[va].numpy()
 
-    log(f"exporting {ckpt_path} -> {out_p}")
+    log(f"exporting {ckpt_path} -> {out_p}" + (" (RNN unrolled)" if unroll else ""))
+    if unroll:
+        from .unrolled_rnn import unroll_rnn
+
+        unroll_rnn(model)
     export_onnx(model, out_p, labels, name, card={})
     acc = onnx_accuracy(str(out_p), xva, yva)
     sample = onnx_accuracy(str(out_p), xva[:500], yva[:500])
@@ -132,6 +136,7 @@ def export_checkpoint(ckpt_path: str, out: str, name: str | None = None, log=pri
                    "augment": f"flip={tcfg.flip}, translate={tcfg.translate}px, cutout={tcfg.cutout}px", "bf16_autocast": tcfg.bf16,
                    "threads": tcfg.threads, "schedule": "linear warmup + linear decay"},
         "exporter": f"torch {torch.__version__} torch.onnx.export(dynamo=True), opset {OPSET}",
+        "rnn_graph": "unrolled (MatMul and elementwise ops per step)" if unroll else "ONNX GRU/LSTM operator",
         "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads",
     }
     n_total = len(ds.labels)
@@ -166,11 +171,15 @@ def main(argv=None):
     p.add_argument("--data", default=None, help="dataset for the accuracy in the card (default: the training data; "
                    "its classes must be the model's; the card's data_path records what was used)")
     p.add_argument("--no-bench", action="store_true", help="skip the onnxruntime throughput measurement")
+    p.add_argument("--unroll-rnn", action="store_true", help="write the RNN as per-step MatMul and elementwise ops "
+                   "instead of the ONNX GRU/LSTM operator, for execution providers without RNN kernels (CoreML); "
+                   "same outputs, slower on the CPU (training/README.md, \"Unrolled RNN\")")
     add_int8_args(p)
     a = p.parse_args(argv)
     if a.from_onnx and not a.int8:
         raise UserError("--from-onnx only makes the int8 variant of an exported model", "add --int8")
-    r = {} if a.from_onnx else export_checkpoint(a.checkpoint, a.out, a.name, bench=not a.no_bench, data=a.data)
+    r = {} if a.from_onnx else export_checkpoint(a.checkpoint, a.out, a.name, bench=not a.no_bench, data=a.data,
+                                                     unroll=a.unroll_rnn)
     if a.int8:
         from .export_int8 import make_int8_variant
 

@@ -1,0 +1,93 @@
+"""The RNN written out step by step, for execution providers without GRU/LSTM kernels.
+
+ONNX's GRU and LSTM operators are one node each. An execution provider that has no kernel for them
+(CoreML, for one) runs that node on the CPU, with copies in and out every call. `unroll_rnn(model)`
+swaps the model's nn.GRU/nn.LSTM for a module with the very same parameters whose forward pass is
+MatMul/Add/Sigmoid/Tanh/Mul per step, so every provider can place the whole graph. The outputs are
+those of the native operator (test_unrolled_rnn.py: <= 1e-4 on onnxruntime's CPU and WebGPU); the
+contract does not change. The cost: the graph grows with the number of steps (L x layers x directions
+small blocks), and CPU inference gets slower (training/README.md, "Unrolled RNN").
+
+PyTorch's gate equations (nn.GRU, nn.LSTM docs), with W_i* the input and W_h* the hidden weights:
+  GRU:  r = s(W_ir x + b_ir + W_hr h + b_hr), z = s(W_iz x + b_iz + W_hz h + b_hz),
+        n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),  h' = (1 - z) * n + z * h
+  LSTM: i, f, g, o = s, s, tanh, s of (W_i x + b_i + W_h h + b_h),  c' = f c + i g,  h' = o tanh(c')
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class UnrolledRNN(nn.Module):
+    """Same parameters (same names) as the nn.GRU/nn.LSTM it replaces; batch_first; zero initial state."""
+
+    def __init__(self, rnn: nn.RNNBase):
+        super().__init__()
+        if not isinstance(rnn, (nn.GRU, nn.LSTM)) or not rnn.batch_first:
+            raise ValueError("unroll_rnn needs a batch_first nn.GRU or nn.LSTM")
+        if getattr(rnn, "proj_size", 0):
+            raise ValueError("LSTM projections (proj_size) are not supported")
+        self.kind = "gru" if isinstance(rnn, nn.GRU) else "lstm"
+        self.hidden_size = rnn.hidden_size
+        self.num_layers = rnn.num_layers
+        self.bidirectional = rnn.bidirectional
+        self.bias = rnn.bias
+        for name, p in rnn.named_parameters(recurse=False):
+            self.register_parameter(name, p)
+
+    def _weights(self, layer: int, reverse: bool):
+        sfx = f"_l{layer}" + ("_reverse" if reverse else "")
+        w_ih, w_hh = getattr(self, "weight_ih" + sfx), getattr(self, "weight_hh" + sfx)
+        b_ih = getattr(self, "bias_ih" + sfx) if self.bias else torch.zeros(w_ih.shape[0])
+        b_hh = getattr(self, "bias_hh" + sfx) if self.bias else torch.zeros(w_hh.shape[0])
+        return w_ih, w_hh, b_ih, b_hh
+
+    def _gru_direction(self, x: torch.Tensor, layer: int, reverse: bool) -> torch.Tensor:
+        w_ih, w_hh, b_ih, b_hh = self._weights(layer, reverse)
+        hs = self.hidden_size
+        gi = torch.matmul(x, w_ih.t()) + b_ih  # all steps' input projections at once: B, L, 3H
+        h = x.new_zeros(x.shape[0], hs)
+        outs: list[torch.Tensor] = [h] * x.shape[1]
+        steps = range(x.shape[1] - 1, -1, -1) if reverse else range(x.shape[1])
+        for t in steps:
+            gh = torch.matmul(h, w_hh.t()) + b_hh
+            i_r, i_z, i_n = gi[:, t, :hs], gi[:, t, hs:2 * hs], gi[:, t, 2 * hs:]
+            r = torch.sigmoid(i_r + gh[:, :hs])
+            z = torch.sigmoid(i_z + gh[:, hs:2 * hs])
+            n = torch.tanh(i_n + r * gh[:, 2 * hs:])
+            h = n + z * (h - n)  # = (1 - z) n + z h, one multiply fewer
+            outs[t] = h
+        return torch.stack(outs, dim=1)
+
+    def _lstm_direction(self, x: torch.Tensor, layer: int, reverse: bool) -> torch.Tensor:
+        w_ih, w_hh, b_ih, b_hh = self._weights(layer, reverse)
+        hs = self.hidden_size
+        gi = torch.matmul(x, w_ih.t()) + (b_ih + b_hh)
+        h = x.new_zeros(x.shape[0], hs)
+        c = x.new_zeros(x.shape[0], hs)
+        outs: list[torch.Tensor] = [h] * x.shape[1]
+        steps = range(x.shape[1] - 1, -1, -1) if reverse else range(x.shape[1])
+        for t in steps:
+            g = gi[:, t] + torch.matmul(h, w_hh.t())
+            i, f = torch.sigmoid(g[:, :hs]), torch.sigmoid(g[:, hs:2 * hs])
+            cand, o = torch.tanh(g[:, 2 * hs:3 * hs]), torch.sigmoid(g[:, 3 * hs:])
+            c = f * c + i * cand
+            h = o * torch.tanh(c)
+            outs[t] = h
+        return torch.stack(outs, dim=1)
+
+    def forward(self, x: torch.Tensor):
+        step = self._gru_direction if self.kind == "gru" else self._lstm_direction
+        for layer in range(self.num_layers):
+            y = step(x, layer, False)
+            if self.bidirectional:
+                y = torch.cat([y, step(x, layer, True)], dim=-1)
+            x = y
+        return x, None  # like nn.GRU/nn.LSTM: (outputs, final state); the model reads only the outputs
+
+
+def unroll_rnn(model: nn.Module) -> nn.Module:
+    """Replaces `model.rnn` by its unrolled form in place (same parameters) and returns the model."""
+    model.rnn = UnrolledRNN(model.rnn)
+    return model
