@@ -3,8 +3,9 @@
  * problem (the user can fix it and run again), 3 for anything else. One mapping for every
  * command, so `classify`, `label` and `label --undo-sort` agree.
  */
-import { LockedError } from '../core/batch/lock';
-import { FolderNotWritableError, ForeignOutputError, ModelFileError } from '../core/batch/pipeline';
+import { LockedError } from '../core/folder/lock';
+import { FolderNotWritableError, ModelFileError } from '../core/labeling/errors';
+import { ForeignOutputError } from '../core/labelsFile/read';
 import { PoolFailedError } from '../core/batch/workerPool';
 import { ModelContractError } from '../core/model/contract';
 import { ModelLoadError } from '../core/runtime/modelLoadError';

@@ -12,13 +12,16 @@
  * changed but whose bytes did not (a copied, restored or touched folder).
  */
 import * as path from 'node:path';
-import { CancelledError, type LabelProgress, type LabelSummary, type OutputSpec, runLabelJob } from '../core/batch/pipeline';
-import { defaultLabelsName } from '../core/batch/shard';
+import { CancelledError } from '../core/labeling/errors';
+import type { LabelHooks, LabelJobOptions, LabelProgress, LabelSummary } from '../core/labeling/types';
+import { type OutputSpec } from '../core/labelsFile/outputs';
+import { runLabelJob } from '../core/labeling/run';
+import { type Shard, defaultLabelsName } from '../core/batch/shard';
 import { type SortResult, sortIntoClassFolders, undoLastSort } from '../core/batch/sort';
-import { isProviderSetting } from '../core/runtime/providers';
+import { type ProviderSetting, isProviderSetting } from '../core/runtime/providers';
 import { printable, printableLine } from '../core/util/printable';
-import { chooseLabelModel, isPrecisionSetting } from '../core/model/variants';
-import { parseArgs, UsageError } from './args';
+import { type PrecisionSetting, chooseLabelModel, isPrecisionSetting } from '../core/model/variants';
+import { type ParsedArgs, parseArgs, UsageError } from './args';
 import { EXIT_FAILURE, EXIT_PROBLEM, exitCodeFor } from './exitCodes';
 import { markShardDone, runMergeShards, shardFromFlag } from './shardCli';
 
@@ -85,49 +88,47 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
   if (args.positionals.length !== 1) throw new UsageError('give exactly one folder');
   const folder = path.resolve(args.positionals[0]);
   const json = args.flags.has('json') || !process.stdout.isTTY;
-
   if (args.flags.has('merge-shards')) return runMergeShards(folder, args.values.get('format') ?? 'jsonl', json);
+  if (args.flags.has('undo-sort')) return undoSortCommand(folder, json);
+  const cli = labelCliOptions(args, folder);
+  return labelAndReport(cli, () => jobOptions(cli, args, repeated, defaultModel), json);
+}
 
-  if (args.flags.has('undo-sort')) {
-    const r = await undoLastSort(folder);
-    process.stdout.write(
-      json
-        ? JSON.stringify(r) + '\n'
-        : `restored ${r.restored} file(s); ${r.problems.length} problem(s)\n` +
-            [...r.problems, ...r.warnings.map((w) => `warning: ${w}`)].map((l) => printableLine(l) + '\n').join(''),
-    );
-    return r.problems.length ? 1 : 0;
-  }
+async function undoSortCommand(folder: string, json: boolean): Promise<number> {
+  const r = await undoLastSort(folder);
+  process.stdout.write(
+    json
+      ? JSON.stringify(r) + '\n'
+      : `restored ${r.restored} file(s); ${r.problems.length} problem(s)\n` +
+          [...r.problems, ...r.warnings.map((w) => `warning: ${w}`)].map((l) => printableLine(l) + '\n').join(''),
+  );
+  return r.problems.length ? 1 : 0;
+}
 
+/** The command line's choices, checked (each wrong one a UsageError, in the order of the usage text). */
+interface LabelCli {
+  args: ParsedArgs;
+  folder: string;
+  provider: ProviderSetting;
+  precision: PrecisionSetting;
+  shard: Shard | undefined;
+  outputs: OutputSpec[];
+  sort: 'copy' | 'move' | undefined;
+  threshold: number;
+}
+
+function labelCliOptions(args: ParsedArgs, folder: string): LabelCli {
   const provider = args.values.get('provider') ?? 'auto';
   if (!isProviderSetting(provider)) throw new UsageError(`unknown provider "${provider}"`);
   const precision = args.values.get('precision') ?? 'auto';
   if (!isPrecisionSetting(precision)) throw new UsageError(`unknown precision "${precision}" (auto, fp32 or int8)`);
-  const intOpt = (name: string): number | undefined => {
-    const v = args.values.get(name);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer`);
-    return n;
-  };
-  const batch = intOpt('batch');
-  const workers = intOpt('workers');
-  const threads = intOpt('threads');
-  const top = intOpt('top');
-  const decodeConcurrency = intOpt('decode-concurrency');
+  for (const name of ['batch', 'workers', 'threads', 'top', 'decode-concurrency']) positiveInt(args, name);
   let shard;
   if (args.values.has('shard')) {
     shard = shardFromFlag(args.values.get('shard')!);
-    if (!json && shard.count > 1) process.stderr.write(`shard ${shard.index}/${shard.count}\n`);
+    if (!args.flags.has('json') && process.stdout.isTTY && shard.count > 1) process.stderr.write(`shard ${shard.index}/${shard.count}\n`);
   }
-  const format = args.values.get('format') ?? (args.values.get('out')?.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl');
-  if (!['jsonl', 'csv', 'both'].includes(format)) throw new UsageError('--format must be jsonl, csv or both');
-  const out = args.values.get('out');
-  const outExt = out ? path.extname(out).toLowerCase() : '';
-  if ((format === 'csv' && outExt === '.jsonl') || (format === 'jsonl' && outExt === '.csv')) {
-    // Sort, review and undo read a labels file by its extension.
-    throw new UsageError(`--out ${out} does not match --format ${format}: name the file .${format}`);
-  }
+  const outputs = outputsOf(args, folder, shard);
   const sort = args.values.get('sort');
   if (sort !== undefined && sort !== 'copy' && sort !== 'move') throw new UsageError('--sort must be copy or move');
   if (sort && shard) {
@@ -137,17 +138,81 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
   }
   const threshold = args.values.has('review-threshold') ? Number(args.values.get('review-threshold')) : 0;
   if (!(threshold >= 0 && threshold <= 1)) throw new UsageError('--review-threshold must be between 0 and 1');
+  return { args, folder, provider, precision, shard, outputs, sort, threshold };
+}
 
+function positiveInt(args: ParsedArgs, name: string): number | undefined {
+  const v = args.values.get(name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer`);
+  return n;
+}
+
+/** The files to write, from --out and --format. */
+function outputsOf(args: ParsedArgs, folder: string, shard: Shard | undefined): OutputSpec[] {
+  const format = args.values.get('format') ?? (args.values.get('out')?.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl');
+  if (!['jsonl', 'csv', 'both'].includes(format)) throw new UsageError('--format must be jsonl, csv or both');
+  const out = args.values.get('out');
+  const outExt = out ? path.extname(out).toLowerCase() : '';
+  if ((format === 'csv' && outExt === '.jsonl') || (format === 'jsonl' && outExt === '.csv')) {
+    // Sort, review and undo read a labels file by its extension.
+    throw new UsageError(`--out ${out} does not match --format ${format}: name the file .${format}`);
+  }
   const outputs: OutputSpec[] = [];
   // Each shard writes (and journals) its own file by default: labels.shard-K-of-N.jsonl.
   const base = out ? path.resolve(out) : path.join(folder, defaultLabelsName(shard));
   const stem = base.replace(/\.(jsonl|csv|json)$/i, '');
   if (format === 'jsonl' || format === 'both') outputs.push({ file: format === 'both' || !out ? `${stem}.jsonl` : base, format: 'jsonl' });
   if (format === 'csv' || format === 'both') outputs.push({ file: format === 'both' || !out ? `${stem}.csv` : base, format: 'csv' });
+  return outputs;
+}
 
-  const scanExclude = repeated.get('exclude')!.length ? repeated.get('exclude')! : ['**/node_modules/**', '**/.git/**'];
-  const tty = process.stderr.isTTY && !args.flags.has('quiet');
+async function jobOptions(cli: LabelCli, args: ParsedArgs, repeated: Map<string, string[]>, defaultModel: string): Promise<LabelJobOptions> {
+  return {
+    folder: cli.folder,
+    outputs: cli.outputs,
+    ...(await chooseLabelModel(path.resolve(args.values.get('model') ?? defaultModel), cli.precision, cli.provider)),
+    provider: cli.provider,
+    batchSize: positiveInt(args, 'batch'),
+    workers: positiveInt(args, 'workers'),
+    intraOpThreads: positiveInt(args, 'threads'),
+    decodeConcurrency: positiveInt(args, 'decode-concurrency'),
+    topK: positiveInt(args, 'top'),
+    include: repeated.get('include')!.length ? repeated.get('include') : undefined,
+    exclude: repeated.get('exclude')!.length ? repeated.get('exclude') : ['**/node_modules/**', '**/.git/**'],
+    followSymlinks: args.flags.has('follow-symlinks'),
+    // Nothing else runs on this thread: the scan may stat files synchronously (cheaper, see ScanOptions).
+    inlineStat: true,
+    shard: cli.shard,
+    full: args.flags.has('full'),
+    contentHash: args.flags.has('content-hash'),
+    force: args.flags.has('force'),
+    workerScript: path.join(__dirname, 'labelWorker.js'),
+  };
+}
+
+/** The progress line on a terminal (at most every 200 ms while counting), nothing otherwise. */
+function terminalHooks(tty: boolean, signal: AbortSignal): LabelHooks {
   let lastDraw = 0;
+  return {
+    signal,
+    log: (line) => {
+      if (tty) process.stderr.write(`\r\x1b[K${printableLine(line)}\n`);
+    },
+    onProgress: (p) => {
+      if (!tty) return;
+      const now = Date.now();
+      if (now - lastDraw < 200 && ((p.phase === 'labeling' && p.done < p.total) || p.phase === 'scanning' || p.phase === 'hashing')) return;
+      lastDraw = now;
+      process.stderr.write(`\r\x1b[K${progressLine(p)}`);
+    },
+  };
+}
+
+/** Labels (Ctrl-C stops cleanly, twice quits), sorts if asked, prints the summary; the exit code. */
+async function labelAndReport(cli: LabelCli, options: () => Promise<LabelJobOptions>, json: boolean): Promise<number> {
+  const tty = process.stderr.isTTY && !cli.args.flags.has('quiet');
   const controller = new AbortController();
   let interrupted = false;
   const onSignal = () => {
@@ -159,89 +224,58 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const summary = await runLabelJob(
-      {
-        folder,
-        outputs,
-        ...(await chooseLabelModel(path.resolve(args.values.get('model') ?? defaultModel), precision, provider)),
-        provider,
-        batchSize: batch,
-        workers,
-        intraOpThreads: threads,
-        decodeConcurrency,
-        topK: top,
-        include: repeated.get('include')!.length ? repeated.get('include') : undefined,
-        exclude: scanExclude,
-        followSymlinks: args.flags.has('follow-symlinks'),
-        // Nothing else runs on this thread: the scan may stat files synchronously (cheaper, see ScanOptions).
-        inlineStat: true,
-        shard,
-        full: args.flags.has('full'),
-        contentHash: args.flags.has('content-hash'),
-        force: args.flags.has('force'),
-        workerScript: path.join(__dirname, 'labelWorker.js'),
-      },
-      {
-        signal: controller.signal,
-        log: (line) => {
-          if (tty) process.stderr.write(`\r\x1b[K${printableLine(line)}\n`);
-        },
-        onProgress: (p) => {
-          if (!tty) return;
-          const now = Date.now();
-          if (now - lastDraw < 200 && ((p.phase === 'labeling' && p.done < p.total) || p.phase === 'scanning' || p.phase === 'hashing')) return;
-          lastDraw = now;
-          process.stderr.write(`\r\x1b[K${progressLine(p)}`);
-        },
-      },
-    );
+    const job = await options();
+    const summary = await runLabelJob(job, terminalHooks(tty, controller.signal));
     if (tty) process.stderr.write('\r\x1b[K');
-    if (shard && shard.count > 1 && summary.status === 'completed') {
-      const scan = { include: repeated.get('include')!.length ? repeated.get('include')! : null, exclude: scanExclude, followSymlinks: args.flags.has('follow-symlinks') };
-      await markShardDone(folder, shard, summary, outputs, scan);
+    if (cli.shard && cli.shard.count > 1 && summary.status === 'completed') {
+      const scan = { include: job.include ? [...job.include] : null, exclude: [...(job.exclude ?? [])], followSymlinks: job.followSymlinks === true };
+      await markShardDone(cli.folder, cli.shard, summary, cli.outputs, scan);
     }
-    let sorted;
-    let sortError: string | undefined;
-    if (sort) {
-      // The labeling is done and written whatever happens to the sort: report a failed sort on its own.
-      try {
-        sorted = await sortIntoClassFolders({
-          folder,
-          labelsFile: outputs[0].file,
-          mode: sort,
-          dest: args.values.get('sort-dest') ? path.resolve(args.values.get('sort-dest')!) : undefined,
-          reviewThreshold: threshold,
-          followSymlinks: args.flags.has('follow-symlinks'),
-        });
-      } catch (err) {
-        sortError = (err as Error).message;
-      }
-    }
-    if (json) {
-      process.stdout.write(JSON.stringify({ ...summary, sort: sorted, sortError }) + '\n');
-    } else {
-      process.stdout.write(humanSummary(summary, sorted, sort, folder));
-    }
+    const { sorted, sortError } = await sortAfterLabeling(cli);
+    process.stdout.write(json ? JSON.stringify({ ...summary, sort: sorted, sortError }) + '\n' : humanSummary(summary, sorted, cli.sort, cli.folder));
     if (sortError) {
       process.stderr.write(
-        `rcnn-lens: every file was labeled, but the sort failed: ${printable(sortError)}\n(rcnn-lens label --undo-sort ${printableLine(folder)} undoes what it moved)\n`,
+        `rcnn-lens: every file was labeled, but the sort failed: ${printable(sortError)}\n(rcnn-lens label --undo-sort ${printableLine(cli.folder)} undoes what it moved)\n`,
       );
       return EXIT_FAILURE;
     }
     return 0;
   } catch (err) {
     if (tty) process.stderr.write('\r\x1b[K');
-    if (err instanceof CancelledError) {
-      process.stderr.write('rcnn-lens: interrupted; rerun the same command to resume\n');
-      return 1;
-    }
-    if (exitCodeFor(err) === EXIT_PROBLEM) {
-      process.stderr.write(`rcnn-lens: ${printable((err as Error).message)}\n`);
-      return EXIT_PROBLEM;
-    }
-    throw err;
+    return failureExit(err);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** The labeling is done and written whatever happens to the sort: a failed sort is reported on its own. */
+async function sortAfterLabeling(cli: LabelCli): Promise<{ sorted?: SortResult; sortError?: string }> {
+  if (!cli.sort) return {};
+  try {
+    const dest = cli.args.values.get('sort-dest');
+    const sorted = await sortIntoClassFolders({
+      folder: cli.folder,
+      labelsFile: cli.outputs[0].file,
+      mode: cli.sort,
+      dest: dest ? path.resolve(dest) : undefined,
+      reviewThreshold: cli.threshold,
+      followSymlinks: cli.args.flags.has('follow-symlinks'),
+    });
+    return { sorted };
+  } catch (err) {
+    return { sortError: (err as Error).message };
+  }
+}
+
+function failureExit(err: unknown): number {
+  if (err instanceof CancelledError) {
+    process.stderr.write('rcnn-lens: interrupted; rerun the same command to resume\n');
+    return 1;
+  }
+  if (exitCodeFor(err) === EXIT_PROBLEM) {
+    process.stderr.write(`rcnn-lens: ${printable((err as Error).message)}\n`);
+    return EXIT_PROBLEM;
+  }
+  throw err;
 }

@@ -3,7 +3,8 @@
  * and `label --merge-shards <folder>`.
  */
 import * as path from 'node:path';
-import type { LabelSummary, OutputSpec } from '../core/batch/pipeline';
+import type { LabelSummary } from '../core/labeling/types';
+import type { OutputSpec } from '../core/labelsFile/outputs';
 import { parseShard, type Shard } from '../core/batch/shard';
 import { AutoShardError, parseAutoSpec, resolveAutoShard } from '../core/sharding/autoShard';
 import { MergeShardsError, mergeShards } from '../core/sharding/mergeShards';

@@ -1,13 +1,15 @@
 /**
  * Every message between the extension host and the classify panel's webview.
  * One discriminated union per direction; requests that expect an answer carry a
- * `requestId` and are answered by a `reply` with the same id (see rpc.ts).
+ * `requestId` and are answered by a `reply` with the same id, whose value has the type
+ * PanelResponses gives it (the envelope is src/shared/messaging.ts).
  * Messages are plain data plus Float32Array for the per-step outputs: VS Code (1.57+)
  * sends typed arrays as binary and the webview receives them as typed arrays, which is
  * much cheaper than number[] written out as JSON. What the webview persists with
  * setState (PanelPersistedState) stays plain JSON, so it survives a reload.
  */
 import type { ScanOrder } from '../core/model/scanOrder';
+import type { ReadyMessage, Reply } from './messaging';
 
 export interface PredictionView {
   index: number;
@@ -92,11 +94,18 @@ export type HostToPanel =
   | { type: 'loading'; imagePath: string; fileName: string }
   | { type: 'result'; result: ClassifyResultView; settings: PanelSettingsView }
   | { type: 'error'; imagePath: string; fileName: string; message: string; detail?: string }
-  | { type: 'reply'; requestId: number; ok: boolean; value?: unknown; error?: string };
+  | Reply<PanelResponses[keyof PanelResponses]>;
+
+/** What the host answers to each of the panel's requests. */
+export interface PanelResponses {
+  /** The file written, or that the user closed the save dialog. */
+  savePng: { saved: string } | { cancelled: true };
+  copyText: { copied: true };
+}
 
 /** Webview → host. */
 export type PanelToHost =
-  | { type: 'ready' }
+  | ReadyMessage
   | { type: 'reclassify' }
   | { type: 'savePng'; requestId: number; dataUrl: string; suggestedName: string }
   | { type: 'copyText'; requestId: number; text: string }

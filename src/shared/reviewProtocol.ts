@@ -1,8 +1,9 @@
 /**
  * Messages between the extension host and the review gallery webview (webview/review).
- * Discriminated unions per direction; request/response pairs use src/shared/rpc.ts.
+ * Discriminated unions per direction; request/response pairs use the envelope of
+ * src/shared/messaging.ts, typed by ReviewResponses.
  */
-import type { ReplyMessage } from './rpc';
+import type { ReadyMessage, Reply } from './messaging';
 
 export const REVIEW_VIEW_TYPE = 'rcnnLens.reviewPanel';
 
@@ -57,11 +58,15 @@ export interface ReviewThumbs {
   items: Array<{ path: string; url: string | null }>;
 }
 
-export type HostToReview = ReviewInit | ReviewUpdated | ReviewNotice | ReviewThumbs | ReplyMessage;
-
-export interface ReviewReady {
-  type: 'ready';
+/** What the host answers to each of the gallery's requests. */
+export interface ReviewResponses {
+  /** How many corrections were written. */
+  setLabels: number;
 }
+
+export type HostToReview = ReviewInit | ReviewUpdated | ReviewNotice | ReviewThumbs | Reply<ReviewResponses[keyof ReviewResponses]>;
+
+export type ReviewReady = ReadyMessage;
 
 export interface ReviewOpen {
   type: 'open';

@@ -1,5 +1,10 @@
-/** Turns any error from the core into a message for the user and details for the log. */
+/**
+ * Turns any error from the core into a message for the user and details for the log.
+ * Branches on the error's `errorCode` (the closed set of src/shared/errorCodes.ts, which
+ * core errors and WorkerError carry), never on class names.
+ */
 import * as path from 'node:path';
+import { type ErrorCode, isErrorCode } from '../shared/errorCodes';
 
 export interface UserFacingError {
   /** One sentence, names the file and the reason. */
@@ -11,7 +16,7 @@ export interface UserFacingError {
 }
 
 interface CoreErrorShape {
-  name?: string;
+  errorCode?: unknown;
   message?: string;
   code?: string;
   filePath?: string;
@@ -31,11 +36,12 @@ const IMAGE_REASONS: Record<string, string> = {
 
 export function describeError(err: unknown, imagePath?: string): UserFacingError {
   const e = (err ?? {}) as CoreErrorShape;
+  const code: ErrorCode | undefined = isErrorCode(e.errorCode) ? e.errorCode : undefined;
   const file = path.basename(e.filePath ?? imagePath ?? '');
-  if (e.name === 'ImageError' && e.code && IMAGE_REASONS[e.code]) {
+  if (code === 'image' && e.code && Object.hasOwn(IMAGE_REASONS, e.code)) {
     return { message: `Cannot classify ${file}: ${IMAGE_REASONS[e.code]}.`, detail: e.detail, isModelProblem: false };
   }
-  if (e.name === 'ModelContractError') {
+  if (code === 'model_contract') {
     const list = (e.problems ?? []).map((p) => `• ${p.where}: ${p.message}`).join('\n');
     return {
       message: `The model does not follow the RCNN Lens contract (${(e.problems ?? []).length} problem(s)).`,
@@ -43,8 +49,8 @@ export function describeError(err: unknown, imagePath?: string): UserFacingError
       isModelProblem: true,
     };
   }
-  if (e.name === 'ModelLoadError') return { message: e.message ?? 'The model could not be loaded.', isModelProblem: true };
-  if (e.name === 'WorkerCrashError') {
+  if (code === 'model_load') return { message: e.message ?? 'The model could not be loaded.', isModelProblem: true };
+  if (code === 'worker_crash') {
     return {
       message: `Classifying ${file} crashed the image/model worker; it has been restarted.`,
       detail: e.message,

@@ -1,7 +1,7 @@
 /** Typed access to the rcnnLens.* settings, with the trust rules applied. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { trustedSettingValue } from '../core/batch/outputs';
+import { trustedSettingValue } from '../core/labelsFile/outputs';
 import { type ProviderSetting, isProviderSetting } from '../core/runtime/providers';
 import { type PrecisionSetting, isPrecisionSetting } from '../core/model/variants';
 

@@ -17,26 +17,22 @@ import { configureSharpOnLoad, loadSharp } from '../core/image/sharpLoader';
 import { defaultBatchSize } from '../core/runtime/defaultBatchSize';
 import type { LoadedModel } from '../core/runtime/modelSession';
 import { loadLabelModel } from '../core/runtime/variantLoad';
+import { ModelLoadError } from '../core/runtime/modelLoadError';
+import { toWireError } from '../shared/messaging';
 import {
   type BatchMessage,
   type BatchResultMessage,
-  CRASH_HOOK_ENV,
-  HANG_HOOK_ENV,
-  LOAD_HOOK_ENV,
-  NAN_HOOK_ENV,
   type FromWorker,
   type InitMessage,
   type ItemError,
   type ThumbMessage,
   type ToWorker,
 } from '../core/batch/workerProtocol';
+import { labelWorkerHooks } from './testHooks';
 
 let model: LoadedModel | undefined;
 let init: InitMessage | undefined;
-const crashOn = process.env[CRASH_HOOK_ENV];
-const hangOn = process.env[HANG_HOOK_ENV];
-const loadHook = process.env[LOAD_HOOK_ENV];
-const nanOn = process.env[NAN_HOOK_ENV];
+const hooks = labelWorkerHooks(process.env);
 
 // One libvips thread per image: parallelism comes from several images in flight. (sharp loads on the
 // first file that needs it: tiny JPEGs never do, see sharpLoader.ts.)
@@ -90,7 +86,7 @@ async function handleBatch(msg: BatchMessage): Promise<void> {
     await acquire();
     try {
       const p = msg.paths[i];
-      if (crashOn && p.includes(crashOn)) process.kill(process.pid, 'SIGKILL');
+      if (hooks.crashes(p)) process.kill(process.pid, 'SIGKILL');
       await decodeInto(p, m.info, init!.maxPixels, tensor, i * plane, contents);
     } finally {
       releaseSlot();
@@ -99,8 +95,8 @@ async function handleBatch(msg: BatchMessage): Promise<void> {
   decodeErrors.forEach((err, i) => {
     if (err) errors[i] = { code: err.code, message: describe(err) };
   });
-  if (crashOn && msg.paths.some((p) => p.includes(crashOn))) process.kill(process.pid, 'SIGKILL');
-  if (hangOn && msg.paths.some((p) => p.includes(hangOn))) await new Promise(() => undefined);
+  if (msg.paths.some(hooks.crashes)) process.kill(process.pid, 'SIGKILL');
+  if (msg.paths.some(hooks.hangs)) await new Promise(() => undefined);
   const decodeMs = performance.now() - decodeStart;
   // Compact the decoded rows so the model never runs on failed slots.
   const ok: number[] = [];
@@ -122,7 +118,7 @@ async function handleBatch(msg: BatchMessage): Promise<void> {
         const out = await m.run(input.subarray(start * plane, (start + rows) * plane), rows, false);
         for (let row = 0; row < rows; row++) {
           const dst = ok[start + row];
-          if (nanOn && msg.paths[dst].includes(nanOn)) out.logits.fill(NaN, row * K, (row + 1) * K);
+          if (hooks.poisons(msg.paths[dst])) out.logits.fill(NaN, row * K, (row + 1) * K);
           try {
             // NaN or ±Infinity would make every probability NaN: an error row, not a label with no score.
             assertFiniteLogits(out.logits, m.info.labels, row * K, K);
@@ -138,15 +134,15 @@ async function handleBatch(msg: BatchMessage): Promise<void> {
     inferenceChain = run.catch(() => undefined);
     await run;
   }
-  const reply: BatchResultMessage = { type: 'result', id: msg.id, probs, errors, decodeMs, runMs, cpuMs: cpuMsSoFar() };
-  if (sha256) reply.sha256 = sha256;
-  send(reply);
+  const result: BatchResultMessage = { probs, errors, decodeMs, runMs, cpuMs: cpuMsSoFar() };
+  if (sha256) result.sha256 = sha256;
+  send({ type: 'reply', requestId: msg.requestId, ok: true, value: result });
 }
 
 /** A review thumbnail (JPEG, fits size×size, EXIF-rotated), written atomically. */
 async function handleThumb(msg: ThumbMessage): Promise<void> {
   await acquire();
-  const tmp = `${msg.out}.${process.pid}.${msg.id}.tmp`;
+  const tmp = `${msg.out}.${process.pid}.${msg.requestId}.tmp`;
   try {
     const sharp = await loadSharp();
     await sharp(msg.src, { limitInputPixels: init?.maxPixels ?? 100_000_000, failOn: 'none', pages: 1 })
@@ -156,10 +152,10 @@ async function handleThumb(msg: ThumbMessage): Promise<void> {
       .jpeg({ quality: 75 })
       .toFile(tmp);
     await rename(tmp, msg.out);
-    send({ type: 'thumbResult', id: msg.id });
+    send({ type: 'reply', requestId: msg.requestId, ok: true, value: null });
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
-    send({ type: 'thumbResult', id: msg.id, error: (err as Error).message });
+    send({ type: 'reply', requestId: msg.requestId, ok: false, error: toWireError(err, 'image') });
   } finally {
     releaseSlot();
   }
@@ -174,10 +170,10 @@ process.on('message', (msg: ToWorker) => {
   if (msg.type === 'init') {
     init = msg;
     slots = Math.max(1, msg.decodeConcurrency);
-    if (loadHook === `${msg.slot}:hang`) return;
+    if (hooks.load(msg.slot) === 'hang') return;
     const load =
-      loadHook === `${msg.slot}:fail`
-        ? Promise.reject(Object.assign(new Error(`test hook: worker ${msg.slot} cannot load the model`), { name: 'ModelLoadError' }))
+      hooks.load(msg.slot) === 'fail'
+        ? Promise.reject(new ModelLoadError(`test hook: worker ${msg.slot} cannot load the model`))
         : loadLabelModel(msg.modelPath, {
             provider: msg.provider,
             intraOpThreads: msg.intraOpThreads,
@@ -195,16 +191,16 @@ process.on('message', (msg: ToWorker) => {
           cpuMs: cpuMsSoFar(),
         });
       },
-      (err: Error) => send({ type: 'initError', name: err.name, message: err.message }),
+      (err: unknown) => send({ type: 'initError', error: toWireError(err, 'model_load') }),
     );
   } else if (msg.type === 'thumb') {
     void handleThumb(msg);
   } else if (msg.type === 'batch') {
     if (!model) {
-      send({ type: 'batchFailed', id: msg.id, message: 'no model is loaded in the labeling worker' });
+      send({ type: 'reply', requestId: msg.requestId, ok: false, error: { code: 'model_load', message: 'no model is loaded in the labeling worker' } });
       return;
     }
-    handleBatch(msg).catch((err: Error) => send({ type: 'batchFailed', id: msg.id, message: err.message }));
+    handleBatch(msg).catch((err: unknown) => send({ type: 'reply', requestId: msg.requestId, ok: false, error: toWireError(err) }));
   }
 });
 

@@ -7,13 +7,8 @@ import { renderPreview } from '../core/image/preview';
 import { configureSharpOnLoad } from '../core/image/sharpLoader';
 import { LoadedModel } from '../core/runtime/modelSession';
 import { ModelHolder } from '../core/worker/modelHolder';
-import {
-  type ClassifyReply,
-  type WorkerEnvelope,
-  type WorkerReply,
-  type WorkerRequest,
-  serializeError,
-} from '../core/worker/workerProtocol';
+import { toWireError } from '../shared/messaging';
+import { type ClassifyReply, type WorkerReply, type WorkerRequest, type WorkerResponses } from '../core/worker/workerProtocol';
 
 // No libvips operation cache: with it sharp keeps up to 20 input files open after decoding
 // them, so a classified or previewed image stays open (locked, on Windows) while the worker lives.
@@ -23,8 +18,8 @@ configureSharpOnLoad((sharp) => {
 
 const holder = new ModelHolder<LoadedModel>();
 
-async function handle(request: WorkerRequest): Promise<unknown> {
-  switch (request.kind) {
+async function handle(request: WorkerRequest): Promise<WorkerResponses[WorkerRequest['type']]> {
+  switch (request.type) {
     case 'ping':
       return { pid: process.pid };
     case 'load':
@@ -45,10 +40,11 @@ function send(reply: WorkerReply): void {
   process.send?.(reply);
 }
 
-process.on('message', (msg: WorkerEnvelope) => {
-  handle(msg.request).then(
-    (value) => send({ id: msg.id, ok: true, value }),
-    (err: unknown) => send({ id: msg.id, ok: false, error: serializeError(err) }),
+process.on('message', (request: WorkerRequest) => {
+  const { requestId } = request;
+  handle(request).then(
+    (value) => send({ type: 'reply', requestId, ok: true, value }),
+    (err: unknown) => send({ type: 'reply', requestId, ok: false, error: toWireError(err) }),
   );
 });
 

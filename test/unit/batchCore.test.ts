@@ -1,20 +1,11 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../../src/core/batch/fsutil';
-import { excludesDirectory, matchesGlob } from '../../src/core/batch/glob';
-import {
-  CSV_HEADER,
-  type LabelRecord,
-  looksLikeOurs,
-  parseCsv,
-  parseLabelsText,
-  recordFromCsvRow,
-  toCsvLine,
-  toJsonLine,
-} from '../../src/core/batch/records';
+import { writeFileAtomic } from '../../src/core/folder/fsutil';
+import { excludesDirectory, matchesGlob } from '../../src/core/folder/glob';
+import { CSV_HEADER, type LabelRecord, looksLikeOurs, parseCsv, parseLabelsText, recordFromCsvRow, toCsvLine, toJsonLine } from '../../src/core/labelsFile/records';
 import { inShard, parseShard, pathHash } from '../../src/core/batch/shard';
-import { sniffImageFormat } from '../../src/core/batch/sniff';
+import { sniffImageFormat } from '../../src/core/folder/sniff';
 import { tmpDir } from '../fixtures/hostile/helpers';
 
 describe('glob matcher', () => {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OutputPathError, resolveOutputs, trustedSettingValue } from '../../src/core/batch/outputs';
+import { OutputPathError, resolveOutputs, trustedSettingValue } from '../../src/core/labelsFile/outputs';
 
 const folder = path.resolve('/data/photos');
 

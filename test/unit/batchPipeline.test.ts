@@ -1,10 +1,14 @@
 import { existsSync, readFileSync, readdirSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CancelledError, ForeignOutputError, journalPath, runLabelJob, type LabelJobOptions } from '../../src/core/batch/pipeline';
-import { LockedError, acquireLock } from '../../src/core/batch/lock';
+import { CancelledError } from '../../src/core/labeling/errors';
+import { ForeignOutputError } from '../../src/core/labelsFile/read';
+import { journalPath } from '../../src/core/labeling/journal';
+import { runLabelJob } from '../../src/core/labeling/run';
+import { type LabelJobOptions } from '../../src/core/labeling/types';
+import { LockedError, acquireLock } from '../../src/core/folder/lock';
 import { parseShard } from '../../src/core/batch/shard';
-import { CRASH_HOOK_ENV, HANG_HOOK_ENV, NAN_HOOK_ENV } from '../../src/core/batch/workerProtocol';
+import { CRASH_HOOK_ENV, HANG_HOOK_ENV, NAN_HOOK_ENV } from '../../src/worker/testHooks';
 import { BUNDLE_ENV, buildBundles, makeHostileFolder, solidImage, tmpDir, labelJobOptions, readLabelRecords } from '../fixtures/hostile/helpers';
 
 let workerScript = '';
@@ -112,7 +116,7 @@ describe('incremental reruns and resume', () => {
     // A human reviews one record.
     const recs = readRecords(out);
     recs[0].reviewed = { label: 'horse', at: '2026-01-01T00:00:00.000Z' };
-    const { toJsonLine } = await import('../../src/core/batch/records');
+    const { toJsonLine } = await import('../../src/core/labelsFile/records');
     writeFileSync(out, recs.map((r) => toJsonLine(r) + '\n').join(''));
     const again = await runLabelJob(opts(dir));
     expect(again.labeled).toBe(0);
@@ -136,7 +140,7 @@ describe('incremental reruns and resume', () => {
     const out = path.join(dir, 'labels.jsonl');
     await runLabelJob(opts(dir));
     const recs = readRecords(out).map((r, i) => (i === 0 ? { ...r, reviewed: { label: 'cat', at: 'x' }, model: { ...r.model, hash: '0000000000000000' } } : { ...r, model: { ...r.model, hash: '0000000000000000' } }));
-    const { toJsonLine } = await import('../../src/core/batch/records');
+    const { toJsonLine } = await import('../../src/core/labelsFile/records');
     writeFileSync(out, recs.map((r) => toJsonLine(r) + '\n').join(''));
     const s = await runLabelJob(opts(dir));
     expect(s.labeled).toBe(3);

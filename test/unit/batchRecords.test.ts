@@ -1,17 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CSV_HEADER,
-  LEGACY_CSV_HEADER,
-  type LabelRecord,
-  looksLikeOurs,
-  parseCsv,
-  parseJsonLine,
-  parseLabelsText,
-  parseLabelsTextSliced,
-  recordFromCsvRow,
-  toCsvLine,
-  toJsonLine,
-} from '../../src/core/batch/records';
+import { CSV_HEADER, LEGACY_CSV_HEADER, type LabelRecord, looksLikeOurs, parseCsv, parseJsonLine, parseLabelsText, parseLabelsTextSliced, recordFromCsvRow, toCsvLine, toJsonLine } from '../../src/core/labelsFile/records';
 
 const rec = (i: number): LabelRecord => ({
   path: i % 7 === 0 ? `odd, "name"\n${i}.jpg` : `d/${i}.jpg`,

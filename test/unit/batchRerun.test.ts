@@ -5,10 +5,15 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hashFileContent } from '../../src/core/batch/contentHash';
-import { CancelledError, hashModelFile, journalPath, runLabelJob, type LabelJobOptions } from '../../src/core/batch/pipeline';
-import { acquireLock, isLocked } from '../../src/core/batch/lock';
-import { type LabelRecord, toCsvLine, toJsonLine, CSV_HEADER } from '../../src/core/batch/records';
-import { CRASH_HOOK_ENV, type BatchResultMessage, type FromWorker, type ToWorker } from '../../src/core/batch/workerProtocol';
+import { CancelledError } from '../../src/core/labeling/errors';
+import { hashModelFile } from '../../src/core/labeling/model';
+import { journalPath } from '../../src/core/labeling/journal';
+import { runLabelJob } from '../../src/core/labeling/run';
+import { type LabelJobOptions } from '../../src/core/labeling/types';
+import { acquireLock, isLocked } from '../../src/core/folder/lock';
+import { type LabelRecord, toCsvLine, toJsonLine, CSV_HEADER } from '../../src/core/labelsFile/records';
+import type { BatchResultMessage, FromWorker, ToWorker } from '../../src/core/batch/workerProtocol';
+import { CRASH_HOOK_ENV } from '../../src/worker/testHooks';
 import { BUNDLE_ENV, TINY_MODEL, buildBundles, solidImage, tmpDir, labelJobOptions, readLabelRecords } from '../fixtures/hostile/helpers';
 
 let workerScript = '';
@@ -380,9 +385,9 @@ describe('content hashes from the labeling worker', () => {
     try {
       return await new Promise<BatchResultMessage>((resolve, reject) => {
         child.on('exit', (code) => reject(new Error(`worker exited (${code})`)));
-        child.on('message', (m: FromWorker) => {
-          if (m.type === 'ready') child.send({ type: 'batch', id: 1, paths } satisfies ToWorker);
-          else if (m.type === 'result') resolve(m);
+        child.on('message', (m: FromWorker<'batch'>) => {
+          if (m.type === 'ready') child.send({ type: 'batch', requestId: 1, paths } satisfies ToWorker);
+          else if (m.type === 'reply' && m.ok) resolve(m.value);
           else reject(new Error(JSON.stringify(m)));
         });
         child.send({ type: 'init', modelPath: TINY_MODEL, provider: 'cpu', intraOpThreads: 1, maxPixels: 1e8, decodeConcurrency: 2, contentHash } satisfies ToWorker);

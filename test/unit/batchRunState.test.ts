@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runLabelJob } from '../../src/core/batch/pipeline';
-import { parseLabelsText } from '../../src/core/batch/records';
-import { labelsFilesWith, lastRunOutputs } from '../../src/core/batch/runState';
+import { runLabelJob } from '../../src/core/labeling/run';
+import { parseLabelsText } from '../../src/core/labelsFile/records';
+import { labelsFilesWith, lastRunOutputs } from '../../src/core/folder/runState';
 import { sortIntoClassFolders, undoLastSort } from '../../src/core/batch/sort';
 import { BUNDLE_ENV, TINY_MODEL, buildBundles, solidImage, tmpDir } from '../fixtures/hostile/helpers';
 

@@ -2,8 +2,10 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ScanEntry, scanFolder, STATE_DIR } from '../../src/core/batch/scan';
-import { ScanList } from '../../src/core/batch/scanList';
+import { type ScanEntry } from '../../src/core/folder/scanList';
+import { scanFolder } from '../../src/core/folder/scan';
+import { STATE_DIR } from '../../src/core/folder/safePath';
+import { ScanList } from '../../src/core/folder/scanList';
 
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
 const root = mkdtempSync(path.join(os.tmpdir(), 'rl-scan-'));

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync, mkdirSync, unlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runLabelJob } from '../../src/core/batch/pipeline';
-import { parseLabelsText, toJsonLine, type LabelRecord } from '../../src/core/batch/records';
-import { recordFile } from '../../src/core/batch/scan';
+import { runLabelJob } from '../../src/core/labeling/run';
+import { parseLabelsText, toJsonLine, type LabelRecord } from '../../src/core/labelsFile/records';
+import { recordPath as recordFile } from '../../src/core/folder/safePath';
 import { REVIEW_GROUP, classFolderName, hasUndoableSort, sortIntoClassFolders, sortsDir, undoLastSort } from '../../src/core/batch/sort';
 import { BUNDLE_ENV, TINY_MODEL, buildBundles, snapshotTree, solidImage, tmpDir } from '../fixtures/hostile/helpers';
 

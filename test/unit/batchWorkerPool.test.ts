@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_MESSAGE_BYTES, MAX_MESSAGE_IMAGES, messageSize } from '../../src/core/batch/pipeline';
+import { MAX_MESSAGE_BYTES, MAX_MESSAGE_IMAGES, messageSize } from '../../src/core/labeling/dispatch';
 import { type PoolOptions, WorkerPool } from '../../src/core/batch/workerPool';
-import { LOAD_HOOK_ENV } from '../../src/core/batch/workerProtocol';
+import { LOAD_HOOK_ENV } from '../../src/worker/testHooks';
 import { BUNDLE_ENV, TINY_MODEL, buildBundles, solidImage, tmpDir } from '../fixtures/hostile/helpers';
 
 let workerScript = '';

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { acquireLock } from '../../src/core/batch/lock';
+import { acquireLock } from '../../src/core/folder/lock';
 import { BUNDLE_ENV, buildBundles, solidImage, tmpDir } from '../fixtures/hostile/helpers';
 
 const HOSTILE = path.join(__dirname, '../fixtures/hostile');

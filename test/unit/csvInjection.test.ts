@@ -4,7 +4,7 @@
  * so the JSONL and a CSV round trip keep the true value.
  */
 import { describe, expect, it } from 'vitest';
-import { parseLabelsText, toCsvLine, toJsonLine, CSV_HEADER, type LabelRecord } from '../../src/core/batch/records';
+import { parseLabelsText, toCsvLine, toJsonLine, CSV_HEADER, type LabelRecord } from '../../src/core/labelsFile/records';
 
 const HOSTILE = ['@SUM(1,2)', "+1+cmd|' /C calc'!A0", '=HYPERLINK("http://x")', '-2+3', '\tTAB', '\rCR', "'=already", "''+two", "'plain"];
 

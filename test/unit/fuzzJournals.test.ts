@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { toJsonLine, type LabelRecord } from '../../src/core/batch/records';
+import { toJsonLine, type LabelRecord } from '../../src/core/labelsFile/records';
 import { sortIntoClassFolders, sortsDir, undoLastSort } from '../../src/core/batch/sort';
 import { snapshotTree, tmpDir } from '../fixtures/hostile/helpers';
 

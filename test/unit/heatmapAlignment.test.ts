@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeCrop } from '../../src/core/image/geometry';
-import { canvasPixelSize, cellCentre, cellRect, cropAsRect, imageRectToCanvas, stageBounds } from '../../src/core/heatmap/alignment';
-import { sampleAxis } from '../../src/core/heatmap/upsample';
+import { canvasPixelSize, cellCentre, cellRect, cropAsRect, imageRectToCanvas, stageBounds } from '../../src/shared/heatmap/alignment';
+import { sampleAxis } from '../../src/shared/heatmap/upsample';
 
 describe('heatmap alignment with the model crop', () => {
   it('center_crop of a 4000×3000 image: grid cells land on the central 3000×3000 square', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COLORMAP_NAMES, colormapCss, colormapLut, isColormapName, LUT_SIZE, lutIndex } from '../../src/core/heatmap/colormaps';
+import { COLORMAP_NAMES, colormapCss, colormapLut, isColormapName, LUT_SIZE, lutIndex } from '../../src/shared/heatmap/colormaps';
 
 const rgb = (lut: Uint8Array, i: number) => [lut[i * 3], lut[i * 3 + 1], lut[i * 3 + 2]];
 /** Rec. 709 relative luminance of sRGB bytes (linearised). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readCellsMask, scanPathPoints, timestepsToGrid, topAttendedCells } from '../../src/core/heatmap/gridMapping';
+import { readCellsMask, scanPathPoints, timestepsToGrid, topAttendedCells } from '../../src/shared/heatmap/gridMapping';
 
 describe('timestep → grid mapping', () => {
   const values = [10, 11, 12, 13, 14, 15]; // L = 6 on a 2×3 grid

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { finiteRange, normalizeToUnit } from '../../src/core/heatmap/normalize';
+import { finiteRange, normalizeToUnit } from '../../src/shared/heatmap/normalize';
 import {
   classEvidence,
   computeQuantity,
@@ -9,8 +9,8 @@ import {
   hiddenUnit,
   isQuantityAvailable,
   type SequenceData,
-} from '../../src/core/heatmap/quantities';
-import { classTrajectory, stepProbabilities } from '../../src/core/heatmap/stepPredictions';
+} from '../../src/shared/heatmap/quantities';
+import { classTrajectory, stepProbabilities } from '../../src/shared/heatmap/stepPredictions';
 
 // L = 3 timesteps, D = 4 (bidirectional: forward = columns 0-1, backward = columns 2-3).
 const hidden = [

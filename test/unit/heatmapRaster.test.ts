@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { colormapLut } from '../../src/core/heatmap/colormaps';
-import { paintHeatmap } from '../../src/core/heatmap/raster';
-import { sampleAxis, upsampleBilinear } from '../../src/core/heatmap/upsample';
-import { lutIndex } from '../../src/core/heatmap/colormaps';
+import { colormapLut } from '../../src/shared/heatmap/colormaps';
+import { paintHeatmap } from '../../src/shared/heatmap/raster';
+import { sampleAxis, upsampleBilinear } from '../../src/shared/heatmap/upsample';
+import { lutIndex } from '../../src/shared/heatmap/colormaps';
 
 const px = (rgba: Uint8ClampedArray, width: number, x: number, y: number) => Array.from(rgba.slice((y * width + x) * 4, (y * width + x) * 4 + 4));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bilinearResize, sampleAxis, upsampleBilinear } from '../../src/core/heatmap/upsample';
+import { bilinearResize, sampleAxis, upsampleBilinear } from '../../src/shared/heatmap/upsample';
 
 const at = (img: Float32Array, width: number, x: number, y: number) => img[y * width + x];
 

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { acquireLock } from '../../src/core/batch/lock';
-import { CSV_HEADER } from '../../src/core/batch/records';
+import { acquireLock } from '../../src/core/folder/lock';
+import { CSV_HEADER } from '../../src/core/labelsFile/records';
 import { BUNDLE_ENV, TINY_MODEL, buildBundles, snapshotTree, solidImage, tmpDir } from '../fixtures/hostile/helpers';
 
 let cli = '';

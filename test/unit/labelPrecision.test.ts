@@ -5,7 +5,8 @@
 import { copyFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hashModelFile, runLabelJob } from '../../src/core/batch/pipeline';
+import { hashModelFile } from '../../src/core/labeling/model';
+import { runLabelJob } from '../../src/core/labeling/run';
 import { readPrecision } from '../../src/core/model/quantization';
 import { PrecisionError, chooseLabelModel, int8VariantPath } from '../../src/core/model/variants';
 import { TINY_MODEL, buildBundles, labelJobOptions, readLabelRecords, solidImage, tmpDir } from '../fixtures/hostile/helpers';

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { LockedError, acquireLock } from '../../src/core/batch/lock';
+import { LockedError, acquireLock } from '../../src/core/folder/lock';
 import { tmpDir } from '../fixtures/hostile/helpers';
 
 // Widen the race window the way a slow disk would: every unlink of a lock file after the first

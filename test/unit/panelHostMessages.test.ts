@@ -9,10 +9,10 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ClassifyDetail } from '../../src/core/classify';
 import type { ModelDescriptor } from '../../src/core/runtime/modelSession';
 import type { HostToPanel } from '../../src/shared/protocol';
-import type { ClassifierBackend } from '../../src/vscode/panel/classifierBackend';
-import { ClassifyPanel } from '../../src/vscode/panel/classifyPanel';
 import { MAX_COPY_TEXT_CHARS, parsePanelMessage } from '../../src/vscode/panel/panelMessages';
+import { ClassifyPanel } from '../../src/vscode/panel/classifyPanel';
 import type { ExtensionServices } from '../../src/vscode/services';
+import { openFakeClassifyPanel } from '../fixtures/fakeClassifyPanel';
 import { tmpDir } from '../fixtures/hostile/helpers';
 
 const clipboardWrites: unknown[] = [];
@@ -65,36 +65,11 @@ function detailFor(imagePath: string, format = 'png'): ClassifyDetail {
 
 /** A panel on a fake webview; `send` delivers a raw webview message, `posted` collects the host's. */
 function openPanel(imagePath: string, format = 'png') {
-  const posted: HostToPanel[] = [];
-  let receive: (message: unknown) => void = () => undefined;
-  const webview = {
-    options: {} as { localResourceRoots?: Array<{ fsPath: string }> },
-    html: '',
-    cspSource: 'https://webview.test',
-    asWebviewUri: (u: { fsPath: string }) => {
-      const at = (query: string) => ({
-        toString: () => `https://file+.vscode-resource.test${u.fsPath}${query ? `?${query}` : ''}`,
-        with: (change: { query: string }) => at(change.query),
-      });
-      return at('');
-    },
-    postMessage: async (message: HostToPanel) => posted.push(message) > 0,
-    onDidReceiveMessage: (listener: (message: unknown) => void) => {
-      receive = listener;
-      return { dispose: () => undefined };
-    },
-  };
-  const panel = { webview, title: '', iconPath: undefined, onDidDispose: () => ({ dispose: () => undefined }), reveal: () => undefined, dispose: () => undefined };
-  const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
-  const services = { extensionUri: { fsPath: '/ext' }, output: log } as unknown as ExtensionServices;
-  const backend = {
+  return openFakeClassifyPanel({
+    imagePath,
     classify: async () => ({ detail: detailFor(imagePath, format), model: descriptor }),
     previewDataUrl: async () => 'data:image/png;base64,AAAA',
-    reportError: () => undefined,
-  } as unknown as ClassifierBackend;
-  const classifyPanel = new ClassifyPanel(panel as never, services, backend, { fsPath: imagePath } as never);
-  const settle = () => new Promise((r) => setTimeout(r, 10));
-  return { classifyPanel, webview, posted, send: (m: unknown) => receive(m), settle };
+  });
 }
 
 beforeEach(() => {

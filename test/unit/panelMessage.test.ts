@@ -12,12 +12,10 @@ import type { ClassifyDetail } from '../../src/core/classify';
 import type { ModelInfo } from '../../src/core/model/contract';
 import type { ModelDescriptor } from '../../src/core/runtime/modelSession';
 import type { ClassifyResultView, HostToPanel, PanelToHost } from '../../src/shared/protocol';
-import type { ClassifierBackend } from '../../src/vscode/panel/classifierBackend';
-import { ClassifyPanel } from '../../src/vscode/panel/classifyPanel';
-import type { ExtensionServices } from '../../src/vscode/services';
 import { predictionsJson } from '../../webview/panel/predictionsJson';
 import { ResultModel } from '../../webview/panel/resultModel';
 import { defaultUiState, persistedState, readPersistedState, restoreUiState } from '../../webview/panel/uiState';
+import { openFakeClassifyPanel } from '../fixtures/fakeClassifyPanel';
 import { tmpDir } from '../fixtures/hostile/helpers';
 
 // Just enough of the vscode module for ClassifyPanel: URIs, settings at their defaults, an emitter.
@@ -49,6 +47,8 @@ const info: ModelInfo = {
   head: 'attention',
   hiddenWidth: D,
   outputs: { hidden: true, stepLogits: true, attention: true },
+  stepMask: false,
+  gates: null,
   card: {},
   precision: 'fp32',
 };
@@ -84,38 +84,8 @@ const spansWholeBuffer = (a: Float32Array) => a.byteOffset === 0 && a.byteLength
 
 /** Opens a panel on a fake webview, lets it classify once, and returns what it posted. */
 async function postedResult(detail: ClassifyDetail, imagePath = detail.path): Promise<Extract<HostToPanel, { type: 'result' }>> {
-  const posted: HostToPanel[] = [];
-  let receive: (message: PanelToHost) => void = () => undefined;
-  const webview = {
-    options: {},
-    html: '',
-    cspSource: 'https://webview.test',
-    asWebviewUri: (u: { fsPath: string }) => {
-      const at = (query: string) => ({
-        toString: () => `https://file+.vscode-resource.test${u.fsPath}${query ? `?${query}` : ''}`,
-        with: (change: { query: string }) => at(change.query),
-      });
-      return at('');
-    },
-    postMessage: async (message: HostToPanel) => {
-      posted.push(message);
-      return true;
-    },
-    onDidReceiveMessage: (listener: (message: PanelToHost) => void) => {
-      receive = listener;
-      return { dispose: () => undefined };
-    },
-  };
-  const panel = { webview, title: '', iconPath: undefined, onDidDispose: () => ({ dispose: () => undefined }), reveal: () => undefined, dispose: () => undefined };
-  const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
-  const services = { extensionUri: { fsPath: '/ext' }, output: log } as unknown as ExtensionServices;
-  const backend = {
-    classify: async () => ({ detail, model: descriptor }),
-    previewDataUrl: async () => undefined,
-    reportError: () => undefined,
-  } as unknown as ClassifierBackend;
-  const classifyPanel = new ClassifyPanel(panel as never, services, backend, { fsPath: imagePath } as never);
-  receive({ type: 'ready' });
+  const { classifyPanel, posted, send } = openFakeClassifyPanel({ imagePath, classify: async () => ({ detail, model: descriptor }) });
+  send({ type: 'ready' } satisfies PanelToHost);
   expect(await classifyPanel.classify()).toBe(true);
   const result = posted.find((m): m is Extract<HostToPanel, { type: 'result' }> => m.type === 'result');
   expect(result, 'a result message was posted').toBeDefined();

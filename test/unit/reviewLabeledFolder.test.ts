@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { recordRunOutputs } from '../../src/core/batch/runState';
+import { recordRunOutputs } from '../../src/core/folder/runState';
 import { labeledFolderOf } from '../../src/vscode/batch/labeledFolder';
 import { tmpDir } from '../fixtures/hostile/helpers';
 

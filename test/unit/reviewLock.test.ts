@@ -1,14 +1,14 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { toJsonLine } from '../../src/core/batch/records';
-import { acquireLock, isLocked } from '../../src/core/batch/lock';
+import { toJsonLine } from '../../src/core/labelsFile/records';
+import { acquireLock, isLocked } from '../../src/core/folder/lock';
 import { applyReviews } from '../../src/core/batch/review';
 import { tmpDir } from '../fixtures/hostile/helpers';
 
 const seen: boolean[] = [];
-vi.mock('../../src/core/batch/fsutil', async (orig) => {
-  const real = await orig<typeof import('../../src/core/batch/fsutil')>();
+vi.mock('../../src/core/folder/fsutil', async (orig) => {
+  const real = await orig<typeof import('../../src/core/folder/fsutil')>();
   return {
     ...real,
     writeFileAtomic: async (file: string, ...rest: unknown[]) => {

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { toJsonLine, type LabelRecord } from '../../src/core/batch/records';
+import { toJsonLine, type LabelRecord } from '../../src/core/labelsFile/records';
 import type { HostToReview } from '../../src/shared/reviewProtocol';
 import { ReviewPanel } from '../../src/vscode/batch/reviewPanel';
 import type { ExtensionServices } from '../../src/vscode/services';
@@ -86,7 +86,7 @@ describe('review panel host', () => {
     const { send } = openPanel(folder, labelsFile);
     await send({ type: 'ready' });
     const [refused] = await send({ type: 'setLabels', requestId: 1, changes: [{ path: 'a.jpg', label: '"><img src=x>' }] });
-    expect(refused).toMatchObject({ type: 'reply', requestId: 1, ok: false });
+    expect(refused).toMatchObject({ type: 'reply', requestId: 1, ok: false, error: { code: 'bad_request' } });
     const [saved] = await send({ type: 'setLabels', requestId: 2, changes: [{ path: 'a.jpg', label: 'dog' }] });
     expect(saved).toMatchObject({ type: 'reply', requestId: 2, ok: true });
     expect(JSON.parse(readFileSync(labelsFile, 'utf8')).reviewed.label).toBe('dog');
@@ -101,7 +101,7 @@ describe('review panel host', () => {
     // A Move sort rewrote the labels file under the open gallery.
     writeFileSync(labelsFile, toJsonLine(rec('cat/a.jpg', 'cat')) + '\n');
     const after = await send({ type: 'setLabels', requestId: 3, changes: [{ path: 'a.jpg', label: 'dog' }] }, 3);
-    expect(after[0]).toMatchObject({ type: 'reply', requestId: 3, ok: false, error: expect.stringMatching(/a\.jpg is no longer in labels\.jsonl/) });
+    expect(after[0]).toMatchObject({ type: 'reply', requestId: 3, ok: false, error: { code: 'stale', message: expect.stringMatching(/a\.jpg is no longer in labels\.jsonl/) } });
     const init = after.find((m) => m.type === 'init');
     expect(init?.type === 'init' && init.items.map((i) => i.path)).toEqual(['cat/a.jpg']);
     expect(after.at(-1)).toMatchObject({ type: 'notice', level: 'error' });

@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireLock } from '../../src/core/batch/lock';
-import { CSV_HEADER, parseLabelsText, toCsvLine, toJsonLine, type LabelRecord } from '../../src/core/batch/records';
+import { acquireLock } from '../../src/core/folder/lock';
+import { CSV_HEADER, parseLabelsText, toCsvLine, toJsonLine, type LabelRecord } from '../../src/core/labelsFile/records';
 import { applyReviews } from '../../src/core/batch/review';
 import { tmpDir } from '../fixtures/hostile/helpers';
 

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { toJsonLine, type LabelRecord } from '../../src/core/batch/records';
+import { toJsonLine, type LabelRecord } from '../../src/core/labelsFile/records';
 import { classFolderName, sortIntoClassFolders, sortsDir, undoLastSort } from '../../src/core/batch/sort';
 import { snapshotTree, solidImage, tmpDir } from '../fixtures/hostile/helpers';
 

@@ -16,8 +16,8 @@ describe('WorkerClient', () => {
     disposables.push(client);
     expect(client.pid).toBeUndefined();
     const [a, b] = await Promise.all([
-      client.request({ kind: 'classify', path: 'a.png', topK: 1, full: false }),
-      client.request({ kind: 'classify', path: 'b.png', topK: 1, full: false }),
+      client.request({ type: 'classify', path: 'a.png', topK: 1, full: false }),
+      client.request({ type: 'classify', path: 'b.png', topK: 1, full: false }),
     ]);
     expect((a as unknown as { path: string }).path).toBe('a.png');
     expect((b as unknown as { path: string }).path).toBe('b.png');
@@ -29,7 +29,7 @@ describe('WorkerClient', () => {
   it('rebuilds worker errors with their name and code', async () => {
     const client = new WorkerClient(FAKE);
     disposables.push(client);
-    const err = await client.request({ kind: 'classify', path: 'bad.jpg', topK: 1, full: false }).catch((e) => e);
+    const err = await client.request({ type: 'classify', path: 'bad.jpg', topK: 1, full: false }).catch((e) => e);
     expect(err).toBeInstanceOf(WorkerError);
     expect(err).toMatchObject({ name: 'ImageError', code: 'corrupt', filePath: 'bad.jpg' });
   });
@@ -38,12 +38,12 @@ describe('WorkerClient', () => {
     const lines: string[] = [];
     const client = new WorkerClient(FAKE, { log: (l) => lines.push(l) });
     disposables.push(client);
-    const first = (await client.request({ kind: 'ping' })).pid;
-    const err = await client.request({ kind: 'classify', path: '/x/crash.jpg', topK: 1, full: false }).catch((e) => e);
+    const first = (await client.request({ type: 'ping' })).pid;
+    const err = await client.request({ type: 'classify', path: '/x/crash.jpg', topK: 1, full: false }).catch((e) => e);
     expect(err).toBeInstanceOf(WorkerCrashError);
     expect(err.message).toContain('signal SIGKILL');
     expect(err.message).toContain('/x/crash.jpg');
-    const second = (await client.request({ kind: 'ping' })).pid;
+    const second = (await client.request({ type: 'ping' })).pid;
     expect(second).not.toBe(first);
     expect(client.generation).toBe(2);
     expect(lines.some((l) => l.includes('stopped (signal SIGKILL)'))).toBe(true);
@@ -52,16 +52,16 @@ describe('WorkerClient', () => {
   it('kills a worker that does not answer in time, blaming the request only when it was alone', async () => {
     const client = new WorkerClient(FAKE);
     disposables.push(client);
-    const alone = await client.request({ kind: 'classify', path: '/x/hang.jpg', topK: 1, full: false }, 300).catch((e) => e);
+    const alone = await client.request({ type: 'classify', path: '/x/hang.jpg', topK: 1, full: false }, 300).catch((e) => e);
     expect(alone).toBeInstanceOf(WorkerCrashError);
     expect(alone.message).toBe('the worker process stopped (it did not answer within 300 ms) while decoding or classifying /x/hang.jpg');
     const [hung, bystander] = await Promise.all([
-      client.request({ kind: 'classify', path: '/x/hang.jpg', topK: 1, full: false }, 300).catch((e) => e),
-      client.request({ kind: 'classify', path: '/x/hang-too.jpg', topK: 1, full: false }, 5000).catch((e) => e),
+      client.request({ type: 'classify', path: '/x/hang.jpg', topK: 1, full: false }, 300).catch((e) => e),
+      client.request({ type: 'classify', path: '/x/hang-too.jpg', topK: 1, full: false }, 5000).catch((e) => e),
     ]);
     expect(hung.message).toContain('while 2 requests were in progress, /x/hang.jpg among them');
     expect(bystander.message).toContain('/x/hang-too.jpg among them');
-    expect((await client.request({ kind: 'ping' })).pid).toBeGreaterThan(0);
+    expect((await client.request({ type: 'ping' })).pid).toBeGreaterThan(0);
   });
 });
 
@@ -69,11 +69,11 @@ describe('WorkerClient with a replaced process', () => {
   it('a replaced process that exits late fails none of the requests sent to its successor', async () => {
     const client = new WorkerClient(FAKE);
     disposables.push(client);
-    const first = (await client.request({ kind: 'classify', path: '/x/linger.png', topK: 1, full: false })) as unknown as { pid: number };
+    const first = (await client.request({ type: 'classify', path: '/x/linger.png', topK: 1, full: false })) as unknown as { pid: number };
     // The channel is gone within a few ms (the next request then starts a new process); the old
     // process exits ~300 ms after, while the new one is still working on the slow request.
     await new Promise((r) => setTimeout(r, 100));
-    const slow = (await client.request({ kind: 'classify', path: '/x/slow.png', topK: 1, full: false })) as unknown as { pid: number };
+    const slow = (await client.request({ type: 'classify', path: '/x/slow.png', topK: 1, full: false })) as unknown as { pid: number };
     expect(slow.pid).not.toBe(first.pid);
   });
 });
@@ -108,7 +108,7 @@ describe('InferenceService', () => {
     await service.ensureModel();
     // Another load reaches the worker behind the service's back.
     const client = (service as unknown as { client: WorkerClient }).client;
-    await client.request({ kind: 'load', modelPath: '/m/two.onnx', provider: 'cpu' });
+    await client.request({ type: 'load', modelPath: '/m/two.onnx', provider: 'cpu' });
     const { detail, model } = await service.classify('/x/a.png', { topK: 1, full: false });
     expect(detail.path).toBe('/x/a.png');
     expect(model.path).toBe('/m/one.onnx');

@@ -86,11 +86,12 @@ def freeze_cnn(model: RCNN) -> None:
                 p.requires_grad_(False)
 
 
-def set_train_mode(model: RCNN, fine_tuning: bool) -> None:
-    """Training mode, except that a fine-tuned model's BatchNorms keep their statistics: the importer
-    rebuilds folded BatchNorms as identities, whose batch statistics would change what the CNN computes."""
+def set_train_mode(model: RCNN, keep_bn_stats: bool) -> None:
+    """Training mode, except that BatchNorms keep their statistics when `keep_bn_stats`: for a frozen CNN,
+    and for a fine-tuned model, whose folded BatchNorms the importer rebuilds as identities (their batch
+    statistics would change what the CNN computes)."""
     model.train()
-    if fine_tuning:
+    if keep_bn_stats:
         for m in model.modules():
             if isinstance(m, nn.BatchNorm2d):
                 m.eval()

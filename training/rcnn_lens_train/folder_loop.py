@@ -3,6 +3,7 @@ resumable state (model, optimizer, position in the schedule, random generator)."
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import torch
@@ -13,6 +14,20 @@ from .model import RCNN
 from .train import augment, normalise, param_groups
 
 STEP_EVENT_SECONDS = 1.0
+# With a frozen CNN, each image's feature sequence (and its mirror image's) is computed once and kept, in
+# bfloat16, when it fits in this much memory; training steps then run only the RNN and the head.
+MAX_FEATURE_CACHE_BYTES = 1 << 30
+
+
+@contextmanager
+def sequence_as_input(model: RCNN):
+    """Run `model(seq)` on feature sequences [B, L, C] instead of images: RCNN.forward reads its input
+    through `self.sequence`, which an instance attribute shadows for the duration."""
+    model.sequence = lambda seq: seq
+    try:
+        yield model
+    finally:
+        del model.sequence
 
 
 @dataclass
@@ -42,8 +57,9 @@ class LoopState:
 
 
 class Loop:
-    def __init__(self, model: RCNN, recipe: Recipe, fine_tuning: bool, x, y, xva, yva, emit, cancelled):
-        self.model, self.recipe, self.fine_tuning = model, recipe, fine_tuning
+    def __init__(self, model: RCNN, recipe: Recipe, keep_bn_stats: bool, x, y, xva, yva, emit, cancelled):
+        self.model, self.recipe, self.keep_bn_stats = model, recipe, keep_bn_stats
+        self.features = None  # cached feature sequences of x and of x mirrored, see cache_features
         self.x, self.y, self.xva, self.yva = x, y, xva, yva
         self.emit, self.cancelled = emit, cancelled
         cfg = model.cfg
@@ -82,9 +98,42 @@ class Loop:
         p = self.progress(seconds)
         return seconds * (1 - p) / p if p > 0 else None
 
+    def cnn_frozen(self) -> bool:
+        return not any(p.requires_grad for part in (self.model.cnn, self.model.context) if part is not None
+                       for p in part.parameters())
+
+    @torch.no_grad()
+    def cache_features(self) -> bool:
+        """With a frozen CNN: the feature sequences of every training image and its mirror image, computed
+        once (False when cancelled meanwhile). Skipped when they would not fit MAX_FEATURE_CACHE_BYTES."""
+        if not self.cnn_frozen() or not len(self.x):
+            return True
+        self.model.eval()
+        probe = self.model.sequence(normalise(self.x[:1], self.mean, self.std))
+        if 2 * len(self.x) * probe[0].numel() * 2 > MAX_FEATURE_CACHE_BYTES:
+            return True
+        out = torch.empty(2 * len(self.x), *probe.shape[1:], dtype=torch.bfloat16)
+        n, t0, last = len(self.x), time.monotonic(), 0.0
+        for i in range(0, n, 128):
+            if self.cancelled():
+                return False
+            xb = normalise(self.x[i:i + 128], self.mean, self.std)
+            out[i:i + len(xb)] = self.model.sequence(xb)
+            out[n + i:n + i + len(xb)] = self.model.sequence(xb.flip(3))
+            if time.monotonic() - t0 - last >= STEP_EVENT_SECONDS:
+                last = time.monotonic() - t0
+                self.emit("step", phase="features", step=min(n, i + 128), steps=n, elapsed_s=round(last, 1))
+        self.features = out
+        return True
+
     def run(self) -> str:
         """'done' or 'cancelled' (state saveable at a step boundary)."""
         s, r = self.state, self.recipe
+        t0 = time.monotonic()
+        cached = self.cache_features()
+        s.seconds += time.monotonic() - t0  # the time budget includes computing the cache
+        if not cached:
+            return "cancelled"
         while s.epoch < r.epochs:
             outcome = self._epoch()
             if outcome != "next":
@@ -95,9 +144,9 @@ class Loop:
         s, r = self.state, self.recipe
         g = torch.Generator().manual_seed(r.seed * 1000 + s.epoch)
         perm = torch.randperm(len(self.x), generator=g)
-        for _ in range(s.step):  # the augmentation draws of the steps done before a resume
-            augment(self.x[:r.batch_size], g, r.translate, r.flip)
-        set_train_mode(self.model, self.fine_tuning)
+        for i in range(s.step):  # the augmentation draws of the steps done before a resume
+            self._batch(perm[i * r.batch_size:(i + 1) * r.batch_size], g)
+        set_train_mode(self.model, self.keep_bn_stats)
         t0, base, last_event = time.monotonic(), s.seconds, 0.0
         while s.step < self.steps_per_epoch:
             if self.cancelled():
@@ -129,10 +178,13 @@ class Loop:
         r, s = self.recipe, self.state
         for gr in self.opt.param_groups:
             gr["lr"] = lr * gr.get("lr_scale", 1.0)
-        xb = normalise(augment(self.x[idx], g, r.translate, r.flip, 0, self.mean_u8), self.mean, self.std)
-        yb = self.y[idx]
+        xb, yb = self._batch(idx, g), self.y[idx]
         with torch.autocast("cpu", dtype=torch.bfloat16):
-            out = self.model(xb.contiguous(memory_format=torch.channels_last))
+            if self.features is not None:
+                with sequence_as_input(self.model):
+                    out = self.model(xb)
+            else:
+                out = self.model(xb.contiguous(memory_format=torch.channels_last))
         loss = self.crit(out["logits"].float(), yb)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -140,6 +192,15 @@ class Loop:
         self.opt.step()
         s.loss_sum += loss.item() * len(idx)
         s.seen += len(idx)
+
+    def _batch(self, idx, g) -> torch.Tensor:
+        """The augmented inputs of a step: images (random mirror and shift), or with the feature cache the
+        cached sequences of the images or of their mirror images."""
+        r = self.recipe
+        if self.features is not None:
+            mirror = (torch.rand(len(idx), generator=g) < 0.5) if r.flip else torch.zeros(len(idx), dtype=torch.bool)
+            return self.features[idx + mirror.long() * len(self.x)].float()
+        return normalise(augment(self.x[idx], g, r.translate, r.flip, 0, self.mean_u8), self.mean, self.std)
 
     @torch.no_grad()
     def predict(self, x: torch.Tensor) -> torch.Tensor:

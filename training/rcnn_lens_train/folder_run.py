@@ -101,7 +101,7 @@ def run_folder_training(args, events: EventStream, cancelled) -> int:
         recipe.epochs, recipe.minutes = args.epochs, args.minutes  # the run-time knobs may change on resume
     if freeze:
         freeze_cnn(model)
-    loop = Loop(model, recipe, fine_tuning, x, y, xva, yva, events.emit, cancelled)
+    loop = Loop(model, recipe, fine_tuning or freeze, x, y, xva, yva, events.emit, cancelled)
     if saved is not None:
         loop.load(saved["loop_state"])
     counts = data.counts()

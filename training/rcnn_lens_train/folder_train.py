@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import signal
 import sys
 
@@ -83,10 +84,9 @@ class CancelFlag:
         return self.set
 
 
-def main(argv=None, events: EventStream | None = None) -> int:
+def main(argv=None, events: EventStream | None = None, cancel: CancelFlag | None = None) -> int:
     events = events or EventStream()
-    cancel = CancelFlag()
-    cancel.install()
+    cancel = cancel or CancelFlag()
     try:
         args = parse_args(argv)
         check_packages()
@@ -100,5 +100,19 @@ def main(argv=None, events: EventStream | None = None) -> int:
                                           {"hint": "use fewer or smaller images"}))
 
 
+def console_main() -> int:
+    """The process entry point (`python3 -m` and the `rcnn-lens-folder-train` console script): events on the
+    original stdout, SIGTERM/SIGINT cancel the run."""
+    cancel = CancelFlag()
+    cancel.install()
+    rc = main(events=EventStream.claim_stdout(), cancel=cancel)
+    if rc == EXIT_CANCELLED:
+        # the checkpoint is on disk and the event flushed: skip the interpreter's teardown (torch's takes
+        # seconds of CPU on a loaded machine), so that a cancel ends the process promptly
+        sys.stderr.flush()
+        os._exit(EXIT_CANCELLED)
+    return rc
+
+
 if __name__ == "__main__":
-    sys.exit(main(events=EventStream.claim_stdout()))
+    sys.exit(console_main())

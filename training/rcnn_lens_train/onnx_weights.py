@@ -15,14 +15,22 @@ from onnx import numpy_helper
 from .errors import UserError
 
 
+# ops that only move or select values: evaluating them cannot make a tensor much larger than the file
+# (ConstantOfShape, Expand or Tile in a hostile file could ask for gigabytes, so they are never evaluated)
+FOLDABLE_OPS = {"Constant", "Slice", "Concat", "Unsqueeze", "Squeeze", "Transpose", "Reshape", "Identity", "Cast",
+                "Gather"}
+
+
 def constant_values(graph: onnx.GraphProto) -> dict[str, np.ndarray]:
-    """Every tensor of the graph that does not depend on the inputs, evaluated (initializers, Constant
-    nodes and nodes whose inputs are all constant, e.g. the Slice/Concat that re-order RNN gates)."""
+    """Every tensor of the graph that does not depend on the inputs and that FOLDABLE_OPS compute,
+    evaluated (initializers, Constant nodes, e.g. the Slice/Concat that re-order RNN gates)."""
     from onnx.reference import ReferenceEvaluator
 
     values = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
     for node in graph.node:
         ins = [n for n in node.input if n]
+        if node.op_type not in FOLDABLE_OPS or node.domain not in ("", "ai.onnx"):
+            continue
         if node.op_type == "Constant" or (ins and all(n in values for n in ins)):
             out = ReferenceEvaluator(node).run(None, {n: values[n] for n in ins})
             values.update(zip(node.output, out))

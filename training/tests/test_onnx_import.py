@@ -133,9 +133,18 @@ def test_model_without_metadata_is_refused_clearly(tmp_path):
         load_rcnn_from_onnx(no_card)
 
 
+def _older_file(name):
+    """A bundled model as files written before rcnn_lens.architecture existed: only the card describes it."""
+    proto = onnx.load(str(REPO / "media" / "models" / name))
+    keep = [(p.key, p.value) for p in proto.metadata_props if p.key != "rcnn_lens.architecture"]
+    del proto.metadata_props[:]
+    for k, v in keep:
+        proto.metadata_props.add(key=k, value=v)
+    return proto
+
+
 def test_card_without_architecture_is_refused_clearly(tmp_path):
-    src = REPO / "media" / "models" / "fashion-mnist-lstm.onnx"
-    proto = onnx.load(str(src))
+    proto = _older_file("fashion-mnist-lstm.onnx")
     for p in proto.metadata_props:
         if p.key == "rcnn_lens.model_card":
             card = json.loads(p.value)
@@ -148,8 +157,7 @@ def test_card_without_architecture_is_refused_clearly(tmp_path):
 
 
 def test_architecture_that_does_not_fit_the_graph_is_refused(tmp_path):
-    src = REPO / "media" / "models" / "fashion-mnist-lstm.onnx"
-    proto = onnx.load(str(src))
+    proto = _older_file("fashion-mnist-lstm.onnx")
     for p in proto.metadata_props:
         if p.key == "rcnn_lens.model_card":
             card = json.loads(p.value)
@@ -170,3 +178,47 @@ def test_quantized_variant_and_garbage_are_refused(tmp_path):
         load_rcnn_from_onnx(junk)
     with pytest.raises(UserError, match="model not found"):
         load_rcnn_from_onnx(tmp_path / "absent.onnx")
+
+
+def test_v2_model_rebuilds_with_its_neutral_vector_and_gates():
+    """A re-exported (v2) file: masked steps and gates of the rebuilt model match onnxruntime too."""
+    import onnxruntime as ort
+
+    path = REPO / "media" / "models" / "rcnn-cifar10.onnx"
+    model, cfg, _ = load_rcnn_from_onnx(path)
+    assert float(model.step_neutral.abs().sum()) > 0
+    x = np.random.default_rng(9).standard_normal((3, 3, 32, 32), dtype=np.float32)
+    mask = np.ones((3, 64), np.float32)
+    mask[0, 10], mask[1, :32] = 0, 0
+    s = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = dict(zip([o.name for o in s.get_outputs()], s.run(None, {"image": x, "step_mask": mask})))
+    with torch.no_grad():
+        ref = model(torch.from_numpy(x), torch.from_numpy(mask), gates=True)
+    for name in ("logits", "attention", "gates"):
+        assert float(np.abs(got[name] - ref[name].numpy()).max()) <= TOL, name
+
+
+def test_a_constant_that_would_take_terabytes_is_not_evaluated(tmp_path):
+    """Hostile file: a ConstantOfShape of 2^40 floats (unused) must not be materialised by the loader."""
+    from onnx import TensorProto, helper
+
+    proto = onnx.load(str(REPO / "media" / "models" / "fashion-mnist-lstm.onnx"))
+    proto.graph.initializer.append(helper.make_tensor("huge_shape", TensorProto.INT64, [1], [1 << 40]))
+    proto.graph.node.append(helper.make_node("ConstantOfShape", ["huge_shape"], ["huge"]))
+    path = tmp_path / "huge.onnx"
+    onnx.save(proto, str(path))
+    model, _, _ = load_rcnn_from_onnx(path, verify=False)
+    assert model.cfg.rnn_type == "lstm"
+
+
+def test_architecture_key_that_does_not_fit_the_graph_is_refused(tmp_path):
+    proto = onnx.load(str(REPO / "media" / "models" / "fashion-mnist-lstm.onnx"))
+    for p in proto.metadata_props:
+        if p.key == "rcnn_lens.architecture":
+            arch = json.loads(p.value)
+            arch["hidden_size"] = 32
+            p.value = json.dumps(arch)
+    path = tmp_path / "lies.onnx"
+    onnx.save(proto, str(path))
+    with pytest.raises(UserError, match="hidden_size 96, metadata says 32|the graph holds shape"):
+        load_rcnn_from_onnx(path)

@@ -3,9 +3,9 @@
  * and, on request, the scan path (a polyline through cell centres in reading order).
  * Kept on its own canvas so the heatmap canvas holds heatmap pixels only.
  */
-import { cellRect, type Rect } from '../../src/core/heatmap/alignment';
-import type { GridShape } from '../../src/core/heatmap/gridMapping';
-import { scanPathPoints } from '../../src/core/heatmap/gridMapping';
+import { cellRect, type Rect } from '../../src/shared/heatmap/alignment';
+import type { GridShape } from '../../src/shared/heatmap/gridMapping';
+import { scanPathPoints } from '../../src/shared/heatmap/gridMapping';
 import { cellAt } from '../../src/core/model/scanOrder';
 
 export interface AnnotationColors {

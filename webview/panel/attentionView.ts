@@ -3,9 +3,9 @@
  * most-attended cells listed. Time-independent (attention pools all steps), so it only
  * redraws when the result, the colormap or its size changes.
  */
-import type { ColormapName } from '../../src/core/heatmap/colormaps';
-import { timestepsToGrid, topAttendedCells } from '../../src/core/heatmap/gridMapping';
-import { finiteRange, normalizeToUnit } from '../../src/core/heatmap/normalize';
+import type { ColormapName } from '../../src/shared/heatmap/colormaps';
+import { timestepsToGrid, topAttendedCells } from '../../src/shared/heatmap/gridMapping';
+import { finiteRange, normalizeToUnit } from '../../src/shared/heatmap/normalize';
 import { el, setShown } from '../shared/dom';
 import { formatPercent } from '../shared/format';
 import { HeatmapLayer } from './heatmapLayer';

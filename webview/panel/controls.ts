@@ -3,10 +3,10 @@
  * opacity, threshold and the scan-order toggle. `sync` reflects a state into the
  * controls; user edits come back through `onChange` as partial state.
  */
-import type { QuantityKind } from '../../src/core/heatmap/quantities';
-import { isColormapName } from '../../src/core/heatmap/colormaps';
-import { isDirection, isQuantityKind, quantityNeeds } from '../../src/core/heatmap/quantities';
-import type { ValueRange } from '../../src/core/heatmap/normalize';
+import type { QuantityKind } from '../../src/shared/heatmap/quantities';
+import { isColormapName } from '../../src/shared/heatmap/colormaps';
+import { isDirection, isQuantityKind, quantityNeeds } from '../../src/shared/heatmap/quantities';
+import type { ValueRange } from '../../src/shared/heatmap/normalize';
 import { thresholdFromUnits } from './thresholdUnits';
 import { formatValue } from '../shared/format';
 import { setShown } from '../shared/dom';

@@ -6,14 +6,14 @@
  * that serves webview resources without CORS headers (or an image the browser cannot
  * decode) gives an overlay-on-neutral export instead of a failed one, and says so.
  */
-import { canvasPixelSize, cropAsRect, imageRectToCanvas, type Rect } from '../../src/core/heatmap/alignment';
-import { paintHeatmap } from '../../src/core/heatmap/raster';
-import { sampleAxis } from '../../src/core/heatmap/upsample';
-import { colormapLut } from '../../src/core/heatmap/colormaps';
+import { canvasPixelSize, cropAsRect, imageRectToCanvas, type Rect } from '../../src/shared/heatmap/alignment';
+import { paintHeatmap } from '../../src/shared/heatmap/raster';
+import { sampleAxis } from '../../src/shared/heatmap/upsample';
+import { colormapLut } from '../../src/shared/heatmap/colormaps';
 import type { GeometryView } from '../../src/shared/protocol';
 import { drawAnnotations, type AnnotationColors } from './annotationLayer';
 import type { HeatmapFrame } from './heatmapLayer';
-import type { GridShape } from '../../src/core/heatmap/gridMapping';
+import type { GridShape } from '../../src/shared/heatmap/gridMapping';
 
 const MIN_EXPORT_SIDE = 512;
 const MAX_EXPORT_SIDE = 2048;

@@ -3,10 +3,10 @@
  * sampling tables and the pixel buffers are reused until the canvas size or the crop
  * changes, so a scrub step costs one pass over the pixels and one putImageData.
  */
-import { colormapLut, type ColormapName } from '../../src/core/heatmap/colormaps';
-import { paintHeatmap, type Rgba } from '../../src/core/heatmap/raster';
-import { sampleAxis, type AxisSampling } from '../../src/core/heatmap/upsample';
-import type { Rect } from '../../src/core/heatmap/alignment';
+import { colormapLut, type ColormapName } from '../../src/shared/heatmap/colormaps';
+import { paintHeatmap, type Rgba } from '../../src/shared/heatmap/raster';
+import { sampleAxis, type AxisSampling } from '../../src/shared/heatmap/upsample';
+import type { Rect } from '../../src/shared/heatmap/alignment';
 
 export interface HeatmapStyle {
   colormap: ColormapName;

@@ -3,7 +3,7 @@
  * read it, the shown quantity's value there in its own units, and the class probabilities
  * after that step. Pure, so it is unit-tested; panelController feeds it pointer positions.
  */
-import type { Rect } from '../../src/core/heatmap/alignment';
+import type { Rect } from '../../src/shared/heatmap/alignment';
 import { stepOfCell } from '../../src/core/model/scanOrder';
 import { formatPercent, formatValue } from '../shared/format';
 import { quantityWords } from './quantityText';

@@ -1,14 +1,14 @@
 /**
  * An image with canvases stacked exactly over it, laid out in the coordinate system of
  * the model's geometry: the stage is the bounding box of the displayed image and the
- * model's crop (see src/core/heatmap/alignment.ts), scaled uniformly to fit its host.
+ * model's crop (see src/shared/heatmap/alignment.ts), scaled uniformly to fit its host.
  * Positions are set through the CSSOM, which the CSP permits.
  *
  * Canvases get a device-pixel backing store (capped) and the stage calls `onResize`
  * whenever that changes, so layers redraw at the new resolution.
  */
 import type { GeometryView } from '../../src/shared/protocol';
-import { canvasPixelSize, cropAsRect, imageRectToCanvas, stageBounds, type Rect } from '../../src/core/heatmap/alignment';
+import { canvasPixelSize, cropAsRect, imageRectToCanvas, stageBounds, type Rect } from '../../src/shared/heatmap/alignment';
 import { unseenRegions } from './unseenRegions';
 
 /** Longest canvas side in device pixels: keeps a full repaint well under a frame. */

@@ -1,6 +1,6 @@
 /** The colour scale under the heatmap: the colormap as a bar, the raw range, and what is shown. */
-import { colormapCss, type ColormapName } from '../../src/core/heatmap/colormaps';
-import type { ValueRange } from '../../src/core/heatmap/normalize';
+import { colormapCss, type ColormapName } from '../../src/shared/heatmap/colormaps';
+import type { ValueRange } from '../../src/shared/heatmap/normalize';
 import { formatValue } from '../shared/format';
 
 export interface LegendElements {

@@ -2,9 +2,9 @@
  * The panel's brain: receives host messages, owns the current result and the user's view
  * state, persists that state, and repaints (coalesced to one frame) when either changes.
  */
-import type { ClassifyResultView, HostToPanel, PanelPersistedState, PanelSettingsView, PanelToHost } from '../../src/shared/protocol';
-import { RequestTracker } from '../../src/shared/rpc';
-import { readCellsMask } from '../../src/core/heatmap/gridMapping';
+import type { ClassifyResultView, HostToPanel, PanelPersistedState, PanelResponses, PanelSettingsView, PanelToHost } from '../../src/shared/protocol';
+import { RequestTracker } from '../../src/shared/messaging';
+import { readCellsMask } from '../../src/shared/heatmap/gridMapping';
 import { cellAt } from '../../src/core/model/scanOrder';
 import { setShown } from '../shared/dom';
 import { themeColor } from '../shared/themeColors';
@@ -43,7 +43,7 @@ const UNREAD_HATCH = [255, 255, 255, 46] as const;
 type PanelState = 'empty' | 'loading' | 'result' | 'error';
 
 export class PanelController {
-  private readonly rpc = new RequestTracker();
+  private readonly rpc = new RequestTracker<PanelToHost, PanelResponses>();
   private readonly mainStage: ImageStage;
   private readonly heatmap: HeatmapLayer;
   private readonly annotations: AnnotationLayer;
@@ -298,7 +298,7 @@ export class PanelController {
     if (!this.model) return;
     const text = predictionsJson(this.model.result);
     try {
-      await this.rpc.request(this.vscode.postMessage.bind(this.vscode), (requestId) => ({ type: 'copyText', requestId, text }) satisfies PanelToHost);
+      await this.rpc.request((m) => this.post(m), { type: 'copyText', text });
       this.status.show('Copied the predictions as JSON.');
     } catch (err) {
       this.status.show(`Could not copy: ${errorText(err)}`, true);
@@ -322,12 +322,9 @@ export class PanelController {
         colors: { ...annotationColors(), background: themeColor('--vscode-editor-background', '#1e1e1e') },
       });
       const suggestedName = exportFileName(model.result.fileName, ui);
-      const reply = await this.rpc.request<unknown>(this.vscode.postMessage.bind(this.vscode), (requestId) =>
-        ({ type: 'savePng', requestId, dataUrl: png.dataUrl, suggestedName }) satisfies PanelToHost,
-      );
-      const saved = savedPath(reply);
-      if (saved === undefined) this.status.show('Save cancelled.');
-      else this.status.show(`Saved ${saved}${png.includesImage ? '' : ' (heatmap only: the image could not be drawn into the export)'}.`);
+      const reply = await this.rpc.request((m) => this.post(m), { type: 'savePng', dataUrl: png.dataUrl, suggestedName });
+      if (!('saved' in reply)) this.status.show('Save cancelled.');
+      else this.status.show(`Saved ${reply.saved}${png.includesImage ? '' : ' (heatmap only: the image could not be drawn into the export)'}.`);
     } catch (err) {
       this.status.show(`Could not save the PNG: ${errorText(err)}`, true);
     }
@@ -340,13 +337,6 @@ function annotationColors(): AnnotationColors {
     outlineHalo: 'rgba(0, 0, 0, 0.65)',
     path: themeColor('--vscode-charts-yellow', '#e2c08d'),
   };
-}
-
-/** The host answers savePng with { saved: path } or { cancelled: true }. */
-function savedPath(reply: unknown): string | undefined {
-  if (typeof reply === 'string') return reply;
-  if (reply && typeof reply === 'object' && typeof (reply as { saved?: unknown }).saved === 'string') return (reply as { saved: string }).saved;
-  return undefined;
 }
 
 function errorText(err: unknown): string {

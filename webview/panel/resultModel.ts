@@ -5,9 +5,9 @@
  * in the webview) and are read in place, never copied.
  */
 import type { ClassifyResultView } from '../../src/shared/protocol';
-import type { GridShape } from '../../src/core/heatmap/gridMapping';
-import { timestepsToGrid } from '../../src/core/heatmap/gridMapping';
-import { finiteRange, normalizeToUnit, type ValueRange } from '../../src/core/heatmap/normalize';
+import type { GridShape } from '../../src/shared/heatmap/gridMapping';
+import { timestepsToGrid } from '../../src/shared/heatmap/gridMapping';
+import { finiteRange, normalizeToUnit, type ValueRange } from '../../src/shared/heatmap/normalize';
 import {
   computeQuantity,
   isQuantityAvailable,
@@ -15,8 +15,8 @@ import {
   type QuantityKind,
   type QuantitySpec,
   type SequenceData,
-} from '../../src/core/heatmap/quantities';
-import { stepProbabilities } from '../../src/core/heatmap/stepPredictions';
+} from '../../src/shared/heatmap/quantities';
+import { stepProbabilities } from '../../src/shared/heatmap/stepPredictions';
 
 /** A quantity mapped onto the grid, scaled for the colormap, with its raw range for the legend. */
 export interface GridQuantity {

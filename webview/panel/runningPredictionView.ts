@@ -2,7 +2,7 @@
  * "After step t": the classifier applied to the state after each step (softmax of
  * step_logits[t]) as bars, and the top classes' probability against t as a chart.
  */
-import { classTrajectory } from '../../src/core/heatmap/stepPredictions';
+import { classTrajectory } from '../../src/shared/heatmap/stepPredictions';
 import { topK } from '../../src/core/math/softmax';
 import { setShown } from '../shared/dom';
 import { renderBars } from '../shared/probabilityBars';

@@ -4,8 +4,8 @@
  * is validated: state from an older version or another model must not break the panel.
  */
 import type { PanelPersistedState, PanelSettingsView } from '../../src/shared/protocol';
-import { isColormapName, type ColormapName } from '../../src/core/heatmap/colormaps';
-import { isDirection, isQuantityKind, QUANTITY_KINDS, type Direction, type QuantityKind, type QuantitySpec } from '../../src/core/heatmap/quantities';
+import { isColormapName, type ColormapName } from '../../src/shared/heatmap/colormaps';
+import { isDirection, isQuantityKind, QUANTITY_KINDS, type Direction, type QuantityKind, type QuantitySpec } from '../../src/shared/heatmap/quantities';
 import type { ResultModel } from './resultModel';
 
 export interface PanelUiState {

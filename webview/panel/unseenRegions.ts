@@ -4,7 +4,7 @@
  * image (letterbox padding, which the model saw as flat filler, not as the photo).
  * Rectangles in image pixels; pure, so it is unit-tested.
  */
-import type { Rect } from '../../src/core/heatmap/alignment';
+import type { Rect } from '../../src/shared/heatmap/alignment';
 import type { GeometryView } from '../../src/shared/protocol';
 
 export interface UnseenRegion {

@@ -1,15 +1,15 @@
 /**
  * Human corrections: written back into the labels file (atomically) as `reviewed`
  * ({label, at}); the model's own `label`/`score` stay as they were. Reruns keep them
- * (see pipeline.ts) as long as the file itself is unchanged.
+ * (see labeling/plan.ts) as long as the file itself is unchanged.
  */
 import { rmdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { writeFileAtomic } from './fsutil';
 import { STATE_DIR, assertSafePath } from '../folder/safePath';
-import { LockedError, acquireLock } from './lock';
-import { readLabelsFile } from './pipeline';
-import { CSV_HEADER, type LabelRecord, formatOf, toCsvLine, toJsonLine } from './records';
+import { LockedError, acquireLock } from '../folder/lock';
+import { readLabelsFile } from '../labelsFile/read';
+import { type LabelRecord, formatOf } from '../labelsFile/records';
+import { writeLabelsFile } from '../labelsFile/write';
 
 export interface ReviewChange {
   path: string;
@@ -84,7 +84,6 @@ async function applyLocked(labelsFile: string, changes: readonly ReviewChange[],
   }
   const outcome = { changed, unknownPaths: [...unknownPaths] };
   if (!changed) return outcome;
-  const lines = records.map((r) => (format === 'csv' ? toCsvLine(r) : toJsonLine(r)) + '\n');
-  await writeFileAtomic(labelsFile, format === 'csv' ? [CSV_HEADER + '\n', ...lines] : lines);
+  await writeLabelsFile(labelsFile, records);
   return outcome;
 }

@@ -6,9 +6,9 @@
 import { constants } from 'node:fs';
 import { copyFile, lstat, open, rename, stat, unlink, utimes } from 'node:fs/promises';
 import * as path from 'node:path';
-import { writeFileAtomic } from './fsutil';
-import { readLabelsFile } from './pipeline';
-import { CSV_HEADER, type LabelRecord, formatOf, toCsvLine, toJsonLine } from './records';
+import { readLabelsFile } from '../labelsFile/read';
+import { type LabelRecord, formatOf } from '../labelsFile/records';
+import { writeLabelsFile } from '../labelsFile/write';
 
 export async function exists(p: string): Promise<boolean> {
   return lstat(p).then(
@@ -69,15 +69,9 @@ export async function remapLabelsFiles(files: readonly string[], renames: Readon
   for (let i = 0; i < files.length; i++) {
     const records = i === 0 && first ? first : await readLabelsFile(files[i], formatOf(files[i]));
     if (!records.length) continue;
-    await rewriteLabels(
+    await writeLabelsFile(
       files[i],
       records.map((r) => (renames.has(r.path) ? { ...r, path: renames.get(r.path)! } : r)),
     );
   }
-}
-
-async function rewriteLabels(file: string, records: LabelRecord[]): Promise<void> {
-  const format = formatOf(file);
-  const lines = records.map((r) => (format === 'csv' ? toCsvLine(r) : toJsonLine(r)) + '\n');
-  await writeFileAtomic(file, format === 'csv' ? [CSV_HEADER + '\n', ...lines] : lines);
 }

@@ -10,7 +10,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { STATE_DIR } from './scan';
+import { STATE_DIR } from '../folder/safePath';
 import type { FromWorker, ThumbMessage } from './workerProtocol';
 
 export const THUMB_SIZE = 160;
@@ -75,7 +75,7 @@ export class ThumbnailMaker {
     if (this.disposed) return Promise.reject(new Error('thumbnails were stopped'));
     const child = this.ensure();
     const id = this.nextId++;
-    const msg: ThumbMessage = { type: 'thumb', id, src, out, size: this.px };
+    const msg: ThumbMessage = { type: 'thumb', requestId: id, src, out, size: this.px };
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.touch();
@@ -102,8 +102,8 @@ export class ThumbnailMaker {
       env: { ...process.env, ...this.options.env },
     });
     this.child = child;
-    child.on('message', (m: FromWorker) => {
-      if (m.type === 'thumbResult') this.settle(m.id, m.error);
+    child.on('message', (m: FromWorker<'thumb'>) => {
+      if (m.type === 'reply') this.settle(m.requestId, m.ok ? undefined : m.error.message);
     });
     child.on('exit', () => {
       if (this.child === child) this.child = undefined;

@@ -6,7 +6,7 @@
  */
 import { mkdir, rename, rmdir, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
-import { acquireLock } from './lock';
+import { acquireLock } from '../folder/lock';
 import { exists, moveFile, remapLabelsFiles, sameFile } from './sortFiles';
 import { type CheckedJournal, type JournalOp, checkJournal, latestJournal } from './sortJournal';
 import { assertSafePath, isInside, toPosixRel, unsafePathReason } from '../folder/safePath';

@@ -8,7 +8,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import type { ProviderSetting } from '../runtime/providers';
 import { workerProcessEnv } from '../runtime/workerProcessEnv';
-import type { BatchResultMessage, FromWorker, InitMessage, ItemError, ReadyMessage } from './workerProtocol';
+import { type ErrorCode, type Reply, parseReply } from '../../shared/messaging';
+import type { BatchResultMessage, FromWorker, InitMessage, ItemError, ReadyMessage, ToWorker } from './workerProtocol';
 
 export interface PoolOptions {
   script: string;
@@ -43,9 +44,12 @@ export interface BatchOutcome {
 }
 
 export class PoolFailedError extends Error {
-  constructor(message: string) {
+  /** Why, in the closed set of codes (the worker's, when a worker said why it could not start). */
+  readonly errorCode: ErrorCode;
+  constructor(message: string, errorCode: ErrorCode = 'worker_crash') {
     super(message);
     this.name = 'PoolFailedError';
+    this.errorCode = errorCode;
   }
 }
 
@@ -153,8 +157,8 @@ export class WorkerPool {
       stderrTail = (stderrTail + c.toString()).slice(-2000);
     });
     slot.ready = new Promise<ModelSummary>((resolve, reject) => {
-      child.on('message', (msg: FromWorker) => {
-        if ((msg.type === 'ready' || msg.type === 'result') && msg.cpuMs !== undefined) this.cpuMsByChild.set(child, msg.cpuMs);
+      child.on('message', (msg: FromWorker<'batch'>) => {
+        if (msg.type === 'ready' && msg.cpuMs !== undefined) this.cpuMsByChild.set(child, msg.cpuMs);
         if (msg.type === 'ready') {
           clearTimeout(loadTimer);
           // One run, one model: a worker that loaded another variant (or a replaced file) would mix them.
@@ -164,23 +168,11 @@ export class WorkerPool {
           } else resolve(msg.model);
         } else if (msg.type === 'initError') {
           clearTimeout(loadTimer);
-          reject(Object.assign(new PoolFailedError(msg.message), { name: msg.name }));
+          reject(new PoolFailedError(msg.error.message, msg.error.code));
           // Without a model it is of no use; its exit does not change the reason given above.
           child.kill('SIGKILL');
         }
-        else if (msg.type === 'result') {
-          const f = slot.inflight.get(msg.id);
-          if (!f) return;
-          slot.inflight.delete(msg.id);
-          if (f.timer) clearTimeout(f.timer);
-          f.resolve(msg);
-        } else if (msg.type === 'batchFailed') {
-          const f = slot.inflight.get(msg.id);
-          if (!f) return;
-          slot.inflight.delete(msg.id);
-          if (f.timer) clearTimeout(f.timer);
-          f.reject(new PoolFailedError(msg.message));
-        }
+        else if (msg.type === 'reply') this.settleBatch(slot, child, msg);
       });
       child.on('exit', (code, signal) => {
         clearTimeout(loadTimer);
@@ -224,6 +216,19 @@ export class WorkerPool {
     return slot.ready;
   }
 
+  /** A worker's answer to one of its batches. */
+  private settleBatch(slot: Slot, child: ChildProcess, raw: Reply<BatchResultMessage>): void {
+    // The envelope is checked; the value is what our own worker bundle sends for a batch.
+    const reply = parseReply(raw) as Reply<BatchResultMessage> | undefined;
+    if (reply?.ok && reply.value.cpuMs !== undefined) this.cpuMsByChild.set(child, reply.value.cpuMs);
+    const f = reply && slot.inflight.get(reply.requestId);
+    if (!reply || !f) return;
+    slot.inflight.delete(reply.requestId);
+    if (f.timer) clearTimeout(f.timer);
+    if (reply.ok) f.resolve(reply.value);
+    else f.reject(new PoolFailedError(reply.error.message, reply.error.code));
+  }
+
   /** The live slot with the fewest batches in flight or waiting for it (any slot when none is live). */
   private pick(): Slot {
     const live = this.slots.filter((s) => !s.dead);
@@ -258,7 +263,7 @@ export class WorkerPool {
         }, timeout);
       }
       slot.inflight.set(id, f);
-      child.send({ type: 'batch', id, paths, runBatch }, (err) => {
+      child.send({ type: 'batch', requestId: id, paths, runBatch } satisfies ToWorker, (err) => {
         if (err && slot.inflight.delete(id)) {
           if (f.timer) clearTimeout(f.timer);
           reject(Object.assign(new Error(`could not reach the worker: ${err.message}`), { crashed: true, how: 'disconnected' }));

@@ -3,8 +3,12 @@
  * A worker decodes and classifies whole batches: the parent sends a list of paths and
  * gets back one Float32Array of probabilities per batch, so IPC costs one small message
  * per batch, never a tensor per image.
+ * The envelope is src/shared/messaging.ts: `init` is answered by the `ready` handshake (or
+ * `initError`); `batch` and `thumb` are requests answered by typed replies
+ * (LabelWorkerResponses), errors as WireErrors. Test hooks live in testHooks.ts, not here.
  */
 import type { ProviderSetting } from '../runtime/providers';
+import type { Reply, WireError } from '../../shared/messaging';
 
 export interface InitMessage {
   type: 'init';
@@ -20,13 +24,13 @@ export interface InitMessage {
   contentHash?: boolean;
   /** The labeling batch (0 or absent: the provider's default); `auto` times providers at it. */
   batchSize?: number;
-  /** Which of the pool's workers this is (-1: the one that retries files alone); for test hooks. */
+  /** Which of the pool's workers this is (-1: the one that retries files alone); for the log and test hooks. */
   slot?: number;
 }
 
 export interface BatchMessage {
   type: 'batch';
-  id: number;
+  requestId: number;
   paths: string[];
   /**
    * The model runs on at most this many of the batch's images at a time (absent: all at once).
@@ -39,7 +43,7 @@ export interface BatchMessage {
 /** Make a review thumbnail: `src` scaled to fit `size`×`size`, written as JPEG to `out` (no model needed). */
 export interface ThumbMessage {
   type: 'thumb';
-  id: number;
+  requestId: number;
   src: string;
   out: string;
   size: number;
@@ -57,8 +61,7 @@ export interface ReadyMessage {
 
 export interface InitErrorMessage {
   type: 'initError';
-  message: string;
-  name: string;
+  error: WireError;
 }
 
 export interface ItemError {
@@ -66,9 +69,8 @@ export interface ItemError {
   message: string;
 }
 
+/** What a batch request is answered with. */
 export interface BatchResultMessage {
-  type: 'result';
-  id: number;
   /** `paths.length × K` probabilities; rows of failed items are zero. */
   probs: Float32Array;
   /** null where the item was labeled. */
@@ -85,29 +87,18 @@ export interface BatchResultMessage {
   cpuMs?: number;
 }
 
-export interface BatchFailedMessage {
-  type: 'batchFailed';
-  id: number;
-  message: string;
+/** What the worker answers to each request. */
+export interface LabelWorkerResponses {
+  batch: BatchResultMessage;
+  /** Nothing: the thumbnail is at the request's `out`. */
+  thumb: null;
 }
 
-export interface ThumbResultMessage {
-  type: 'thumbResult';
-  id: number;
-  /** Set when the thumbnail could not be made. */
-  error?: string;
-}
-
-export type FromWorker = ReadyMessage | InitErrorMessage | BatchResultMessage | BatchFailedMessage | ThumbResultMessage;
-
-/** Test hook: a worker given this env var crashes (SIGKILL itself) on any path containing its value. */
-export const CRASH_HOOK_ENV = 'RCNN_LENS_TEST_CRASH_ON';
-/** Test hook: a worker given this env var hangs (never answers) on any path containing its value. */
-export const HANG_HOOK_ENV = 'RCNN_LENS_TEST_HANG_ON';
 /**
- * Test hook: `<slot>:fail` makes the pool's worker number <slot> report that it cannot load the
- * model; `<slot>:hang` makes it never answer its init message.
+ * Worker → parent, for a parent that sends only `K` requests (the pool sends batches, the
+ * thumbnail maker thumbs), so each reply has that request's type.
  */
-export const LOAD_HOOK_ENV = 'RCNN_LENS_TEST_LOAD';
-/** Test hook: the model's logits for any path containing this value are replaced by NaN. */
-export const NAN_HOOK_ENV = 'RCNN_LENS_TEST_NAN_ON';
+export type FromWorker<K extends keyof LabelWorkerResponses = keyof LabelWorkerResponses> =
+  | ReadyMessage
+  | InitErrorMessage
+  | Reply<LabelWorkerResponses[K]>;

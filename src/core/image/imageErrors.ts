@@ -3,10 +3,13 @@
  * The codes also appear in label files' error rows, so they are part of the output format.
  */
 import { DecoderUnavailableError } from './sharpLoader';
+import type { ErrorCode } from '../../shared/errorCodes';
 
 export type ImageErrorCode = 'not_found' | 'unreadable' | 'empty' | 'unsupported' | 'truncated' | 'corrupt' | 'too_large';
 
 export class ImageError extends Error {
+  /** What crosses a process boundary; `code` is the finer reason. */
+  readonly errorCode: ErrorCode = 'image';
   constructor(
     readonly code: ImageErrorCode,
     readonly filePath: string,

@@ -3,101 +3,28 @@
  * and how we check it. Validation collects every problem instead of stopping at the
  * first, so a model author sees the whole list at once.
  */
-import { type ModelPrecision, readPrecision } from './quantization';
-import { isScanOrder, type ScanOrder } from './scanOrder';
+import { CONTRACT_VERSIONS, GATES_OUTPUT, checkGates, checkStepMask, splitInputs } from './contractV2';
+import { readPrecision } from './quantization';
+import { checkInput, checkOutputs, readCard, readGrid, readHead, readInput, readLabels, readPreprocess, readRnn, readScanOrder } from './contractChecks';
+import { CONTRACT_VERSION, META_PREFIX, ModelContractError, type ModelInfo, ProblemList, type TensorSignature } from './contractTypes';
+export type { GateKind, GatesInfo } from './contractV2';
 
-export const CONTRACT_VERSION = '1';
-export const META_PREFIX = 'rcnn_lens.';
-
-/**
- * The most values one image's input may hold (C × H × W, e.g. 2048×2048×3 fits, 4096×4096×3 does
- * not): a model file may come from anywhere, and a declared 20000×20000 input made one small
- * JPEG take minutes and gigabytes. training/rcnn_lens_train/contract.py has the same bound.
- */
-export const MAX_INPUT_VALUES = 2 ** 24;
-/** Bounds that keep (x/255 - mean)/std finite and meaningful in float32 for every pixel x. */
-export const MIN_STD = 1e-6;
-export const MAX_ABS_MEAN = 1e3;
-
-export type ResizePolicy = 'center_crop' | 'stretch' | 'letterbox';
-export type ColorMode = 'rgb' | 'grey';
-export type RnnType = 'gru' | 'lstm';
-export type HeadType = 'final' | 'attention';
-export type OptionalOutput = 'hidden' | 'step_logits' | 'attention';
-
-export interface ModelInfo {
-  name: string;
-  labels: string[];
-  grid: [number, number];
-  timesteps: number;
-  scanOrder: ScanOrder;
-  input: { name: string; channels: number; height: number; width: number; color: ColorMode };
-  preprocess: { resize: ResizePolicy; mean: number[]; std: number[] };
-  rnn: { type: RnnType; hiddenSize: number; layers: number; bidirectional: boolean };
-  head: HeadType;
-  /** Width D of the `hidden` output, when the model has it. */
-  hiddenWidth?: number;
-  outputs: { hidden: boolean; stepLogits: boolean; attention: boolean };
-  card: Record<string, unknown>;
-  /** int8 when the model is a quantized variant (rcnn_lens.quantization), else fp32. */
-  precision: ModelPrecision;
-}
-
-/** A single thing wrong with a model file, phrased for the model's author. */
-export interface ContractProblem {
-  where: string;
-  message: string;
-}
-
-export class ModelContractError extends Error {
-  constructor(
-    readonly modelPath: string,
-    readonly problems: ContractProblem[],
-  ) {
-    super(
-      `${modelPath} does not follow the RCNN Lens model contract:\n` +
-        problems.map((p) => `  - ${p.where}: ${p.message}`).join('\n'),
-    );
-    this.name = 'ModelContractError';
-  }
-}
-
-/** Shape of one graph input or output as reported by the runtime. */
-export interface TensorSignature {
-  name: string;
-  type: string;
-  shape: ReadonlyArray<number | string>;
-}
-
-class ProblemList {
-  readonly items: ContractProblem[] = [];
-  add(where: string, message: string): void {
-    this.items.push({ where, message });
-  }
-}
-
-function parseJson(problems: ProblemList, key: string, raw: string | undefined): unknown {
-  if (raw === undefined) {
-    problems.add(key, 'missing from metadata_props');
-    return undefined;
-  }
-  try {
-    return JSON.parse(raw);
-  } catch {
-    problems.add(key, `is not valid JSON: ${JSON.stringify(raw.slice(0, 80))}`);
-    return undefined;
-  }
-}
-
-function isPositiveInt(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v > 0;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-const isDynamic = (d: number | string): boolean => typeof d === 'string' || d < 0;
+export {
+  CONTRACT_VERSION,
+  META_PREFIX,
+  MAX_INPUT_VALUES,
+  MIN_STD,
+  MAX_ABS_MEAN,
+  ModelContractError,
+  type ResizePolicy,
+  type ColorMode,
+  type RnnType,
+  type HeadType,
+  type OptionalOutput,
+  type ModelInfo,
+  type ContractProblem,
+  type TensorSignature,
+} from './contractTypes';
 
 /**
  * Checks metadata and graph signature against the contract.
@@ -124,218 +51,47 @@ export function validateContract(
   }
 
   const version = meta('contract');
-  if (version === undefined) p.add('rcnn_lens.contract', 'missing (expected "1")');
-  else if (version !== CONTRACT_VERSION) {
-    p.add('rcnn_lens.contract', `version ${JSON.stringify(version)} is not supported (this extension reads version ${CONTRACT_VERSION})`);
+  if (version === undefined) p.add('rcnn_lens.contract', 'missing (expected "1" or "2")');
+  else if (!(CONTRACT_VERSIONS as readonly string[]).includes(version)) {
+    p.add('rcnn_lens.contract', `version ${JSON.stringify(version)} is not supported (this extension reads versions ${CONTRACT_VERSIONS.join(' and ')})`);
   }
 
   const name = meta('name') ?? modelPath.split(/[\\/]/).pop() ?? 'model';
-
-  const labels = parseJson(p, 'rcnn_lens.labels', meta('labels'));
-  let labelList: string[] = [];
-  if (labels !== undefined) {
-    if (!Array.isArray(labels) || labels.length < 2 || !labels.every((l) => typeof l === 'string' && l.length > 0)) {
-      p.add('rcnn_lens.labels', 'must be a JSON array of at least 2 non-empty strings');
-    } else if (new Set(labels).size !== labels.length) {
-      p.add('rcnn_lens.labels', 'contains duplicate class names');
-    } else labelList = labels as string[];
-  }
-
-  const grid = parseJson(p, 'rcnn_lens.grid', meta('grid'));
-  let gridMN: [number, number] = [0, 0];
-  if (grid !== undefined) {
-    if (!Array.isArray(grid) || grid.length !== 2 || !grid.every(isPositiveInt)) {
-      p.add('rcnn_lens.grid', `must be [M, N] with positive integers, got ${JSON.stringify(grid)}`);
-    } else gridMN = [grid[0], grid[1]];
-  }
-
-  const scan = meta('scan_order');
-  let scanOrder: ScanOrder = 'row_major';
-  if (scan === undefined) p.add('rcnn_lens.scan_order', 'missing (row_major, column_major or snake)');
-  else if (!isScanOrder(scan)) p.add('rcnn_lens.scan_order', `${JSON.stringify(scan)} is not one of row_major, column_major, snake`);
-  else scanOrder = scan;
-
-  const inputMeta = parseJson(p, 'rcnn_lens.input', meta('input'));
-  let channels = 0;
-  let height = 0;
-  let width = 0;
-  let color: ColorMode = 'rgb';
-  if (inputMeta !== undefined) {
-    if (!isObject(inputMeta)) p.add('rcnn_lens.input', 'must be a JSON object');
-    else {
-      const { channels: c, height: h, width: w, color: col } = inputMeta;
-      if (!isPositiveInt(c) || (c !== 1 && c !== 3)) p.add('rcnn_lens.input.channels', `must be 1 or 3, got ${JSON.stringify(c)}`);
-      else channels = c;
-      if (!isPositiveInt(h)) p.add('rcnn_lens.input.height', `must be a positive integer, got ${JSON.stringify(h)}`);
-      else height = h;
-      if (!isPositiveInt(w)) p.add('rcnn_lens.input.width', `must be a positive integer, got ${JSON.stringify(w)}`);
-      else width = w;
-      const expectedColor = channels === 1 ? 'grey' : 'rgb';
-      if (col === undefined) color = expectedColor;
-      else if (col !== 'rgb' && col !== 'grey') p.add('rcnn_lens.input.color', `must be "rgb" or "grey", got ${JSON.stringify(col)}`);
-      else if (channels && col !== expectedColor) p.add('rcnn_lens.input.color', `"${col}" does not match ${channels} channel(s)`);
-      else color = col;
-      if (channels && height && width && channels * height * width > MAX_INPUT_VALUES) {
-        p.add(
-          'rcnn_lens.input',
-          `${channels}×${height}×${width} = ${channels * height * width} values per image is more than the contract allows (${MAX_INPUT_VALUES}, e.g. 3×2048×2048)`,
-        );
-      }
-    }
-  }
-
-  const pre = parseJson(p, 'rcnn_lens.preprocess', meta('preprocess'));
-  let resize: ResizePolicy = 'center_crop';
-  let mean: number[] = [];
-  let std: number[] = [];
-  if (pre !== undefined) {
-    if (!isObject(pre)) p.add('rcnn_lens.preprocess', 'must be a JSON object');
-    else {
-      if (pre.resize !== 'center_crop' && pre.resize !== 'stretch' && pre.resize !== 'letterbox') {
-        p.add('rcnn_lens.preprocess.resize', `must be center_crop, stretch or letterbox, got ${JSON.stringify(pre.resize)}`);
-      } else resize = pre.resize;
-      const checkVec = (key: 'mean' | 'std'): number[] => {
-        const v = pre[key];
-        if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-          p.add(`rcnn_lens.preprocess.${key}`, 'must be an array of numbers, one per channel');
-          return [];
-        }
-        if (channels && v.length !== channels) {
-          p.add(`rcnn_lens.preprocess.${key}`, `has ${v.length} values for ${channels} channel(s)`);
-          return [];
-        }
-        if (key === 'std' && v.some((x) => x <= 0)) {
-          p.add('rcnn_lens.preprocess.std', 'values must be > 0');
-          return [];
-        }
-        if (key === 'std' && v.some((x) => x < MIN_STD)) {
-          p.add('rcnn_lens.preprocess.std', `values must be at least ${MIN_STD.toExponential()} (a smaller one makes the normalised input overflow)`);
-          return [];
-        }
-        if (key === 'mean' && v.some((x) => Math.abs(x) > MAX_ABS_MEAN)) {
-          p.add('rcnn_lens.preprocess.mean', `values must lie within ±${MAX_ABS_MEAN}`);
-          return [];
-        }
-        return v as number[];
-      };
-      mean = checkVec('mean');
-      std = checkVec('std');
-    }
-  }
-
-  const rnnMeta = parseJson(p, 'rcnn_lens.rnn', meta('rnn'));
-  let rnn: ModelInfo['rnn'] = { type: 'gru', hiddenSize: 0, layers: 1, bidirectional: false };
-  if (rnnMeta !== undefined) {
-    if (!isObject(rnnMeta)) p.add('rcnn_lens.rnn', 'must be a JSON object');
-    else {
-      const { type, hidden_size: hs, layers, bidirectional } = rnnMeta;
-      if (type !== 'gru' && type !== 'lstm') p.add('rcnn_lens.rnn.type', `must be "gru" or "lstm", got ${JSON.stringify(type)}`);
-      if (!isPositiveInt(hs)) p.add('rcnn_lens.rnn.hidden_size', `must be a positive integer, got ${JSON.stringify(hs)}`);
-      if (layers !== undefined && !isPositiveInt(layers)) p.add('rcnn_lens.rnn.layers', 'must be a positive integer');
-      if (typeof bidirectional !== 'boolean') p.add('rcnn_lens.rnn.bidirectional', 'must be true or false');
-      rnn = {
-        type: type === 'lstm' ? 'lstm' : 'gru',
-        hiddenSize: isPositiveInt(hs) ? hs : 0,
-        layers: isPositiveInt(layers) ? layers : 1,
-        bidirectional: bidirectional === true,
-      };
-    }
-  }
-
-  const head = meta('head');
-  let headType: HeadType = 'final';
-  if (head === undefined) p.add('rcnn_lens.head', 'missing ("final" or "attention")');
-  else if (head !== 'final' && head !== 'attention') p.add('rcnn_lens.head', `must be "final" or "attention", got ${JSON.stringify(head)}`);
-  else headType = head;
-
-  let card: Record<string, unknown> = {};
-  const cardRaw = meta('model_card');
-  if (cardRaw !== undefined) {
-    try {
-      const parsed: unknown = JSON.parse(cardRaw);
-      if (isObject(parsed)) card = parsed;
-      else p.add('rcnn_lens.model_card', 'must be a JSON object');
-    } catch {
-      p.add('rcnn_lens.model_card', 'is not valid JSON');
-    }
-  }
-
+  const labels = readLabels(p, meta);
+  const grid = readGrid(p, meta);
+  const scanOrder = readScanOrder(p, meta);
+  const shape = readInput(p, meta);
+  const preprocess = readPreprocess(p, meta, shape.channels);
+  const rnn = readRnn(p, meta);
+  const head = readHead(p, meta);
+  const card = readCard(p, meta);
   const quantization = readPrecision(meta('quantization'));
   if (quantization.problem) p.add('rcnn_lens.quantization', quantization.problem);
 
   // Graph signature.
-  const K = labelList.length;
-  const L = gridMN[0] * gridMN[1];
-  if (inputs.length !== 1) p.add('inputs', `the model must have exactly one input, it has ${inputs.length}`);
-  const input = inputs[0];
-  if (input) {
-    if (input.type !== 'float32') p.add(`input "${input.name}"`, `must be float32, is ${input.type}`);
-    const s = input.shape;
-    if (s.length !== 4) p.add(`input "${input.name}"`, `must have shape [batch, C, H, W], has rank ${s.length}`);
-    else {
-      if (!isDynamic(s[0])) p.add(`input "${input.name}"`, `the batch axis must be dynamic, it is fixed at ${s[0]}`);
-      const expect: Array<[number | string, number, string]> = [
-        [s[1], channels, 'C'],
-        [s[2], height, 'H'],
-        [s[3], width, 'W'],
-      ];
-      for (const [actual, wanted, axis] of expect) {
-        if (wanted && actual !== wanted) p.add(`input "${input.name}"`, `${axis} is ${actual} but rcnn_lens.input says ${wanted}`);
-      }
-    }
-  }
-
-  const byName = new Map(outputs.map((o) => [o.name, o]));
-  const checkOutput = (name: string, dims: Array<number | null>, required: boolean): boolean => {
-    const o = byName.get(name);
-    if (!o) {
-      if (required) p.add(`output "${name}"`, 'missing (required)');
-      return false;
-    }
-    if (o.type !== 'float32') p.add(`output "${name}"`, `must be float32, is ${o.type}`);
-    if (o.shape.length !== dims.length) {
-      p.add(`output "${name}"`, `must have rank ${dims.length}, has rank ${o.shape.length}`);
-      return false;
-    }
-    dims.forEach((want, i) => {
-      const got = o.shape[i];
-      if (want !== null && want > 0 && typeof got === 'number' && got !== want) {
-        p.add(`output "${name}"`, `axis ${i} is ${got}, expected ${want}`);
-      }
-    });
-    return true;
-  };
-  checkOutput('logits', [null, K], true);
-  const hasHidden = checkOutput('hidden', [null, L, null], false);
-  const hasStepLogits = checkOutput('step_logits', [null, L, K], false);
-  const hasAttention = checkOutput('attention', [null, L], headType === 'attention');
-
-  let hiddenWidth: number | undefined;
-  if (hasHidden) {
-    const d = byName.get('hidden')!.shape[2];
-    if (typeof d === 'number' && d > 0) {
-      hiddenWidth = d;
-      const expected = rnn.hiddenSize * (rnn.bidirectional ? 2 : 1);
-      if (rnn.hiddenSize && d !== expected) {
-        p.add('output "hidden"', `width is ${d}, but rcnn_lens.rnn implies ${expected}`);
-      }
-    }
-  }
+  const L = grid[0] * grid[1];
+  const { images, stepMask } = splitInputs(inputs);
+  if (stepMask) checkStepMask((w, m) => p.add(w, m), stepMask, L, version, meta('ablation'));
+  const input = checkInput(p, images, shape, stepMask !== undefined);
+  const graph = checkOutputs(p, outputs, { K: labels.length, L, head, rnn });
+  const gates = checkGates((w, m) => p.add(w, m), outputs.find((o) => o.name === GATES_OUTPUT), L, rnn, version);
 
   if (p.items.length) throw new ModelContractError(modelPath, p.items);
 
   return {
     name,
-    labels: labelList,
-    grid: gridMN,
+    labels,
+    grid,
     timesteps: L,
     scanOrder,
-    input: { name: input!.name, channels, height, width, color },
-    preprocess: { resize, mean, std },
+    input: { name: input!.name, ...shape },
+    preprocess,
     rnn,
-    head: headType,
-    hiddenWidth,
-    outputs: { hidden: hasHidden, stepLogits: hasStepLogits, attention: hasAttention },
+    head,
+    hiddenWidth: graph.hiddenWidth,
+    outputs: graph.outputs,
+    stepMask: stepMask !== undefined,
+    gates,
     card,
     precision: quantization.precision,
   };
@@ -347,6 +103,7 @@ export interface WarmUpOutputs {
   hidden?: ArrayLike<number>;
   stepLogits?: ArrayLike<number>;
   attention?: ArrayLike<number>;
+  gates?: ArrayLike<number>;
 }
 
 /**
@@ -381,6 +138,9 @@ export function checkWarmUpOutputs(modelPath: string, info: ModelInfo, out: Warm
   if (out.attention && out.attention.length !== L) {
     p.add(where('attention'), `has ${out.attention.length} values for one image, expected L = ${L} (one per timestep)`);
   }
+  if (out.gates && info.gates && out.gates.length !== L * info.gates.width) {
+    p.add(where('gates'), `has ${out.gates.length} values for one image, expected L × G = ${L} × ${info.gates.width} = ${L * info.gates.width}`);
+  }
   if (p.items.length) throw new ModelContractError(modelPath, p.items);
   return width;
 }
@@ -405,6 +165,7 @@ export function checkBatchOutputs(modelPath: string, info: ModelInfo, out: WarmU
   expect('hidden', out.hidden, info.hiddenWidth === undefined ? undefined : L * info.hiddenWidth, `L × D (${L} × ${info.hiddenWidth})`);
   expect('step_logits', out.stepLogits, L * K, `L × K (${L} × ${K})`);
   expect('attention', out.attention, L, `L (${L})`);
+  expect('gates', out.gates, info.gates ? L * info.gates.width : undefined, `L × G (${L} × ${info.gates?.width})`);
   if (p.items.length) throw new ModelContractError(modelPath, p.items);
 }
 

@@ -12,12 +12,12 @@
  * (temporary file + rename), so a reader sees the old file or the whole new one.
  */
 import * as path from 'node:path';
-import { writeFileAtomic } from '../batch/fsutil';
-import { acquireLock } from '../batch/lock';
-import { readLabelsFile } from '../batch/pipeline';
-import { CSV_HEADER, type LabelFormat, type LabelRecord, toCsvLine, toJsonLine } from '../batch/records';
-import { recordRunOutputs } from '../batch/runState';
-import { scanFolder } from '../batch/scan';
+import { writeFileAtomic } from '../folder/fsutil';
+import { acquireLock } from '../folder/lock';
+import { readLabelsFile } from '../labelsFile/read';
+import { CSV_HEADER, type LabelFormat, type LabelRecord, toCsvLine, toJsonLine } from '../labelsFile/records';
+import { recordRunOutputs } from '../folder/runState';
+import { scanFolder } from '../folder/scan';
 import { inShard } from '../batch/shard';
 import { assertSafePath } from '../folder/safePath';
 import { type ShardMarker, readShardMarkers } from './shardMarker';

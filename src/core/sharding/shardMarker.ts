@@ -8,8 +8,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Shard } from '../batch/shard';
-import { writeFileAtomic } from '../batch/fsutil';
-import type { LabelFormat } from '../batch/records';
+import { writeFileAtomic } from '../folder/fsutil';
+import type { LabelFormat } from '../labelsFile/records';
 import { assertSafePath, ensureStateDir, isInside, recordPath, STATE_DIR, toPosixRel } from '../folder/safePath';
 
 export interface ScanSpec {

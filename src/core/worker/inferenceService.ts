@@ -66,7 +66,7 @@ export class InferenceService {
     ) {
       return current.descriptor;
     }
-    const descriptor = this.client.request({ kind: 'load', modelPath: choice.modelPath, provider: choice.provider });
+    const descriptor = this.client.request({ type: 'load', modelPath: choice.modelPath, provider: choice.provider });
     const entry = { choice, file, generation: this.client.generation, descriptor };
     this.loaded = entry;
     // A failed load must not be cached: the user may fix the file and try again.
@@ -88,14 +88,14 @@ export class InferenceService {
       const expected = { path: model.path, hash: model.hash };
       let problem: string;
       try {
-        const reply = await this.client.request({ kind: 'classify', path, ...options, model: expected });
+        const reply = await this.client.request({ type: 'classify', path, ...options, model: expected });
         const { model: answered, ...detail } = reply;
         if (answered && sameModel(answered, expected)) return { detail, model };
         problem = answered
           ? `the worker answered with ${answered.path} (${answered.hash}), not the requested ${expected.path} (${expected.hash})`
           : 'the worker did not say which model answered';
       } catch (err) {
-        if (!(err instanceof WorkerError && err.name === 'ModelMismatchError')) throw err;
+        if (!(err instanceof WorkerError && err.errorCode === 'model_mismatch')) throw err;
         problem = err.message;
       }
       // Whatever we believed was loaded is not: forget it so ensureModel loads it again.
@@ -106,7 +106,7 @@ export class InferenceService {
 
   /** A PNG of an image for display where the webview cannot decode the format itself. */
   preview(path: string, maxSide: number, maxPixels?: number): Promise<{ png: Uint8Array; width: number; height: number }> {
-    return this.client.request({ kind: 'preview', path, maxSide, maxPixels });
+    return this.client.request({ type: 'preview', path, maxSide, maxPixels });
   }
 
   dispose(): void {

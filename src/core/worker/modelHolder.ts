@@ -5,6 +5,7 @@
  * it waits for loads already asked for and is refused when another model is loaded.
  * Node-only and free of native imports, so it can be tested with stand-in models.
  */
+import type { ErrorCode } from '../../shared/errorCodes';
 
 /** Which model answered: the file and the first 16 hex digits of its SHA-256. */
 export interface ModelIdentity {
@@ -19,6 +20,7 @@ export function sameModel(a: ModelIdentity, b: ModelIdentity): boolean {
 /** The worker holds a different model from the one the host asked for. */
 export class ModelMismatchError extends Error {
   override name = 'ModelMismatchError';
+  readonly errorCode: ErrorCode = 'model_mismatch';
 }
 
 export interface HeldModel {

@@ -5,26 +5,22 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { workerProcessEnv } from '../runtime/workerProcessEnv';
-import {
-  type SerializedError,
-  type WorkerEnvelope,
-  WorkerError,
-  type WorkerReply,
-  type WorkerRequest,
-  type WorkerResponses,
-} from './workerProtocol';
+import type { ErrorCode } from '../../shared/errorCodes';
+import { parseReply, type Unsent } from '../../shared/messaging';
+import { WorkerError, type WorkerRequest, type WorkerResponses } from './workerProtocol';
 
 /** Long enough for a 100-megapixel TIFF on a slow disk; short enough that a hang is not forever. */
 const DEFAULT_TIMEOUT_MS = 120_000;
 
 /** Names the file only when it was the one request in flight; otherwise the crash may not be its fault. */
 function blame(request: WorkerRequest, inFlight: number): string {
-  const file = request.kind === 'classify' || request.kind === 'preview' ? request.path : undefined;
+  const file = request.type === 'classify' || request.type === 'preview' ? request.path : undefined;
   if (!file) return '';
   return inFlight === 1 ? ` while decoding or classifying ${file}` : ` while ${inFlight} requests were in progress, ${file} among them`;
 }
 
 export class WorkerCrashError extends Error {
+  readonly errorCode: ErrorCode = 'worker_crash';
   constructor(message: string) {
     super(message);
     this.name = 'WorkerCrashError';
@@ -94,15 +90,13 @@ export class WorkerClient {
    * (a decoder in an endless loop on a hostile file) and is killed, which fails every
    * pending request; the next request starts a fresh worker.
    */
-  request<K extends WorkerRequest['kind']>(
-    request: Extract<WorkerRequest, { kind: K }>,
-    timeoutMs = DEFAULT_TIMEOUT_MS,
-  ): Promise<WorkerResponses[K]> {
+  request<M extends Unsent<WorkerRequest>>(unsent: M, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<WorkerResponses[M['type']]> {
     if (this.disposed) return Promise.reject(new Error('the worker client has been disposed'));
     const proc = this.ensureProcess();
     const { child, pending } = proc;
     const id = this.nextId++;
-    return new Promise<WorkerResponses[K]>((resolve, reject) => {
+    const request = { ...unsent, requestId: id } as WorkerRequest;
+    return new Promise<WorkerResponses[M['type']]>((resolve, reject) => {
       const timer = setTimeout(() => {
         if (!pending.has(id)) return;
         proc.stuckReason ??= `it did not answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`;
@@ -114,8 +108,7 @@ export class WorkerClient {
         fn(v);
       };
       pending.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(reject), request });
-      const envelope: WorkerEnvelope = { id, request };
-      child.send(envelope, (err) => {
+      child.send(request, (err) => {
         if (err && pending.delete(id)) reject(new WorkerCrashError(`could not reach the worker process: ${err.message}`));
       });
     });
@@ -135,7 +128,7 @@ export class WorkerClient {
     child.stderr?.on('data', (chunk: Buffer) => {
       stderrTail = (stderrTail + chunk.toString()).slice(-2000);
     });
-    child.on('message', (reply: WorkerReply) => this.onReply(proc, reply));
+    child.on('message', (raw: unknown) => this.onReply(proc, raw));
     child.on('exit', (code, signal) => {
       if (this.current === proc) this.current = undefined;
       const how = proc.stuckReason ?? (signal ? `signal ${signal}` : `exit code ${code}`);
@@ -153,12 +146,13 @@ export class WorkerClient {
     return proc;
   }
 
-  private onReply(proc: WorkerProcess, reply: WorkerReply): void {
-    const p = proc.pending.get(reply.id);
-    if (!p) return;
-    proc.pending.delete(reply.id);
+  private onReply(proc: WorkerProcess, raw: unknown): void {
+    const reply = parseReply(raw);
+    const p = reply && proc.pending.get(reply.requestId);
+    if (!reply || !p) return;
+    proc.pending.delete(reply.requestId);
     if (reply.ok) p.resolve(reply.value);
-    else p.reject(new WorkerError(reply.error as SerializedError));
+    else p.reject(new WorkerError(reply.error));
   }
 
   /** Stops the worker; pending requests fail. */

@@ -3,22 +3,26 @@
  * work (sharp decoding, onnxruntime sessions). The worker runs in its own process so a
  * hostile file that crashes a native decoder takes down only the worker, and so
  * InferenceSession.run (synchronous on its calling thread) never blocks the host.
+ * The envelope is src/shared/messaging.ts: requests carry a requestId, replies are typed
+ * by WorkerResponses, errors cross as a WireError.
  */
 import type { ClassifyDetail } from '../classify';
 import type { ProviderSetting } from '../runtime/providers';
 import type { ModelDescriptor } from '../runtime/modelSession';
-import type { ContractProblem } from '../model/contract';
+import type { Reply, WireError } from '../../shared/messaging';
 import type { ModelIdentity } from './modelHolder';
 
 export interface LoadRequest {
-  kind: 'load';
+  type: 'load';
+  requestId: number;
   modelPath: string;
   provider: ProviderSetting;
   intraOpThreads?: number;
 }
 
 export interface ClassifyRequest {
-  kind: 'classify';
+  type: 'classify';
+  requestId: number;
   path: string;
   topK: number;
   full: boolean;
@@ -32,18 +36,22 @@ export type ClassifyReply = ClassifyDetail & { model: ModelIdentity };
 
 /** A PNG rendering of an image the browser cannot display itself (TIFF), oriented like the model saw it. */
 export interface PreviewRequest {
-  kind: 'preview';
+  type: 'preview';
+  requestId: number;
   path: string;
   maxSide: number;
   maxPixels?: number;
 }
 
 export interface PingRequest {
-  kind: 'ping';
+  type: 'ping';
+  requestId: number;
 }
 
+/** Host → worker. */
 export type WorkerRequest = LoadRequest | ClassifyRequest | PreviewRequest | PingRequest;
 
+/** What the worker answers to each request. */
 export interface WorkerResponses {
   load: ModelDescriptor;
   classify: ClassifyReply;
@@ -51,44 +59,27 @@ export interface WorkerResponses {
   ping: { pid: number };
 }
 
-/** An error as it crosses the process boundary: class name and the fields callers branch on. */
-export interface SerializedError {
-  name: string;
-  message: string;
-  code?: string;
-  filePath?: string;
-  detail?: string;
-  problems?: ContractProblem[];
-}
+/** Worker → host. */
+export type WorkerReply = Reply<WorkerResponses[keyof WorkerResponses]>;
 
-export type WorkerEnvelope = { id: number; request: WorkerRequest };
-export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: SerializedError };
-
-export function serializeError(err: unknown): SerializedError {
-  if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
-  const e = err as Error & Partial<SerializedError>;
-  return {
-    name: e.name,
-    message: e.message,
-    code: typeof e.code === 'string' ? e.code : undefined,
-    filePath: e.filePath,
-    detail: e.detail,
-    problems: e.problems,
-  };
-}
-
-/** The worker's error rebuilt on the host side, keeping the class name and fields. */
+/**
+ * The worker's error rebuilt on the host side. Callers branch on `errorCode` (the closed
+ * set); `code` keeps the finer reason (an ImageErrorCode, say) and `name` the worker's class
+ * name, both for messages and the log.
+ */
 export class WorkerError extends Error {
+  readonly errorCode: WireError['code'];
   readonly code?: string;
   readonly filePath?: string;
   readonly detail?: string;
-  readonly problems?: ContractProblem[];
-  constructor(s: SerializedError) {
-    super(s.message);
-    this.name = s.name;
-    this.code = s.code;
-    this.filePath = s.filePath;
-    this.detail = s.detail;
-    this.problems = s.problems;
+  readonly problems?: Array<{ where: string; message: string }>;
+  constructor(e: WireError) {
+    super(e.message);
+    this.name = e.details?.name ?? 'WorkerError';
+    this.errorCode = e.code;
+    this.code = e.details?.reason;
+    this.filePath = e.details?.filePath;
+    this.detail = e.details?.detail;
+    this.problems = e.details?.problems;
   }
 }

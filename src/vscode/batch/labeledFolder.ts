@@ -6,7 +6,7 @@
  * No vscode import, so it is testable.
  */
 import * as path from 'node:path';
-import { lastRunOutputs } from '../../core/batch/runState';
+import { lastRunOutputs } from '../../core/folder/runState';
 
 /** The nearest folder at or above the labels file whose last run wrote it; else the file's own folder. */
 export async function labeledFolderOf(labelsFile: string): Promise<string> {

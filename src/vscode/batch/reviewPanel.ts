@@ -7,18 +7,19 @@ import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readLabelsFile } from '../../core/batch/pipeline';
+import { readLabelsFile } from '../../core/labelsFile/read';
 import { type ReviewChange, type ReviewOutcome, applyReviews } from '../../core/batch/review';
-import { formatOf } from '../../core/batch/records';
-import { isLocked } from '../../core/batch/lock';
-import { recordFile } from '../../core/batch/scan';
-import { labelsFilesWith } from '../../core/batch/runState';
+import { formatOf } from '../../core/labelsFile/records';
+import { isLocked } from '../../core/folder/lock';
+import { recordPath as recordFile } from '../../core/folder/safePath';
+import { labelsFilesWith } from '../../core/folder/runState';
 import type { ThumbnailMaker } from '../../core/batch/thumbs';
-import { answer } from '../../shared/rpc';
+import { receiveChecked, replier, toWireError, type WireError } from '../../shared/messaging';
 import {
   REVIEW_VIEW_TYPE,
   type HostToReview,
   type ReviewItem,
+  type ReviewResponses,
   type ReviewState,
   type ReviewToHost,
 } from '../../shared/reviewProtocol';
@@ -29,6 +30,17 @@ import { int8VariantPath } from '../../core/model/variants';
 import { renderReviewHtml } from './reviewHtml';
 import { ReviewVocabulary, parseReviewMessage } from './reviewMessages';
 import { ReviewWriteQueue, UnknownReviewPathsError } from './reviewWriteQueue';
+
+const answer = replier<ReviewResponses>();
+
+/** A refused or lost correction says why in the closed set of codes. */
+function saveError(err: unknown): WireError {
+  if (err instanceof RefusedChangeError) return { code: 'bad_request', message: err.message };
+  if (err instanceof UnknownReviewPathsError) return { code: 'stale', message: err.message };
+  return toWireError(err, 'io');
+}
+
+class RefusedChangeError extends Error {}
 
 /** Shared by every review panel: the model file is hashed once per version, not per refresh. */
 const modelLabelsCache = new ModelLabelsCache();
@@ -94,7 +106,7 @@ export class ReviewPanel {
       title: panel.title,
     });
     this.disposables.push(
-      panel.webview.onDidReceiveMessage((raw: unknown) => void this.onRawMessage(raw)),
+      panel.webview.onDidReceiveMessage((raw: unknown) => this.onRawMessage(raw)),
       panel.onDidDispose(() => this.dispose()),
     );
   }
@@ -165,12 +177,13 @@ export class ReviewPanel {
   }
 
   /** A message from the webview: checked, handled, and never an unhandled rejection in the host. */
-  private async onRawMessage(raw: unknown): Promise<void> {
-    const message = parseReviewMessage(raw);
-    if (!message) {
-      this.services.output.warn(`review: ignored a malformed message from the review webview`);
-      return;
-    }
+  private onRawMessage(raw: unknown): void {
+    receiveChecked(raw, parseReviewMessage, (m) => void this.onCheckedMessage(m), () =>
+      this.services.output.warn(`review: ignored a malformed message from the review webview`),
+    );
+  }
+
+  private async onCheckedMessage(message: ReviewToHost): Promise<void> {
     try {
       await this.onMessage(message);
     } catch (err) {
@@ -193,7 +206,7 @@ export class ReviewPanel {
         this.sendThumbs(m.paths);
         return;
       case 'setLabels':
-        await answer((msg) => this.post(msg), m.requestId, () => this.saveCorrections(m.changes));
+        await answer((msg) => this.post(msg), m, () => this.saveCorrections(m.changes), saveError);
         return;
     }
   }
@@ -223,7 +236,7 @@ export class ReviewPanel {
   /** Only changes to the review's own records, to labels it knows; resolves once they are on disk. */
   private async saveCorrections(changes: ReviewChange[]): Promise<number> {
     const refusal = this.vocabulary.refusal(changes);
-    if (refusal) throw new Error(refusal);
+    if (refusal) throw new RefusedChangeError(refusal);
     try {
       return await this.writes.enqueue(changes);
     } catch (err) {

@@ -5,12 +5,14 @@
  * No vscode import, so it is testable.
  */
 import * as path from 'node:path';
+import { isErrorCode } from '../../shared/errorCodes';
 
 /** Contract problems listed in the notification itself; the log has all of them. */
 const MAX_LISTED_PROBLEMS = 4;
 
 interface ModelErrorShape {
-  name?: string;
+  /** The closed set of src/shared/errorCodes.ts; `code` is the finer reason. */
+  errorCode?: unknown;
   message?: string;
   code?: string;
   detail?: string;
@@ -38,7 +40,8 @@ export function describeModelChoiceFailure(err: unknown, pickedPath: string, pre
 }
 
 function whatIsWrong(e: ModelErrorShape): string {
-  if (e.name === 'ModelLoadError') {
+  const errorCode = isErrorCode(e.errorCode) ? e.errorCode : undefined;
+  if (errorCode === 'model_load') {
     switch (e.code) {
       case 'not_onnx':
         return "not an ONNX model: the file's bytes are not a valid ONNX protobuf.";
@@ -48,7 +51,7 @@ function whatIsWrong(e: ModelErrorShape): string {
         return 'the file cannot be read.';
     }
   }
-  if (e.name === 'ModelContractError') {
+  if (errorCode === 'model_contract') {
     const problems = e.problems ?? [];
     const listed = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `${p.where}: ${p.message}`);
     const more = problems.length > listed.length ? `; and ${problems.length - listed.length} more (Show Details)` : '';

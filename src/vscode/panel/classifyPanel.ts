@@ -10,9 +10,10 @@ import * as vscode from 'vscode';
 import {
   CLASSIFY_PANEL_VIEW_TYPE,
   type HostToPanel,
+  type PanelResponses,
   type PanelToHost,
 } from '../../shared/protocol';
-import { answer } from '../../shared/rpc';
+import { ReadyGate, receiveChecked, replier } from '../../shared/messaging';
 import { describeError } from '../errors';
 import type { ExtensionServices } from '../services';
 import { heatmapSettings, topKSetting } from '../settings';
@@ -32,9 +33,11 @@ export function panelTitle(imagePath: string): string {
   return `RCNN: ${path.basename(imagePath)}`;
 }
 
+const answer = replier<PanelResponses>();
+
 export class ClassifyPanel extends Disposable {
-  private latest: HostToPanel | undefined;
-  private ready = false;
+  /** Holds the latest state until the webview says `ready` (again after every reload). */
+  private readonly gate: ReadyGate<HostToPanel>;
   private runSeq = 0;
   private readonly onDisposeEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidDispose = this.onDisposeEmitter.event;
@@ -74,6 +77,7 @@ export class ClassifyPanel extends Disposable {
     readonly image: vscode.Uri,
   ) {
     super();
+    this.gate = new ReadyGate((m) => void panel.webview.postMessage(m), (m) => m.type !== 'reply');
     panel.webview.options = ClassifyPanel.webviewOptions(services, image);
     panel.title = panelTitle(image.fsPath);
     panel.iconPath = vscode.Uri.joinPath(services.extensionUri, 'media', 'icon.png');
@@ -107,8 +111,7 @@ export class ClassifyPanel extends Disposable {
   }
 
   private post(message: HostToPanel): void {
-    if (message.type !== 'reply') this.latest = message;
-    if (this.ready || message.type === 'reply') void this.panel.webview.postMessage(message);
+    this.gate.post(message);
   }
 
   /** Classifies the panel's image; `startedAt` is when the user asked (performance.now()). */
@@ -174,19 +177,15 @@ export class ClassifyPanel extends Disposable {
   }
 
   private onRawMessage(raw: unknown): void {
-    const message = parsePanelMessage(raw);
-    if (!message) {
-      this.services.output.warn(`ignored a malformed message from the classify panel of ${this.image.fsPath}`);
-      return;
-    }
-    this.onMessage(message);
+    receiveChecked(raw, parsePanelMessage, (m) => this.onMessage(m), () =>
+      this.services.output.warn(`ignored a malformed message from the classify panel of ${this.image.fsPath}`),
+    );
   }
 
   private onMessage(message: PanelToHost): void {
     switch (message.type) {
       case 'ready':
-        this.ready = true;
-        if (this.latest) void this.panel.webview.postMessage(this.latest);
+        this.gate.markReady();
         return;
       case 'reclassify':
         void this.classify();
@@ -202,18 +201,18 @@ export class ClassifyPanel extends Disposable {
         );
         return;
       case 'copyText':
-        void answer((m) => this.post(m), message.requestId, async () => {
+        void answer((m) => this.post(m), message, async () => {
           await vscode.env.clipboard.writeText(message.text);
           return { copied: true };
         });
         return;
       case 'savePng':
-        void answer((m) => this.post(m), message.requestId, () => this.savePng(message.dataUrl, message.suggestedName));
+        void answer((m) => this.post(m), message, () => this.savePng(message.dataUrl, message.suggestedName));
         return;
     }
   }
 
-  private async savePng(dataUrl: string, suggestedName: string): Promise<{ saved?: string; cancelled?: boolean }> {
+  private async savePng(dataUrl: string, suggestedName: string): Promise<PanelResponses['savePng']> {
     const match = /^data:image\/png;base64,(.+)$/.exec(dataUrl);
     if (!match) throw new Error('the panel sent an image that is not a PNG');
     const safeName = path.basename(suggestedName || 'heatmap.png');

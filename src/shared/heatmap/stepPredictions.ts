@@ -1,5 +1,5 @@
 /** The running prediction: softmax of step_logits[t] for every timestep. */
-import { softmax } from '../math/softmax';
+import { softmax } from '../../core/math/softmax';
 
 /** [L × K] probabilities, row t = softmax(stepLogits[t]). */
 export function stepProbabilities(stepLogits: ArrayLike<number>, steps: number, classes: number): Float32Array {

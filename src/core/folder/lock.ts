@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, readdir, realpath, stat, unlink, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { STATE_DIR, ensureStateDir, isInside } from '../folder/safePath';
+import { STATE_DIR, ensureStateDir, isInside } from './safePath';
 
 export interface LockInfo {
   pid: number;

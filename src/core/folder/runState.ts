@@ -6,8 +6,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { writeFileAtomic } from './fsutil';
-import type { LabelFormat } from './records';
-import { STATE_DIR, isInside, recordPath, toPosixRel } from '../folder/safePath';
+import type { LabelFormat } from '../labelsFile/records';
+import { STATE_DIR, isInside, recordPath, toPosixRel } from './safePath';
 
 export interface RunOutput {
   file: string;

@@ -4,9 +4,21 @@
  * workspace settings must not make a run write elsewhere); no vscode import, so it is testable.
  */
 import * as path from 'node:path';
-import type { OutputSpec } from './pipeline';
-import { formatOf } from './records';
+import type { Shard } from '../batch/shard';
+import { defaultLabelsName } from '../batch/shard';
+import { type LabelFormat, formatOf } from './records';
 import { isInside, recordPath, toPosixRel } from '../folder/safePath';
+
+/** One file a run writes, and its format. */
+export interface OutputSpec {
+  file: string;
+  format: LabelFormat;
+}
+
+/** `<folder>/labels.jsonl`, or `<folder>/labels.shard-K-of-N.jsonl` for a shard (so shard outputs never clash and concatenate). */
+export function defaultOutputs(folder: string, shard?: Shard): OutputSpec[] {
+  return [{ file: path.join(folder, defaultLabelsName(shard)), format: 'jsonl' }];
+}
 
 export class OutputPathError extends Error {
   constructor(readonly setting: string, folder: string) {

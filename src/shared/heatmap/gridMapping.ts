@@ -2,7 +2,7 @@
  * From timesteps to the M×N grid the RNN read: each timestep's value goes to the cell
  * the scan order read at that step (docs/model-contract.md, "Scan order").
  */
-import { cellAt, stepOfCell, type ScanOrder } from '../model/scanOrder';
+import { cellAt, stepOfCell, type ScanOrder } from '../../core/model/scanOrder';
 
 export interface GridShape {
   rows: number;

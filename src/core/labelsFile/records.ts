@@ -223,45 +223,6 @@ export function* csvRows(text: string): Generator<string[]> {
   if (row.length) yield row;
 }
 
-/**
- * parseLabelsText in slices of `slice` records, awaiting `pause` between them, so reading a
- * big labels file (CSV or JSONL) never blocks the extension host for long.
- */
-export async function parseLabelsTextSliced(
-  text: string,
-  format: LabelFormat,
-  pause: () => Promise<void>,
-  slice = 2000,
-): Promise<LabelRecord[]> {
-  const out: LabelRecord[] = [];
-  let n = 0;
-  if (format === 'csv') {
-    let columns: readonly CsvColumn[] | undefined;
-    for (const row of csvRows(text)) {
-      if (++n % slice === 0) await pause();
-      if (!columns) {
-        columns = csvColumnsOf(row) ?? CSV_COLUMNS;
-        continue;
-      }
-      const r = recordFromCsvRow(row, columns);
-      if (r) out.push(r);
-    }
-    return out;
-  }
-  let pos = 0;
-  while (pos < text.length) {
-    let nl = text.indexOf('\n', pos);
-    if (nl < 0) nl = text.length;
-    const line = text.slice(pos, nl);
-    pos = nl + 1;
-    if (++n % slice === 0) await pause();
-    if (!line.trim()) continue;
-    const r = parseJsonLine(line);
-    if (r) out.push(r);
-  }
-  return out;
-}
-
 /** One data row of a CSV labels file whose header has `columns` (ours: CSV_COLUMNS, or LEGACY_CSV_COLUMNS). */
 export function recordFromCsvRow(cells: readonly string[], columns: readonly CsvColumn[] = CSV_COLUMNS): LabelRecord | undefined {
   if (cells.length !== columns.length) return undefined;
@@ -298,23 +259,54 @@ export function formatOf(file: string): LabelFormat {
   return file.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl';
 }
 
-/** Parses a whole labels file. Lines that are not records are skipped (torn tails). */
+/**
+ * The one parser of labels text: for each row (a JSONL line, or a CSV row after the header), its
+ * record, or undefined where the row is not a record of ours (a torn tail, a blank line, a foreign row).
+ */
+function* labelRows(text: string, format: LabelFormat): Generator<LabelRecord | undefined> {
+  if (format === 'csv') {
+    let columns: readonly CsvColumn[] | undefined;
+    for (const row of csvRows(text)) {
+      if (!columns) {
+        columns = csvColumnsOf(row) ?? CSV_COLUMNS;
+        yield undefined;
+      } else yield recordFromCsvRow(row, columns);
+    }
+    return;
+  }
+  let pos = 0;
+  while (pos < text.length) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = text.length;
+    const line = text.slice(pos, nl);
+    pos = nl + 1;
+    yield line.trim() ? parseJsonLine(line) : undefined;
+  }
+}
+
+/** Parses a whole labels file. Rows that are not records are skipped (torn tails). */
 export function parseLabelsText(text: string, format: LabelFormat): LabelRecord[] {
   // (synchronous: ~1 µs per record; callers on the extension host read files of ≤ 100k records)
   const out: LabelRecord[] = [];
-  if (format === 'csv') {
-    const rows = parseCsv(text);
-    const columns = rows.length ? (csvColumnsOf(rows[0]) ?? CSV_COLUMNS) : CSV_COLUMNS;
-    for (let i = 1; i < rows.length; i++) {
-      const r = recordFromCsvRow(rows[i], columns);
-      if (r) out.push(r);
-    }
-  } else {
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      const r = parseJsonLine(line);
-      if (r) out.push(r);
-    }
+  for (const r of labelRows(text, format)) if (r) out.push(r);
+  return out;
+}
+
+/**
+ * parseLabelsText in slices of `slice` rows, awaiting `pause` between them, so reading a
+ * big labels file (CSV or JSONL) never blocks the extension host for long.
+ */
+export async function parseLabelsTextSliced(
+  text: string,
+  format: LabelFormat,
+  pause: () => Promise<void>,
+  slice = 2000,
+): Promise<LabelRecord[]> {
+  const out: LabelRecord[] = [];
+  let n = 0;
+  for (const r of labelRows(text, format)) {
+    if (++n % slice === 0) await pause();
+    if (r) out.push(r);
   }
   return out;
 }
@@ -329,4 +321,9 @@ export function looksLikeOurs(head: string, format: LabelFormat): boolean {
   const first = head.split(/\r?\n/, 1)[0];
   if (format === 'csv') return csvColumnsOf(first) !== undefined;
   return parseJsonLine(first) !== undefined;
+}
+
+/** One of our own JSON lines, as a row of `format` (without its newline). */
+export function lineInFormat(jsonLine: string, format: LabelFormat): string {
+  return format === 'csv' ? toCsvLine(JSON.parse(jsonLine) as LabelRecord) : jsonLine;
 }
