@@ -3,6 +3,8 @@
  * sends the whole view state each time (a few hundred numbers at most), so the webview
  * keeps no history of its own and a restored panel shows what it last saw.
  */
+import type { ReadyMessage } from './messaging';
+
 export type TrainingStatus = 'preparing' | 'running' | 'validating' | 'done' | 'failed' | 'cancelled';
 
 export interface TrainingEpochPoint {
@@ -33,8 +35,9 @@ export interface TrainingViewState {
   result?: TrainingResultView;
 }
 
+/** On the shared envelope (messaging.ts): `type`-tagged messages, the webview says `ready` first. No requests. */
 export type HostToTraining = { type: 'state'; state: TrainingViewState };
-export type TrainingToHost = { type: 'ready' } | { type: 'cancel' };
+export type TrainingToHost = ReadyMessage | { type: 'cancel' };
 
 export function isTrainingToHost(v: unknown): v is TrainingToHost {
   const t = (v as { type?: unknown } | null)?.type;

@@ -1,7 +1,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { toJsonLine, type LabelRecord } from '../../src/core/batch/records';
+import { toJsonLine, type LabelRecord } from '../../src/core/labelsFile/records';
 import { manifestFromClassFolders, manifestFromLabelsFile } from '../../src/core/training/manifest';
 import { tmpDir } from '../fixtures/hostile/helpers';
 

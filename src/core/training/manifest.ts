@@ -14,8 +14,8 @@ import type { Dirent } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { classFolderName, ClassNameError } from '../batch/classFolders';
-import { effectiveLabel, formatOf, type LabelRecord } from '../batch/records';
-import { readLabelsFile } from '../batch/pipeline';
+import { effectiveLabel, formatOf, type LabelRecord } from '../labelsFile/records';
+import { readLabelsFile } from '../labelsFile/read';
 import { STATE_DIR, recordPath, toPosixRel, unsafePathReason } from '../folder/safePath';
 import { TrainingError } from './errors';
 
