@@ -13,6 +13,7 @@ const nodeEntries = [
   { in: 'src/worker/main.ts', out: 'worker' },
   { in: 'src/cli/main.ts', out: 'cli' },
   { in: 'src/worker/labelWorker.ts', out: 'labelWorker' },
+  { in: 'src/worker/validateModel.ts', out: 'validateModel' },
 ].filter((e) => existsSync(e.in));
 
 const webEntries = [
@@ -20,6 +21,7 @@ const webEntries = [
   // The toolkit's components, loaded by the panel after its first paint (webview/panel/toolkitLoader.ts).
   { in: 'webview/panel/toolkitChunk.ts', out: 'toolkit' },
   { in: 'webview/review/main.ts', out: 'review' },
+  { in: 'webview/training/main.ts', out: 'training' },
 ].filter((e) => existsSync(e.in));
 
 const common = {

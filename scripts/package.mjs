@@ -272,6 +272,14 @@ function stageNodeModules(stage, externals, t) {
   return staged;
 }
 
+// training/ files that ship: rcnn_lens_train/*.py, requirements.txt, README.md.
+function shippedTrainingFiles() {
+  const dir = path.join(root, 'training');
+  const modules = fs.readdirSync(path.join(dir, 'rcnn_lens_train')).filter((f) => f.endsWith('.py')).map((f) => `rcnn_lens_train/${f}`);
+  if (!modules.includes('rcnn_lens_train/folder_train.py')) die('training/rcnn_lens_train/folder_train.py is missing');
+  return [...modules, 'requirements.txt', 'README.md'];
+}
+
 function stageExtension(stage, o, t) {
   const pj = readJson(path.join(root, 'package.json'));
   const distDir = path.join(root, 'dist');
@@ -292,6 +300,9 @@ function stageExtension(stage, o, t) {
       copyFile(path.join(mediaDir, f), path.join(stage, 'media', f));
     }
   }
+  // The training package that "Train Model on Folder…" runs with the user's Python: its modules,
+  // requirements and README; no tests, sweeps, scripts or caches.
+  for (const f of shippedTrainingFiles()) copyFile(path.join(root, 'training', f), path.join(stage, 'training', f));
   // top-level docs the marketplace shows
   for (const f of fs.readdirSync(root)) {
     if (/^(README\.md|CHANGELOG\.md|LICEN[CS]E(\.md|\.txt)?)$/i.test(f)) copyFile(path.join(root, f), path.join(stage, f));
@@ -399,7 +410,9 @@ function main() {
     const entries = listZip(out).filter((e) => !e.endsWith('/'));
     const fileCount = entries.filter((e) => e.startsWith('extension/')).length;
     log(`${path.relative(process.cwd(), out) || out}: ${(size / 1024 / 1024).toFixed(1)} MiB, ${fileCount} files (target ${targetName})`);
-    const bad = entries.filter((e) => /^extension\/(src|test|training|webview|scripts|docs)\/|\.[cm]?ts$|\.py$/.test(e) || (!o.sourcemaps && e.endsWith('.map')));
+    // training/ ships its package (rcnn_lens_train/*.py), requirements and README only.
+    const shippedTraining = (e) => /^extension\/training\/(rcnn_lens_train\/[a-z0-9_]+\.py|requirements\.txt|README\.md)$/.test(e);
+    const bad = entries.filter((e) => !shippedTraining(e) && (/^extension\/(src|test|training|webview|scripts|docs)\/|\.[cm]?ts$|\.py$/.test(e) || (!o.sourcemaps && e.endsWith('.map'))));
     if (bad.length) die(`sources or tests ended up in the vsix: ${bad.slice(0, 10).join(', ')}`);
     const nm = entries.filter((e) => e.startsWith('extension/node_modules/'));
     const nmSize = nm.length;
@@ -411,7 +424,8 @@ function main() {
     log(`  native addons: ${natives.join(', ')}`);
     if (externals.includes('sharp') && !natives.some((n) => /sharp-.*\.node$/.test(n))) die('no sharp binary in the vsix');
     if (externals.includes('onnxruntime-node') && !natives.some((n) => /onnxruntime_binding\.node$/.test(n))) die('no onnxruntime binary in the vsix');
-    log(`  ${entries.filter((e) => e.startsWith('extension/dist/')).length} in dist/, ${entries.filter((e) => e.startsWith('extension/media/')).length} in media/, ${nmSize} in node_modules/`);
+    log(`  ${entries.filter((e) => e.startsWith('extension/dist/')).length} in dist/, ${entries.filter((e) => e.startsWith('extension/media/')).length} in media/, ${entries.filter((e) => e.startsWith('extension/training/')).length} in training/, ${nmSize} in node_modules/`);
+    if (!entries.includes('extension/training/rcnn_lens_train/folder_train.py')) die('the training package is missing from the vsix');
   } finally {
     if (o.keepStage) log(`stage kept at ${stage}`);
     else fs.rmSync(stage, { recursive: true, force: true });

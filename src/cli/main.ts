@@ -8,11 +8,13 @@ import { CLASSIFY_USAGE } from './classifyUsage';
 import { relaunchWithCudaLibs, takeCudaLibs } from './cudaFlag';
 import { exitCodeFor } from './exitCodes';
 import { LABEL_USAGE, runLabelCommand } from './labelCommand';
+import { TRAIN_USAGE, runTrainCommand } from './trainCommand';
 
 const USAGE = `rcnn-lens: classify images with a recurrent convolutional network
 
 ${CLASSIFY_USAGE}
-${LABEL_USAGE}`;
+${LABEL_USAGE}
+${TRAIN_USAGE}`;
 
 async function main(cliArgs: string[]): Promise<number> {
   const defaultModel = bundledModelPath(packageRootFromDist(__dirname));
@@ -30,6 +32,8 @@ async function main(cliArgs: string[]): Promise<number> {
       }
       case 'label':
         return await runLabelCommand(rest, defaultModel);
+      case 'train':
+        return await runTrainCommand(rest);
       case undefined:
       case '-h':
       case '--help':

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { bundledModelPath } from '../core/bundledModel';
 import type { ModelChoice } from '../core/worker/inferenceService';
 import { registerBatchFeatures } from './batch/register';
+import { registerTrainingFeatures } from './training/register';
 import { resolveImageTargets } from './commands/imageTarget';
 import { selectModel, useBundledModel } from './commands/modelCommands';
 import { ClassifierBackend } from './panel/classifierBackend';
@@ -69,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): void {
   );
 
   registerBatchFeatures(context, services);
+  registerTrainingFeatures(context, services);
 }
 
 export function deactivate(): void {

@@ -22,10 +22,11 @@ import { codeServerBin, collectLogs, installExtension, startCodeServer, tmpBase 
 import { cliPredictions, extractCifar, margin, syntheticImages, writeBadFiles } from './lib/fixtures.mjs';
 import { CHROMIUM_ARGS, Steps, toastTexts } from './lib/workbench.mjs';
 import { tests as coreTests } from './tests.mjs';
+import { trainTests } from './trainTests.mjs';
 import { uxTests } from './uxTests.mjs';
 import { webgpuTests } from './webgpuTests.mjs';
 
-const tests = [...coreTests, ...uxTests, ...webgpuTests];
+const tests = [...coreTests, ...uxTests, ...webgpuTests, ...trainTests];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(path.join(root, 'package.json'));
@@ -198,6 +199,7 @@ async function runTest(test, env) {
         extensionsDir: env.extensionsDir,
         logFile: path.join(dir, 'code-server.log'),
         env: test.env,
+        settings: test.settings,
       });
       tlog(`  code-server on port ${server.port} (pid ${server.pid}) after ${elapsed(t0)}`);
       browser = await chromium.launch({ executablePath: env.chromium, args: CHROMIUM_ARGS, headless: true });
@@ -207,7 +209,7 @@ async function runTest(test, env) {
       steps = new Steps(page, dir, tlog);
       await page.goto(server.url, { timeout: 60_000 });
       await test.run({ page, steps, ws: fx.workspace, fx, log: tlog, root });
-    })(), env.timeoutMs, test.name);
+    })(), test.timeoutS ? Math.max(env.timeoutMs, test.timeoutS * 1000) : env.timeoutMs, test.name);
   } catch (e) {
     error = e;
     tlog(`  ✗ ${e.message.split('\n').slice(0, 6).join('\n    ')}`);
