@@ -64,7 +64,9 @@ class ComposedRCNN(nn.Module):
             seq = seq.index_select(1, perm)
         return seq
 
-    def forward(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward(self, image: torch.Tensor, step_mask=None, gates: bool = False) -> dict[str, torch.Tensor]:
+        # step_mask/gates (contract v2) are not offered for composed models: ExportWrapper asks for them only when exported
+        del step_mask, gates
         hidden, _ = self.rnn(self.sequence(image))
         step_logits = self.classifier(hidden)
         out = {"hidden": hidden, "step_logits": step_logits}

@@ -149,10 +149,9 @@ def _check_metadata(p: Problems, meta: dict) -> dict:
 
     version = m("contract")
     if version is None:
-        p.add("rcnn_lens.contract", 'missing (expected "1")')
-    elif version != CONTRACT_VERSION:
-        p.add("rcnn_lens.contract", f"version {js(version)} is not supported (this extension reads version "
-              f"{CONTRACT_VERSION})")
+        p.add("rcnn_lens.contract", 'missing (expected "1" or "2")')
+    elif version not in ("1", "2"):
+        p.add("rcnn_lens.contract", f"version {js(version)} is not supported (this extension reads versions 1 and 2)")
     labels, label_list = _parse(p, "rcnn_lens.labels", m("labels")), []
     if labels is not None:
         if not isinstance(labels, list) or len(labels) < 2 or not all(isinstance(s, str) and s for s in labels):
