@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { LabelSummary } from '../core/labeling/types';
 import type { OutputSpec } from '../core/labelsFile/outputs';
 import { parseShard, type Shard } from '../core/batch/shard';
-import { AutoShardError, parseAutoSpec, resolveAutoShard } from '../core/sharding/autoShard';
+import { parseAutoSpec, resolveAutoShard } from '../core/sharding/autoShard';
 import { MergeShardsError, mergeShards } from '../core/sharding/mergeShards';
 import { ShardMarkerError, type ScanSpec, writeShardMarker } from '../core/sharding/shardMarker';
 import { UnsafePathError } from '../core/folder/safePath';
@@ -19,8 +19,8 @@ export function shardFromFlag(value: string, env: Record<string, string | undefi
     const auto = parseAutoSpec(value);
     return auto ? resolveAutoShard(auto, env) : parseShard(value);
   } catch (err) {
-    if (err instanceof AutoShardError || !(err instanceof UsageError)) throw new UsageError((err as Error).message);
-    throw err;
+    // parseShard and resolveAutoShard throw plain errors: both are the user's to fix.
+    throw err instanceof UsageError ? err : new UsageError((err as Error).message);
   }
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ModelContractError, checkWarmUpOutputs, missingViews, validateContract, type TensorSignature } from '../../src/core/model/contract';
+import { problemsOf } from '../fixtures/contractProblems';
 
 const LABELS = ['cat', 'dog', 'ship'];
 
@@ -28,15 +29,6 @@ const OUTPUTS: TensorSignature[] = [
   { name: 'attention', type: 'float32', shape: ['batch', 6] },
 ];
 
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ModelContractError);
-    return (err as ModelContractError).problems.map((p) => `${p.where}: ${p.message}`);
-  }
-  throw new Error('expected a ModelContractError');
-}
 
 describe('validateContract', () => {
   it('accepts a model that follows the contract and parses every field', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ModelContractError, checkWarmUpOutputs, validateContract, type TensorSignature } from '../../src/core/model/contract';
+import { problemsOf } from '../fixtures/contractProblems';
 
 const META: Record<string, string> = {
   'rcnn_lens.contract': '2',
@@ -20,15 +21,6 @@ const OUTPUTS: TensorSignature[] = [
   { name: 'gates', type: 'float32', shape: ['batch', 6, 8] },
 ];
 
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ModelContractError);
-    return (err as ModelContractError).problems.map((p) => `${p.where}: ${p.message}`);
-  }
-  throw new Error('expected a ModelContractError');
-}
 
 const withGates = (shape: Array<number | string>, type = 'float32'): TensorSignature[] =>
   OUTPUTS.map((o) => (o.name === 'gates' ? { ...o, shape, type } : o));

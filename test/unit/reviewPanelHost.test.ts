@@ -9,6 +9,7 @@ import { toJsonLine, type LabelRecord } from '../../src/core/labelsFile/records'
 import type { HostToReview } from '../../src/shared/reviewProtocol';
 import { ReviewPanel } from '../../src/vscode/batch/reviewPanel';
 import type { ExtensionServices } from '../../src/vscode/services';
+import { fakeWebviewPanel } from '../fixtures/fakeWebviewPanel';
 import { tmpDir } from '../fixtures/hostile/helpers';
 
 vi.mock('vscode', async () => (await import('../fixtures/vscodeFake')).vscodeBasics());
@@ -16,23 +17,7 @@ vi.mock('vscode', async () => (await import('../fixtures/vscodeFake')).vscodeBas
 const rec = (p: string, label: string): LabelRecord => ({ path: p, label, score: 0.5, topk: [{ label, score: 0.5 }, { label: 'dog', score: 0.3 }], model: { name: 'm', hash: '0123456789abcdef' }, size: 1, mtime: 2 });
 
 function openPanel(folder: string, labelsFile: string) {
-  const posted: HostToReview[] = [];
-  let receive: (message: unknown) => void = () => undefined;
-  const webview = {
-    options: {},
-    html: '',
-    cspSource: 'https://webview.test',
-    asWebviewUri: (u: { fsPath: string }) => ({ toString: () => `https://file+.vscode-resource.test${u.fsPath}` }),
-    postMessage: async (message: HostToReview) => {
-      posted.push(message);
-      return true;
-    },
-    onDidReceiveMessage: (listener: (message: unknown) => void) => {
-      receive = listener;
-      return { dispose: () => undefined };
-    },
-  };
-  const panel = { webview, title: '', iconPath: undefined, onDidDispose: () => ({ dispose: () => undefined }), reveal: () => undefined, dispose: () => undefined };
+  const { panel, posted, receive } = fakeWebviewPanel<HostToReview>();
   const logged: string[] = [];
   const log = { info: () => undefined, warn: (l: string) => logged.push(l), error: (l: string) => logged.push(l) };
   const opened: string[] = [];

@@ -85,3 +85,24 @@ def run_cli(args: list[str], cwd: Path = REPO, env: dict | None = None, timeout:
     e = dict(os.environ)
     e.update(env or {})
     return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=e)
+
+
+SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json"
+
+
+def webgpu_check(model: Path, tol: float) -> dict:
+    """scripts/webgpu-check.mjs on `model` (WebGPU vs CPU outputs, node placement) on SwiftShader; its JSON result.
+    Skips the calling test when node/onnxruntime-node or SwiftShader is missing, unless RCNN_LENS_REQUIRE_WEBGPU=1."""
+    import os
+
+    import pytest
+
+    ok, why = node_runner_available()
+    if os.environ.get("RCNN_LENS_REQUIRE_WEBGPU") != "1" and not (ok and os.path.exists(SWIFTSHADER_ICD)):
+        pytest.skip(f"webgpu check skipped: {why or 'no SwiftShader Vulkan driver (Debian chromium)'}")
+    env = {**os.environ, "VK_ICD_FILENAMES": SWIFTSHADER_ICD, "XDG_RUNTIME_DIR": "/tmp"}
+    r = subprocess.run(["node", str(REPO / "scripts" / "webgpu-check.mjs"), str(model), "--json", "--tol", str(tol)],
+                       capture_output=True, text=True, timeout=600, env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    [res] = json.loads(r.stdout)
+    return res

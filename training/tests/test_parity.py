@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import make_synthetic_folder, node_runner_available, run_node
+from helpers import make_synthetic_folder, node_runner_available, run_node, webgpu_check
 from training.rcnn_lens_train.config import ModelConfig, TrainConfig
 from training.rcnn_lens_train.contract import validate_model
 from training.rcnn_lens_train.export import export_onnx, read_metadata
@@ -163,27 +163,11 @@ def test_fast_training_rnn_gradients_match_stock_module(rnn_type, bidirectional,
         assert (p - q).abs().max().item() < 1e-5, name
 
 
-SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json"
-
-
 def test_onnxruntime_webgpu_matches_cpu_and_places_heavy_nodes_on_the_gpu(trained):
     """Every case on the WebGPU provider (software Vulkan here): all outputs within TOL of the CPU, and no
     Conv/GRU/LSTM/MatMul/Gemm node left on the CPU (scripts/webgpu-check.mjs reads the placement log)."""
-    import json
-    import os
-    import subprocess
-    from helpers import REPO
-
-    ok, why = node_runner_available()
-    have_vulkan = os.path.exists(SWIFTSHADER_ICD)
-    if os.environ.get("RCNN_LENS_REQUIRE_WEBGPU") != "1" and not (ok and have_vulkan):
-        pytest.skip(f"webgpu parity skipped: {why or 'no SwiftShader Vulkan driver (Debian chromium)'}")
     _, path, c = trained
-    env = {**os.environ, "VK_ICD_FILENAMES": SWIFTSHADER_ICD, "XDG_RUNTIME_DIR": "/tmp"}
-    r = subprocess.run(["node", str(REPO / "scripts" / "webgpu-check.mjs"), str(path), "--json", "--tol", str(TOL)],
-                       capture_output=True, text=True, timeout=600, env=env)
-    assert r.returncode == 0, r.stdout + r.stderr
-    [res] = json.loads(r.stdout)
+    res = webgpu_check(path, TOL)
     assert set(res["maxAbsDiff"]) == expected_outputs(c)
     assert max(res["maxAbsDiff"].values()) <= TOL
     assert res["heavyOnCpu"] == []

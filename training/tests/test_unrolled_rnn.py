@@ -2,9 +2,7 @@
 onnxruntime's CPU (Python) and on WebGPU (onnxruntime-node on SwiftShader), with every heavy node on the GPU."""
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 
 import numpy as np
 import onnx
@@ -12,14 +10,13 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from helpers import REPO, node_runner_available
+from helpers import webgpu_check
 from training.rcnn_lens_train.config import ModelConfig
 from training.rcnn_lens_train.export import export_onnx
 from training.rcnn_lens_train.model import RCNN
 from training.rcnn_lens_train.unrolled_rnn import UnrolledRNN, unroll_rnn
 
 TOL = 1e-4
-SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json"
 CASES = [
     dict(rnn_type="gru", bidirectional=True, head="attention", context_widths=[8]),
     dict(rnn_type="lstm", bidirectional=False, head="final"),
@@ -81,14 +78,6 @@ def test_unrolled_graph_on_webgpu_matches_cpu_with_every_heavy_node_on_the_gpu(p
         # SwiftShader compiles a shader per node: the unrolled graphs take minutes each, so CI checks one
         # case (bidirectional GRU with attention, like the bundled model); RCNN_LENS_WEBGPU_ALL_CASES=1 runs all.
         pytest.skip("webgpu: only the first case unless RCNN_LENS_WEBGPU_ALL_CASES=1")
-    ok, why = node_runner_available()
-    if os.environ.get("RCNN_LENS_REQUIRE_WEBGPU") != "1" and not (ok and os.path.exists(SWIFTSHADER_ICD)):
-        pytest.skip(f"webgpu check skipped: {why or 'no SwiftShader Vulkan driver (Debian chromium)'}")
-    _, unrolled, _ = pair
-    env = {**os.environ, "VK_ICD_FILENAMES": SWIFTSHADER_ICD, "XDG_RUNTIME_DIR": "/tmp"}
-    r = subprocess.run(["node", str(REPO / "scripts" / "webgpu-check.mjs"), str(unrolled), "--json", "--tol", str(TOL)],
-                       capture_output=True, text=True, timeout=600, env=env)
-    assert r.returncode == 0, r.stdout + r.stderr
-    [res] = json.loads(r.stdout)
+    res = webgpu_check(pair[1], TOL)
     assert max(res["maxAbsDiff"].values()) <= TOL
     assert res["heavyOnCpu"] == []

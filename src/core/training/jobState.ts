@@ -17,17 +17,22 @@ export interface JobPaths {
   resumeNote: string;
 }
 
-/** What a cancelled run needs to be resumed with the same data and settings. */
-export interface ResumeNote {
-  version: 1;
-  folder: string;
+/** The choices of one training run (the CLI's flags, the command's picks). */
+export interface TrainSettings {
   out: string;
+  /** An ONNX model to fine-tune, or 'none' for training from scratch. */
   from: string;
   labelsFile?: string;
   minScore?: number;
   epochs?: number;
   minutes?: number;
   freezeCnn?: boolean;
+}
+
+/** What a cancelled run needs to be resumed with the same data and settings. */
+export interface ResumeNote extends TrainSettings {
+  version: 1;
+  folder: string;
   startedAt: string;
 }
 

@@ -7,22 +7,13 @@
 import { access, readFile, readdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { TrainingError } from './errors';
-import { type JobPaths, clearJob, jobPaths, readResumeNote, writeResumeNote } from './jobState';
+import { type JobPaths, type TrainSettings, clearJob, jobPaths, readResumeNote, writeResumeNote } from './jobState';
+
+export type { TrainSettings } from './jobState';
 import { type TrainManifest, classCounts, manifestFromClassFolders, manifestFromLabelsFile } from './manifest';
 import type { TrainDone, TrainEvent } from './trainEvents';
 import { TrainProcess } from './trainProcess';
 import type { ValidatedModel } from './validateModel';
-
-export interface TrainSettings {
-  out: string;
-  /** An ONNX model to fine-tune, or 'none' for training from scratch. */
-  from: string;
-  labelsFile?: string;
-  minScore?: number;
-  epochs?: number;
-  minutes?: number;
-  freezeCnn?: boolean;
-}
 
 export interface TrainJobOptions extends TrainSettings {
   folder: string;
