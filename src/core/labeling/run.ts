@@ -27,6 +27,7 @@ import { CancelledError, asWriteError } from './errors';
 import { JournalWriter, RecordStore, journalPath, readJournalLines } from './journal';
 import { labelTodo } from './labelStage';
 import { ModelStarter, hashModelFile, modelFromRecords } from './model';
+import { GivenScorer, addSuspects } from './suspectPass';
 import { type LabelPlan, mergePrevious, planRun, reviewsToKeep, settleContentChecks } from './plan';
 import type { LabelHooks, LabelJobOptions, LabelProgress, LabelSummary, LabelTiming } from './types';
 import { writeOutputs } from './writeOutputs';
@@ -176,6 +177,7 @@ class LabelRun {
         maxPixels: this.maxPixels,
         keptReviews,
         contentMode: options.contentHash === true,
+        givenScorer: new GivenScorer(model.labels),
       },
       batchSize,
       inputValues: model.inputValues ?? 0,
@@ -193,10 +195,12 @@ class LabelRun {
     await this.journal.close();
     this.journal = undefined;
     await writeOutputs({ folder: this.folder, outputs: this.outputs, entries, store, journalFile: this.journalFile, force: options.force, sharded: !!this.sharded, warnings: this.warnings, log: this.hooks.log });
+    // Suspect scores need thresholds per class over the whole folder: a pass over the written files (a shard sees only part).
+    const suspects = this.sharded ? undefined : await addSuspects(this.folder, this.outputs, model.labels, breathe);
     addCounts(counts, plan.counts);
     this.timing.writeMs = performance.now() - t0;
     this.phase('done');
-    return this.summary(model, entries, counts, plan.reusedErrors + plan.problems.length + newErrors, batchSize);
+    return { ...this.summary(model, entries, counts, plan.reusedErrors + plan.problems.length + newErrors, batchSize), suspects };
   }
 
   /** The previous labels file and an interrupted run's journal; for --full, only the human reviews. */
