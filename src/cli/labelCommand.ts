@@ -24,9 +24,10 @@ import { type PrecisionSetting, chooseLabelModel, isPrecisionSetting } from '../
 import { type ParsedArgs, parseArgs, UsageError } from './args';
 import { EXIT_FAILURE, EXIT_PROBLEM, exitCodeFor } from './exitCodes';
 import { markShardDone, runMergeShards, shardFromFlag } from './shardCli';
+import { type SuspectRow, formatSuspects, readTopSuspects } from './suspectsReport';
 
 export const LABEL_USAGE =
-  'usage: rcnn-lens label <folder> [--out FILE] [--format jsonl|csv|both] [--model PATH] [--provider auto|cpu|…] [--precision auto|fp32|int8] [--batch N] [--workers N] [--shard K/N|auto|auto/N] [--sort copy|move] [--sort-dest DIR] [--review-threshold X] [--include GLOB] [--exclude GLOB] [--follow-symlinks] [--full] [--content-hash] [--force] [--json]\n       rcnn-lens label --merge-shards <folder> [--format jsonl|csv|both]\n       rcnn-lens label --undo-sort <folder>\n\nTuning: [--threads N] onnxruntime threads per worker, [--top K] topk entries per record (default 5), [--decode-concurrency N] images decoded at once per worker (default 4), [--quiet] no progress line.\n\nOutput: <folder>/labels.jsonl by default; with --shard K/N the default is <folder>/labels.shard-K-of-N.jsonl (and .csv), one file per shard, so shards never overwrite each other and --merge-shards joins them into <folder>/labels.jsonl. --shard auto takes K/N from a Slurm job array (SLURM_ARRAY_TASK_ID…) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, with --shard auto/N or RCNN_LENS_SHARD_COUNT). A finished shard leaves .rcnn-lens/shards/shard-K-of-N.json; --merge-shards checks that every shard finished with the same model and options and that no image is in two shards or in none, then writes the labels file atomically. Shard runs of one folder run side by side; a full run, --sort or a review write-back is refused (exit 2) while one runs.\n\n--content-hash: every record also carries the SHA-256 of the file; a rerun then reuses files whose modification time changed but whose bytes did not (a copied, restored or touched folder) instead of labeling them again. Files with the same size and time are never read.';
+  'usage: rcnn-lens label <folder> [--out FILE] [--format jsonl|csv|both] [--model PATH] [--provider auto|cpu|…] [--precision auto|fp32|int8] [--batch N] [--workers N] [--shard K/N|auto|auto/N] [--sort copy|move] [--sort-dest DIR] [--review-threshold X] [--include GLOB] [--exclude GLOB] [--follow-symlinks] [--full] [--content-hash] [--force] [--suspects N] [--json]\n       rcnn-lens label --merge-shards <folder> [--format jsonl|csv|both]\n       rcnn-lens label --undo-sort <folder>\n\nTuning: [--threads N] onnxruntime threads per worker, [--top K] topk entries per record (default 5), [--decode-concurrency N] images decoded at once per worker (default 4), [--quiet] no progress line.\n\nOutput: <folder>/labels.jsonl by default; with --shard K/N the default is <folder>/labels.shard-K-of-N.jsonl (and .csv), one file per shard, so shards never overwrite each other and --merge-shards joins them into <folder>/labels.jsonl. --shard auto takes K/N from a Slurm job array (SLURM_ARRAY_TASK_ID…) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, with --shard auto/N or RCNN_LENS_SHARD_COUNT). A finished shard leaves .rcnn-lens/shards/shard-K-of-N.json; --merge-shards checks that every shard finished with the same model and options and that no image is in two shards or in none, then writes the labels file atomically. Shard runs of one folder run side by side; a full run, --sort or a review write-back is refused (exit 2) while one runs.\n\n--content-hash: every record also carries the SHA-256 of the file; a rerun then reuses files whose modification time changed but whose bytes did not (a copied, restored or touched folder) instead of labeling them again. Files with the same size and time are never read.\n\n--suspects N: in a folder organised in class subfolders (<class>/<image>), print the N images whose folder is most likely the wrong class (confident learning; every record carries given and suspect).';
 
 function formatEta(s: number | undefined): string {
   if (s === undefined || !Number.isFinite(s)) return '--:--';
@@ -82,7 +83,7 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
   }
   const { rest, values: repeated } = takeRepeated(argv, ['include', 'exclude']);
   const args = parseArgs(rest, {
-    values: ['out', 'format', 'model', 'provider', 'precision', 'batch', 'workers', 'shard', 'sort', 'sort-dest', 'review-threshold', 'threads', 'top', 'decode-concurrency'],
+    values: ['out', 'format', 'model', 'provider', 'precision', 'batch', 'workers', 'shard', 'sort', 'sort-dest', 'review-threshold', 'threads', 'top', 'decode-concurrency', 'suspects'],
     flags: ['follow-symlinks', 'full', 'content-hash', 'force', 'json', 'undo-sort', 'merge-shards', 'quiet'],
   });
   if (args.positionals.length !== 1) throw new UsageError('give exactly one folder');
@@ -115,6 +116,8 @@ interface LabelCli {
   outputs: OutputSpec[];
   sort: 'copy' | 'move' | undefined;
   threshold: number;
+  /** --suspects N: how many likely mislabeled images to print. */
+  suspectCount: number | undefined;
 }
 
 function labelCliOptions(args: ParsedArgs, folder: string): LabelCli {
@@ -123,6 +126,7 @@ function labelCliOptions(args: ParsedArgs, folder: string): LabelCli {
   const precision = args.values.get('precision') ?? 'auto';
   if (!isPrecisionSetting(precision)) throw new UsageError(`unknown precision "${precision}" (auto, fp32 or int8)`);
   for (const name of ['batch', 'workers', 'threads', 'top', 'decode-concurrency']) positiveInt(args, name);
+  const suspectCount = positiveInt(args, 'suspects');
   let shard;
   if (args.values.has('shard')) {
     shard = shardFromFlag(args.values.get('shard')!);
@@ -136,9 +140,11 @@ function labelCliOptions(args: ParsedArgs, folder: string): LabelCli {
     // change the paths the other shards partition by. Concatenate the shards, then sort once.
     throw new UsageError('--sort cannot be combined with --shard: sort once all shards are done (rcnn-lens label <folder> --sort …)');
   }
+  // Thresholds are per class over the whole folder: a shard sees only part of it.
+  if (suspectCount && shard && shard.count > 1) throw new UsageError('--suspects cannot be combined with --shard: run it once all shards are done');
   const threshold = args.values.has('review-threshold') ? Number(args.values.get('review-threshold')) : 0;
   if (!(threshold >= 0 && threshold <= 1)) throw new UsageError('--review-threshold must be between 0 and 1');
-  return { args, folder, provider, precision, shard, outputs, sort, threshold };
+  return { args, folder, provider, precision, shard, outputs, sort, threshold, suspectCount };
 }
 
 function positiveInt(args: ParsedArgs, name: string): number | undefined {
@@ -231,8 +237,14 @@ async function labelAndReport(cli: LabelCli, options: () => Promise<LabelJobOpti
       const scan = { include: job.include ? [...job.include] : null, exclude: [...(job.exclude ?? [])], followSymlinks: job.followSymlinks === true };
       await markShardDone(cli.folder, cli.shard, summary, cli.outputs, scan);
     }
+    // Read before a sort moves files by their predictions.
+    const suspects = await topSuspectsOf(cli, summary);
     const { sorted, sortError } = await sortAfterLabeling(cli);
-    process.stdout.write(json ? JSON.stringify({ ...summary, sort: sorted, sortError }) + '\n' : humanSummary(summary, sorted, cli.sort, cli.folder));
+    if (json) process.stdout.write(JSON.stringify({ ...summary, sort: sorted, sortError, ...(suspects ? { topSuspects: suspects } : {}) }) + '\n');
+    else {
+      process.stdout.write(humanSummary(summary, sorted, cli.sort, cli.folder));
+      if (suspects) process.stdout.write(formatSuspects(suspects, summary.suspects));
+    }
     if (sortError) {
       process.stderr.write(
         `rcnn-lens: every file was labeled, but the sort failed: ${printable(sortError)}\n(rcnn-lens label --undo-sort ${printableLine(cli.folder)} undoes what it moved)\n`,
@@ -247,6 +259,12 @@ async function labelAndReport(cli: LabelCli, options: () => Promise<LabelJobOpti
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** --suspects N: the N most likely mislabeled images of the labels file just written (none outside class folders). */
+async function topSuspectsOf(cli: LabelCli, summary: LabelSummary): Promise<SuspectRow[] | undefined> {
+  if (!cli.suspectCount) return undefined;
+  return summary.suspects ? await readTopSuspects(summary.outputs[0], cli.suspectCount) : [];
 }
 
 /** The labeling is done and written whatever happens to the sort: a failed sort is reported on its own. */

@@ -22,6 +22,9 @@ export interface ReviewItem {
   topk?: Array<{ label: string; score: number }>;
   /** The human's label, once reviewed. */
   reviewed?: string;
+  /** In a class-subfolder folder: the class the image's folder names, and how likely that is wrong (0–1). */
+  given?: string;
+  suspect?: number;
   error?: { code: string; message: string };
 }
 
@@ -62,6 +65,8 @@ export interface ReviewThumbs {
 export interface ReviewResponses {
   /** How many corrections were written. */
   setLabels: number;
+  /** How many files were moved (into the folder of their prediction). */
+  moveToPrediction: number;
 }
 
 export type HostToReview = ReviewInit | ReviewUpdated | ReviewNotice | ReviewThumbs | Reply<ReviewResponses[keyof ReviewResponses]>;
@@ -80,6 +85,16 @@ export interface ReviewSetLabels {
   changes: Array<{ path: string; label: string | null }>;
 }
 
+/**
+ * Accept the prediction of an image in the wrong class folder: move it into the predicted
+ * class's folder (journaled as a sort: Undo Last Sort puts it back).
+ */
+export interface ReviewMoveToPrediction {
+  type: 'moveToPrediction';
+  requestId: number;
+  path: string;
+}
+
 export interface ReviewReload {
   type: 'reload';
 }
@@ -90,7 +105,7 @@ export interface ReviewWantThumbs {
   paths: string[];
 }
 
-export type ReviewToHost = ReviewReady | ReviewOpen | ReviewSetLabels | ReviewReload | ReviewWantThumbs;
+export type ReviewToHost = ReviewReady | ReviewOpen | ReviewSetLabels | ReviewMoveToPrediction | ReviewReload | ReviewWantThumbs;
 
 /** What the webview persists for a reload (WebviewPanelSerializer). */
 export interface ReviewState {

@@ -72,18 +72,18 @@ describe('the sha256 field (content mode)', () => {
       const again = format === 'csv' ? [CSV_HEADER, ...back.map(toCsvLine)].join('\n') + '\n' : back.map((r) => toJsonLine(r) + '\n').join('');
       expect(again, format).toBe(text);
     }
-    // JSONL: last key, absent when not hashed (so older records stay byte-identical); CSV: last column, empty.
+    // JSONL: last key, absent when not hashed (so older records stay byte-identical); CSV: the column after mtime, empty.
     expect(Object.keys(JSON.parse(toJsonLine(withHash(1)))).at(-1)).toBe('sha256');
     expect(toJsonLine(rec(1))).not.toContain('sha256');
-    expect(CSV_HEADER.endsWith(',mtime,sha256')).toBe(true);
-    expect(toCsvLine(rec(1)).endsWith(',1,1,')).toBe(true);
-    expect(toCsvLine(withHash(1)).endsWith(`,1,1,${H(1)}`)).toBe(true);
+    expect(CSV_HEADER.endsWith(',mtime,sha256,given,given_score,suspect')).toBe(true);
+    expect(toCsvLine(rec(1)).endsWith(',1,1,,,,')).toBe(true);
+    expect(toCsvLine(withHash(1)).endsWith(`,1,1,${H(1)},,,`)).toBe(true);
   });
 
   it('reads CSV files written before the column existed, and still knows them for ours', () => {
     const recs = [rec(1), rec(7)];
-    const legacy = [LEGACY_CSV_HEADER, ...recs.map((r) => toCsvLine(r).replace(/,$/, ''))].join('\r\n') + '\r\n';
-    expect(LEGACY_CSV_HEADER).toBe(CSV_HEADER.replace(/,sha256$/, ''));
+    const legacy = [LEGACY_CSV_HEADER, ...recs.map((r) => toCsvLine(r).replace(/,,,,$/, ''))].join('\r\n') + '\r\n';
+    expect(LEGACY_CSV_HEADER).toBe(CSV_HEADER.replace(/,sha256,given,given_score,suspect$/, ''));
     expect(looksLikeOurs(legacy, 'csv')).toBe(true);
     const back = parseLabelsText(legacy, 'csv');
     expect(back).toEqual(parseLabelsText([CSV_HEADER, ...recs.map(toCsvLine)].join('\n'), 'csv'));
@@ -101,7 +101,52 @@ describe('the sha256 field (content mode)', () => {
       expect(r.sha256, String(bad)).toBeUndefined();
       expect(toJsonLine({ ...rec(2), sha256: bad as string })).toBe(toJsonLine(rec(2)));
     }
-    const row = parseCsv(toCsvLine(rec(3)).replace(/,$/, ',not-a-hash'))[0];
+    const row = parseCsv(toCsvLine(rec(3)).replace(/,,,,$/, ',not-a-hash,,,'))[0];
     expect(recordFromCsvRow(row)!.sha256).toBeUndefined();
+  });
+});
+
+describe('the given-label fields (class-subfolder folders)', () => {
+  const withGiven = (i: number): LabelRecord => ({ ...rec(i), given: i % 3 ? 'cat' : '=HYPERLINK("x")', givenScore: 0.25, suspect: 0.125 });
+
+  it('round-trip through JSONL and CSV next to records without them, which stay as they were', () => {
+    const recs = Array.from({ length: 9 }, (_, i) => (i % 2 ? withGiven(i) : rec(i)));
+    const jsonl = recs.map((r) => toJsonLine(r) + '\n').join('');
+    const csv = [CSV_HEADER, ...recs.map(toCsvLine)].join('\n') + '\n';
+    for (const [text, format] of [
+      [jsonl, 'jsonl'],
+      [csv, 'csv'],
+    ] as const) {
+      const back = parseLabelsText(text, format);
+      expect(back.map((r) => [r.given, r.givenScore, r.suspect]), format).toEqual(recs.map((r) => [r.given, r.givenScore, r.suspect]));
+    }
+    expect(toJsonLine(rec(2))).not.toContain('given');
+    expect(Object.keys(JSON.parse(toJsonLine(withGiven(1))))).toEqual(
+      ['path', 'label', 'score', 'topk', 'given', 'givenScore', 'suspect', 'model', 'size', 'mtime'],
+    );
+    // A class name a spreadsheet would run is text in the CSV.
+    expect(toCsvLine(withGiven(3))).toContain(`'=HYPERLINK`);
+  });
+
+  it('reads CSV files written before the columns existed', () => {
+    const recs = [rec(1), { ...rec(2), sha256: 'cd'.repeat(32) }];
+    const header = CSV_HEADER.replace(/,given,given_score,suspect$/, '');
+    const old = [header, ...recs.map((r) => toCsvLine(r).replace(/,,,$/, ''))].join('\n') + '\n';
+    expect(looksLikeOurs(old, 'csv')).toBe(true);
+    expect(parseLabelsText(old, 'csv')).toEqual(recs);
+  });
+
+  it('drops values a hand-edited file may hold that we could not have written', () => {
+    const base = JSON.parse(toJsonLine(withGiven(1)));
+    for (const [field, bad] of [['givenScore', 2], ['givenScore', 'x'], ['suspect', -1], ['suspect', null], ['given', 7]] as const) {
+      const r = parseJsonLine(JSON.stringify({ ...base, [field]: bad }))!;
+      expect(r.path, `${field}=${bad}`).toBe('d/1.jpg');
+      expect(r[field as keyof LabelRecord], `${field}=${bad}`).toBeUndefined();
+    }
+    // Without a given label, no score of it.
+    const r = parseJsonLine(JSON.stringify({ ...base, given: undefined }))!;
+    expect([r.givenScore, r.suspect]).toEqual([undefined, undefined]);
+    const row = parseCsv(toCsvLine(withGiven(1)).replace(/0\.125$/, 'NaN'))[0];
+    expect(recordFromCsvRow(row)!.suspect).toBeUndefined();
   });
 });

@@ -48,6 +48,23 @@ describe('planRun: what is reused and what is labeled again', () => {
     expect(other.todo).toEqual([0, 1, 2, 3]);
   });
 
+  it('labels again a record in a class folder without the score of its given class (written before given labels)', async () => {
+    const scored = rec('cat/a.jpg', { given: 'cat', givenScore: 0.9 });
+    const unscored = rec('cat/b.jpg', { given: 'cat' });
+    const previous = prevMap(scored, unscored, rec('c.jpg'));
+    const p = await plan(scan(entry('cat/a.jpg'), entry('cat/b.jpg'), entry('c.jpg')), previous);
+    expect([...p.reuse.keys()]).toEqual(['cat/a.jpg', 'c.jpg']);
+    expect(p.todo).toEqual([1]);
+    // The same rule for a file whose bytes did not change under a new mtime (content mode).
+    const hashed = prevMap(rec('cat/a.jpg', { given: 'cat', givenScore: 0.9, sha256: SHA_A }), rec('cat/b.jpg', { given: 'cat', sha256: SHA_A }));
+    const entries = scan(entry('cat/a.jpg', 100, 2000), entry('cat/b.jpg', 100, 2000));
+    const c = await plan(entries, hashed, { contentMode: true });
+    expect([...c.toCheck.keys()]).toEqual([0, 1]);
+    await settleContentChecks(c, { entries, modelHash: MODEL.hash, maxPixels: MAX_PIXELS }, new Set([0, 1]));
+    expect([...c.reuse.keys()]).toEqual(['cat/a.jpg']);
+    expect(c.todo).toEqual([1]);
+  });
+
   it('retries errors that say nothing about the file, keeps those that do', async () => {
     const err = (code: string, message = 'x') => ({ error: { code, message } });
     const previous = prevMap(

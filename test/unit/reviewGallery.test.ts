@@ -128,7 +128,7 @@ describe('gallery keys', () => {
     expect(galleryKeyAction(key('j'), ctx(-1))).toEqual({ kind: 'select', index: 1 });
   });
 
-  it('Enter accepts the prediction but keeps a human correction; digits relabel; u clears; l and o act on the selection', () => {
+  it('Enter accepts the prediction but keeps a human correction; digits relabel; u clears; l, o and m act on the selection', () => {
     expect(galleryKeyAction(key('Enter'), ctx(1))).toEqual({ kind: 'label', index: 1, label: 'dog' }); // d.jpg
     expect(galleryKeyAction(key('Enter'), ctx(2))).toEqual({ kind: 'label', index: 2, label: 'cat' }); // c.jpg, reviewed cat
     expect(galleryKeyAction(key('Enter'), ctx(4))).toEqual({ kind: 'label', index: 4, label: undefined }); // an error: only moves on
@@ -137,6 +137,8 @@ describe('gallery keys', () => {
     expect(galleryKeyAction(key('u'), ctx(3))).toEqual({ kind: 'clear', index: 3 });
     expect(galleryKeyAction(key('l'), ctx(3))).toEqual({ kind: 'picker', index: 3 });
     expect(galleryKeyAction(key('o'), ctx(3))).toEqual({ kind: 'open', index: 3 });
+    // m: move the image into the folder of its prediction (the controller checks that it applies).
+    expect(galleryKeyAction(key('m'), ctx(3))).toEqual({ kind: 'move', index: 3 });
     expect(galleryKeyAction(key('x'), ctx(3))).toBeUndefined();
   });
 

@@ -4,7 +4,7 @@
  * than the rows it has drawn.
  */
 import { itemImageUrl } from '../../src/shared/reviewProtocol';
-import { ERROR_GROUP, browserCanShow, captionScore, groupHeading, visibleRows } from './model';
+import { ERROR_GROUP, browserCanShow, captionScore, givenCaption, groupHeading, visibleRows } from './model';
 import { type ReviewDom, el } from './reviewDom';
 import { CELL, type GalleryState } from './reviewState';
 
@@ -179,6 +179,13 @@ export class GalleryView {
       if (it.reviewed) {
         cell.classList.add('is-reviewed');
         cap.append(el('span', 'badge', it.reviewed === it.label ? '✓' : `✎ was ${it.label}`));
+      }
+      const given = givenCaption(it);
+      if (given) {
+        const g = el('span', 'given', given);
+        g.dataset.testid = 'review-given';
+        g.title = `The folder says ${it.given}; the model predicts ${it.label} (suspect score ${(it.suspect ?? 0).toFixed(2)}). m: move it into the ${it.label} folder`;
+        cap.append(g);
       }
     }
     cap.append(el('span', 'name', it.path.split('/').pop() ?? it.path));

@@ -2,7 +2,8 @@
  * What a key does in the gallery and in the class picker, as data: the controller carries
  * it out. Keyboard review: j/k or arrows move, Home/End jump, Enter accepts, 1–9/0 relabel
  * to a class, l picks any class from a list, o opens the image in the classify panel,
- * u clears a review. No DOM, so it is unit-tested.
+ * u clears a review, m moves an image whose class folder disagrees with the prediction into
+ * the predicted class's folder (Undo Last Sort reverts). No DOM, so it is unit-tested.
  */
 import type { ReviewItem } from '../../src/shared/reviewProtocol';
 import { acceptedLabel, classForKey, focusTakesKeys } from './model';
@@ -13,7 +14,9 @@ export type GalleryAction =
   | { kind: 'label'; index: number; label: string | undefined }
   | { kind: 'clear'; index: number }
   | { kind: 'picker'; index: number }
-  | { kind: 'open'; index: number };
+  | { kind: 'open'; index: number }
+  /** Move the image into the folder of its prediction (accept the prediction of a file in the wrong class folder). */
+  | { kind: 'move'; index: number };
 
 export interface KeyInput {
   key: string;
@@ -64,6 +67,8 @@ export function galleryKeyAction(e: KeyInput, ctx: GalleryContext): GalleryActio
       return { kind: 'open', index: cur };
     case 'u':
       return { kind: 'clear', index: cur };
+    case 'm':
+      return { kind: 'move', index: cur };
   }
   const cls = classForKey(e.key, ctx.classes);
   return cls ? { kind: 'label', index: cur, label: cls } : undefined;

@@ -3,9 +3,10 @@
  * order, how they group, and how the virtualised layout maps scroll positions to rows.
  */
 import type { ReviewItem } from '../../src/shared/reviewProtocol';
+import { LIKELY_MISLABELED } from '../../src/core/labeling/suspects';
 
-export type SortKey = 'score-asc' | 'score-desc' | 'entropy-desc' | 'margin-asc' | 'path';
-export type StatusFilter = 'all' | 'unreviewed' | 'reviewed' | 'errors';
+export type SortKey = 'score-asc' | 'score-desc' | 'entropy-desc' | 'margin-asc' | 'suspect-desc' | 'path';
+export type StatusFilter = 'all' | 'unreviewed' | 'reviewed' | 'errors' | 'suspects';
 
 export interface ViewOptions {
   sort: SortKey;
@@ -17,8 +18,8 @@ export interface ViewOptions {
   group: boolean;
 }
 
-const SORT_KEYS: readonly string[] = ['score-asc', 'score-desc', 'entropy-desc', 'margin-asc', 'path'] satisfies SortKey[];
-const STATUS_FILTERS: readonly string[] = ['all', 'unreviewed', 'reviewed', 'errors'] satisfies StatusFilter[];
+const SORT_KEYS: readonly string[] = ['score-asc', 'score-desc', 'entropy-desc', 'margin-asc', 'suspect-desc', 'path'] satisfies SortKey[];
+const STATUS_FILTERS: readonly string[] = ['all', 'unreviewed', 'reviewed', 'errors', 'suspects'] satisfies StatusFilter[];
 
 /** What the gallery keeps across its tab being hidden and shown again (the webview is reloaded then). */
 export interface SavedView {
@@ -77,9 +78,31 @@ function compare(items: readonly ReviewItem[], key: SortKey): (a: number, b: num
       return (a, b) => num(items[b].entropy, -1) - num(items[a].entropy, -1) || byPath(a, b);
     case 'margin-asc':
       return (a, b) => num(items[a].margin, 2) - num(items[b].margin, 2) || byPath(a, b);
+    case 'suspect-desc':
+      return (a, b) => num(items[b].suspect, -1) - num(items[a].suspect, -1) || byPath(a, b);
     default:
       return byPath;
   }
+}
+
+/**
+ * "Likely mislabeled": the image's folder names a class the model finds unlikely for it
+ * (suspect score at or above LIKELY_MISLABELED), unless a human has confirmed that class.
+ */
+export function likelyMislabeled(it: ReviewItem): boolean {
+  if (it.error || it.given === undefined || it.suspect === undefined || !(it.suspect >= LIKELY_MISLABELED)) return false;
+  return it.reviewed !== it.given;
+}
+
+/** What a card says of its class folder: "given cat · predicted dog" when they differ, else nothing. */
+export function givenCaption(it: ReviewItem): string | undefined {
+  if (it.error || it.given === undefined || it.label === undefined || it.given === it.label) return undefined;
+  return `given ${it.given} · predicted ${it.label}`;
+}
+
+/** Whether the "move to the predicted class folder" key applies to the card. */
+export function canMoveToPrediction(it: ReviewItem): boolean {
+  return !it.error && it.given !== undefined && it.label !== undefined && it.given !== it.label;
 }
 
 export function arrange(items: readonly ReviewItem[], o: ViewOptions): Group[] {
@@ -89,6 +112,7 @@ export function arrange(items: readonly ReviewItem[], o: ViewOptions): Group[] {
     if (o.status === 'errors' && !it.error) continue;
     if (o.status === 'reviewed' && !it.reviewed) continue;
     if (o.status === 'unreviewed' && (it.reviewed || it.error)) continue;
+    if (o.status === 'suspects' && !likelyMislabeled(it)) continue;
     if (o.label && effective(it) !== o.label) continue;
     if (!it.error && o.threshold < 1 && (it.score ?? 0) > o.threshold) continue;
     keep.push(i);

@@ -10,7 +10,7 @@ import type { VsCodeApi } from '../shared/vscodeApi';
 import { ClassPicker } from './classPicker';
 import { GalleryView } from './galleryView';
 import { type GalleryAction, galleryKeyAction } from './keyboard';
-import { type SavedView, type SortKey, type StatusFilter, type ViewOptions, effective, readSavedView } from './model';
+import { type SavedView, type SortKey, type StatusFilter, type ViewOptions, canMoveToPrediction, effective, readSavedView } from './model';
 import type { ReviewDom } from './reviewDom';
 import { GalleryState } from './reviewState';
 import { renderSummary } from './summaryView';
@@ -26,6 +26,8 @@ export class ReviewController {
   /** The view saved before this page was (re)loaded; applied to the first init of the same labels file. */
   private readonly savedState: PersistedReview | undefined;
   private viewToRestore: SavedView | undefined;
+  /** After a move the host sends the file again: the item to select then (the one after the moved image). */
+  private selectAfterReload: string | undefined;
 
   constructor(
     private readonly dom: ReviewDom,
@@ -75,7 +77,8 @@ export class ReviewController {
     this.dom.title.textContent = `Review: ${msg.folderName}`;
     this.fillLabelFilter(restore?.options.label);
     this.renderSummary();
-    this.relayout(true, restore?.selectedPath);
+    this.relayout(true, restore?.selectedPath ?? this.selectAfterReload);
+    this.selectAfterReload = undefined;
     if (restore) {
       this.dom.scroller.scrollTop = restore.scrollTop;
       this.renderVisible();
@@ -151,6 +154,9 @@ export class ReviewController {
       case 'open':
         this.post({ type: 'open', path: this.state.itemAt(action.index)!.path });
         return;
+      case 'move':
+        void this.moveToPrediction(action.index);
+        return;
     }
   }
 
@@ -182,6 +188,28 @@ export class ReviewController {
       return;
     }
     this.renderSummary();
+  }
+
+  /** Moves the image into the folder of its prediction; the host then sends the labels file again. */
+  private async moveToPrediction(flatIndex: number): Promise<void> {
+    const it = this.state.itemAt(flatIndex);
+    if (!it) return;
+    if (!canMoveToPrediction(it)) {
+      this.setStatus(`${it.path}: its folder already names its prediction, or it is not in a class folder`);
+      return;
+    }
+    if (this.state.readOnlyReason) {
+      this.setStatus(`Not moved: ${this.state.readOnlyReason}`, true);
+      return;
+    }
+    this.selectAfterReload = this.state.itemAt(flatIndex + 1)?.path;
+    try {
+      await this.tracker.request((m) => this.post(m), { type: 'moveToPrediction', path: it.path });
+      this.setStatus(`Moved ${it.path} into the ${it.label} folder (Undo Last Sort puts it back)`);
+    } catch (err) {
+      this.selectAfterReload = undefined;
+      this.setStatus(`Not moved: ${(err as Error).message}`, true);
+    }
   }
 
   private renderSummary(): void {

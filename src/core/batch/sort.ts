@@ -36,6 +36,11 @@ export interface SortOptions {
   followSymlinks?: boolean;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Only these records (by path), each into the folder of the model's prediction, whatever a
+   * review says: the review's "accept the prediction" for a file in the wrong class folder.
+   */
+  only?: ReadonlySet<string>;
 }
 
 export interface SortResult {
@@ -47,7 +52,8 @@ export interface SortResult {
   classCounts: Record<string, number>;
 }
 
-function groupOf(r: LabelRecord, threshold: number): string {
+function groupOf(r: LabelRecord, threshold: number, only?: ReadonlySet<string>): string {
+  if (only) return r.label!;
   return r.reviewed ? r.reviewed.label : threshold > 0 && (r.score ?? 0) < threshold ? REVIEW_GROUP : r.label!;
 }
 
@@ -61,7 +67,7 @@ async function planSort(options: SortOptions, folder: string, records: LabelReco
     throw new UnsafePathError(`${options.labelsFile} has a record whose path leaves ${folder} (${JSON.stringify(outside.path)}); not sorting anything`);
   }
   const threshold = options.reviewThreshold ?? 0;
-  const folders = classFolderMap(records.filter((r) => !r.error).map((r) => groupOf(r, threshold)));
+  const folders = classFolderMap(records.filter((r) => !r.error).map((r) => groupOf(r, threshold, options.only)));
   for (const r of records) {
     if (r.error) continue;
     const reason = await unsafePathReason(folder, recordPath(folder, r.path)!, { followSymlinks: options.followSymlinks });
@@ -84,8 +90,10 @@ export async function sortIntoClassFolders(options: SortOptions): Promise<SortRe
   const lock = await acquireLock(folder, `sorting into class folders`);
   const journalFile = path.join(sortsDir(folder), `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.jsonl`);
   try {
-    const records = await readLabelsFile(options.labelsFile, formatOf(options.labelsFile));
-    if (!records.length) throw new Error(`no labels found in ${options.labelsFile}; label the folder first`);
+    const all = await readLabelsFile(options.labelsFile, formatOf(options.labelsFile));
+    if (!all.length) throw new Error(`no labels found in ${options.labelsFile}; label the folder first`);
+    const records = options.only ? all.filter((r) => options.only!.has(r.path)) : all;
+    if (options.only && records.length !== options.only.size) throw new Error(`not every file to move is in ${options.labelsFile}; not moving anything`);
     const classFolders = await planSort(options, folder, records);
     // With format "both" the last run wrote JSONL and CSV: moves update all of them.
     const labelsFiles = await labelsFilesToFollow(folder, options.labelsFile);
@@ -127,7 +135,7 @@ export async function sortIntoClassFolders(options: SortOptions): Promise<SortRe
         const renames = new Map<string, string>();
         for (const [from, to] of moved) renames.set(from, toPosixRel(folder, to));
         await write({ kind: 'labels', rewritten: true }, true);
-        await remapLabelsFiles(labelsFiles, renames, records);
+        await remapLabelsFiles(labelsFiles, renames, all);
       }
       if (failure) throw failure;
       await write({ kind: 'complete' }, true);
@@ -182,7 +190,7 @@ async function sortRecords(options: SortOptions, run: SortRun): Promise<number> 
         result.skippedErrors++;
         continue;
       }
-      const group = groupOf(r, threshold);
+      const group = groupOf(r, threshold, options.only);
       const dir = path.join(dest, classFolders.get(group)!);
       const from = recordPath(folder, r.path)!;
       if (path.dirname(from) === dir || !(await exists(from))) {

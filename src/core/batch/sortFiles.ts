@@ -6,6 +6,7 @@
 import { constants } from 'node:fs';
 import { copyFile, lstat, open, rename, stat, unlink, utimes } from 'node:fs/promises';
 import * as path from 'node:path';
+import { rescoreSuspects } from '../labeling/suspectPass';
 import { readLabelsFile } from '../labelsFile/read';
 import { type LabelRecord, formatOf } from '../labelsFile/records';
 import { writeLabelsFile } from '../labelsFile/write';
@@ -69,9 +70,9 @@ export async function remapLabelsFiles(files: readonly string[], renames: Readon
   for (let i = 0; i < files.length; i++) {
     const records = i === 0 && first ? first : await readLabelsFile(files[i], formatOf(files[i]));
     if (!records.length) continue;
-    await writeLabelsFile(
-      files[i],
-      records.map((r) => (renames.has(r.path) ? { ...r, path: renames.get(r.path)! } : r)),
-    );
+    const renamed = records.map((r) => (renames.has(r.path) ? { ...r, path: renames.get(r.path)! } : r));
+    // A moved file has a new given label (its new class folder), and the thresholds change with it.
+    rescoreSuspects(renamed);
+    await writeLabelsFile(files[i], renamed);
   }
 }

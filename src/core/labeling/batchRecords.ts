@@ -4,6 +4,7 @@ import type { ScanEntry } from '../folder/scanList';
 import type { BatchOutcome } from '../batch/workerPool';
 import type { LabelRecord } from '../labelsFile/records';
 import { limitNote } from './plan';
+import type { GivenScorer } from './suspectPass';
 
 export interface RecordContext {
   model: LabelRecord['model'];
@@ -16,6 +17,8 @@ export interface RecordContext {
   keptReviews: ReadonlyMap<string, NonNullable<LabelRecord['reviewed']>>;
   /** Content mode: records carry the hash of the bytes the worker decoded. */
   contentMode: boolean;
+  /** In a class-subfolder folder: each record's given label and the model's score of it (suspectPass.ts). */
+  givenScorer?: GivenScorer;
 }
 
 /** The record of `batch[i]` from the worker's outcome for the whole batch. */
@@ -38,6 +41,7 @@ export function recordOf(e: ScanEntry, out: BatchOutcome, i: number, ctx: Record
       topk: top.map((t) => ({ label: t.label, score: t.score })),
       entropy: entropy(probs),
       margin: top[0].score - (top[1]?.score ?? 0),
+      ...ctx.givenScorer?.fieldsFor(e.rel, probs),
       model: ctx.model,
       size: e.size,
       mtime: e.mtimeMs,

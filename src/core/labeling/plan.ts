@@ -97,6 +97,14 @@ export interface LabelPlan {
   counts: LabelCounts;
 }
 
+/**
+ * A record in a class folder without the model's score of that class (written before given labels
+ * existed): labeled again, as the records keep only the top k, which may not hold the given class.
+ */
+export function lacksGivenScore(prev: LabelRecord): boolean {
+  return prev.given !== undefined && prev.givenScore === undefined;
+}
+
 /** Decides for each scanned file: reuse its previous record, record its scan problem, hash it first, or label it. */
 export async function planRun(input: PlanInput, pause: Pause = noPause): Promise<LabelPlan> {
   const { entries, previous, modelHash, maxPixels, contentMode } = input;
@@ -107,7 +115,7 @@ export async function planRun(input: PlanInput, pause: Pause = noPause): Promise
     const prevLine = previous.get(e.rel);
     const prev = prevLine ? parseJsonLine(prevLine) : undefined;
     const unchanged = prev && prev.size === e.size && prev.mtime === e.mtimeMs && !e.problem;
-    if (unchanged && prev.model.hash === modelHash && !isStale(prev.error, maxPixels)) {
+    if (unchanged && prev.model.hash === modelHash && !isStale(prev.error, maxPixels) && !lacksGivenScore(prev)) {
       plan.reuse.set(e.rel, prevLine!);
       countRecord(plan.counts, prev);
       if (prev.error) plan.reusedErrors++;
@@ -136,7 +144,7 @@ export async function settleContentChecks(
   for (const [ei, prev] of plan.toCheck) {
     const e = input.entries.get(ei);
     if (++n % SLICE === 0) await pause();
-    if (sameContent.has(ei) && prev.model.hash === input.modelHash && !isStale(prev.error, input.maxPixels)) {
+    if (sameContent.has(ei) && prev.model.hash === input.modelHash && !isStale(prev.error, input.maxPixels) && !lacksGivenScore(prev)) {
       plan.reuse.set(e.rel, toJsonLine({ ...prev, mtime: e.mtimeMs }));
       plan.reusedByContent++;
       countRecord(plan.counts, prev);

@@ -27,6 +27,7 @@ import { CancelledError, asWriteError } from './errors';
 import { JournalWriter, RecordStore, journalPath, readJournalLines } from './journal';
 import { labelTodo } from './labelStage';
 import { ModelStarter, hashModelFile, modelFromRecords } from './model';
+import { GivenScorer, type SuspectSummary, addSuspects } from './suspectPass';
 import { type LabelPlan, mergePrevious, planRun, reviewsToKeep, settleContentChecks } from './plan';
 import type { LabelHooks, LabelJobOptions, LabelProgress, LabelSummary, LabelTiming } from './types';
 import { writeOutputs } from './writeOutputs';
@@ -176,6 +177,7 @@ class LabelRun {
         maxPixels: this.maxPixels,
         keptReviews,
         contentMode: options.contentHash === true,
+        givenScorer: new GivenScorer(model.labels),
       },
       batchSize,
       inputValues: model.inputValues ?? 0,
@@ -188,15 +190,24 @@ class LabelRun {
     if (this.hooks.signal?.aborted) throw new CancelledError();
     this.timing.labelMs = performance.now() - t0;
 
-    t0 = performance.now();
-    this.phase('writing');
-    await this.journal.close();
-    this.journal = undefined;
-    await writeOutputs({ folder: this.folder, outputs: this.outputs, entries, store, journalFile: this.journalFile, force: options.force, sharded: !!this.sharded, warnings: this.warnings, log: this.hooks.log });
+    const suspects = await this.write(entries, store, model.labels);
     addCounts(counts, plan.counts);
-    this.timing.writeMs = performance.now() - t0;
     this.phase('done');
-    return this.summary(model, entries, counts, plan.reusedErrors + plan.problems.length + newErrors, batchSize);
+    return { ...this.summary(model, entries, counts, plan.reusedErrors + plan.problems.length + newErrors, batchSize), suspects };
+  }
+
+  /** Writes the labels file(s) from the store and the journal, then adds the suspect scores of class-subfolder images. */
+  private async write(entries: ScanList, store: RecordStore, labels: readonly string[]): Promise<SuspectSummary | undefined> {
+    const t0 = performance.now();
+    this.phase('writing');
+    await this.journal!.close();
+    this.journal = undefined;
+    const { options } = this;
+    await writeOutputs({ folder: this.folder, outputs: this.outputs, entries, store, journalFile: this.journalFile, force: options.force, sharded: !!this.sharded, warnings: this.warnings, log: this.hooks.log });
+    // Suspect scores need thresholds per class over the whole folder: a pass over the written files (a shard sees only part).
+    const suspects = this.sharded ? undefined : await addSuspects(this.folder, this.outputs, labels, breathe);
+    this.timing.writeMs = performance.now() - t0;
+    return suspects;
   }
 
   /** The previous labels file and an interrupted run's journal; for --full, only the human reviews. */

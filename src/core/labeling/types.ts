@@ -3,6 +3,7 @@ import type { ProviderSetting } from '../runtime/providers';
 import type { Shard } from '../batch/shard';
 import type { ModelSummary } from '../batch/workerPool';
 import type { OutputSpec } from '../labelsFile/outputs';
+import type { SuspectSummary } from './suspectPass';
 
 export interface LabelJobOptions {
   folder: string;
@@ -82,6 +83,8 @@ export interface LabelTiming {
 }
 
 export interface LabelSummary {
+  /** Class-subfolder folders: how many images got a suspect score (suspectPass.ts); absent elsewhere and for shards. */
+  suspects?: SuspectSummary;
   status: 'completed' | 'cancelled';
   folder: string;
   outputs: string[];

@@ -7,6 +7,10 @@
  *   once a human accepted (same label) or corrected (other label) it, plus "sha256":"<64 hex>"
  *   (the SHA-256 of the file's bytes) when the run hashed content (`--content-hash`,
  *   `rcnnLens.label.contentHash`); error rows carry it too when the file could be read.
+ * In a folder organised in class subfolders, a record also carries "given" (the class its folder
+ * names, when that is one of the model's labels), "givenScore" (the model's probability of it)
+ * and "suspect" (in [0, 1], higher = the given label is more likely wrong; core/labeling/suspects.ts),
+ * after "margin".
  * `label`/`score` are always the model's prediction; the label to use is
  * `reviewed.label ?? label` (see effectiveLabel). `size`/`mtime` make reruns incremental;
  * `sha256` lets a content-mode rerun reuse a file whose mtime changed but whose bytes did not.
@@ -37,6 +41,12 @@ export interface LabelRecord {
   mtime: number;
   /** Lower-case hex SHA-256 of the file's bytes; only in content mode. */
   sha256?: string;
+  /** The class the image's folder names (a class subfolder); absent elsewhere. */
+  given?: string;
+  /** The model's probability of `given`. */
+  givenScore?: number;
+  /** How likely `given` is wrong, in [0, 1] (core/labeling/suspects.ts); set at the end of a run. */
+  suspect?: number;
 }
 
 export type LabelFormat = 'jsonl' | 'csv';
@@ -58,6 +68,11 @@ export function toJsonLine(r: LabelRecord): string {
     o.topk = (r.topk ?? []).map((t) => ({ label: t.label, score: round(t.score) }));
     if (r.entropy !== undefined) o.entropy = round(r.entropy);
     if (r.margin !== undefined) o.margin = round(r.margin);
+    if (typeof r.given === 'string') {
+      o.given = r.given;
+      if (isFiniteNumber(r.givenScore)) o.givenScore = round(r.givenScore);
+      if (isFiniteNumber(r.suspect)) o.suspect = round(r.suspect);
+    }
   }
   if (r.reviewed) o.reviewed = r.reviewed;
   o.model = { name: r.model.name, hash: r.model.hash };
@@ -66,6 +81,15 @@ export function toJsonLine(r: LabelRecord): string {
   // Last, so records without it stay byte-identical to those of earlier versions.
   if (isSha256Hex(r.sha256)) o.sha256 = r.sha256;
   return JSON.stringify(o);
+}
+
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** Given-label fields a record may carry only well-formed (a hand-edited file may hold anything). */
+function dropMalformedGiven(r: LabelRecord): void {
+  if (r.given !== undefined && (typeof r.given !== 'string' || r.error)) delete r.given;
+  if (r.given === undefined || !(isFiniteNumber(r.givenScore) && r.givenScore >= 0 && r.givenScore <= 1)) delete r.givenScore;
+  if (r.given === undefined || !(isFiniteNumber(r.suspect) && r.suspect >= 0 && r.suspect <= 1)) delete r.suspect;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -93,6 +117,7 @@ export function parseJsonLine(line: string): LabelRecord | undefined {
     if (!isLabelRecord(v)) return undefined;
     // A hash we cannot have written (hand-edited) is dropped: it could only cause a wrong reuse.
     if (v.sha256 !== undefined && !isSha256Hex(v.sha256)) delete v.sha256;
+    dropMalformedGiven(v);
     return v;
   } catch {
     return undefined;
@@ -104,18 +129,22 @@ export function parseJsonLine(line: string): LabelRecord | undefined {
 export const CSV_COLUMNS = [
   'path', 'label', 'score', 'topk', 'entropy', 'margin', 'error_code', 'error_message',
   'reviewed_label', 'reviewed_at', 'model_name', 'model_hash', 'size', 'mtime', 'sha256',
+  'given', 'given_score', 'suspect',
 ] as const;
 export const CSV_HEADER = CSV_COLUMNS.join(',');
 type CsvColumn = (typeof CSV_COLUMNS)[number];
 /** The columns of CSV files written before `sha256` existed: still read (rows without a hash). */
-export const LEGACY_CSV_COLUMNS: readonly CsvColumn[] = CSV_COLUMNS.slice(0, -1);
+export const LEGACY_CSV_COLUMNS: readonly CsvColumn[] = CSV_COLUMNS.slice(0, CSV_COLUMNS.indexOf('sha256'));
 export const LEGACY_CSV_HEADER = LEGACY_CSV_COLUMNS.join(',');
+/** The columns of CSV files written before the given-label columns existed (rows without them). */
+export const PRE_GIVEN_CSV_COLUMNS: readonly CsvColumn[] = CSV_COLUMNS.slice(0, CSV_COLUMNS.indexOf('given'));
 
 /** The columns a CSV labels file of ours has, by its header row; undefined for a header that is not ours. */
 export function csvColumnsOf(header: readonly string[] | string): readonly CsvColumn[] | undefined {
   const h = typeof header === 'string' ? header : header.join(',');
   if (h === CSV_HEADER) return CSV_COLUMNS;
   if (h === LEGACY_CSV_HEADER) return LEGACY_CSV_COLUMNS;
+  if (h === PRE_GIVEN_CSV_COLUMNS.join(',')) return PRE_GIVEN_CSV_COLUMNS;
   return undefined;
 }
 
@@ -154,6 +183,9 @@ export function toCsvLine(r: LabelRecord): string {
     String(r.size),
     String(r.mtime),
     isSha256Hex(r.sha256) ? r.sha256 : '',
+    r.error || typeof r.given !== 'string' ? '' : text(r.given),
+    r.error || typeof r.given !== 'string' ? '' : num(r.givenScore),
+    r.error || typeof r.given !== 'string' ? '' : num(r.suspect),
   ];
   return cells.map(csvField).join(',');
 }
@@ -252,6 +284,12 @@ export function recordFromCsvRow(cells: readonly string[], columns: readonly Csv
   }
   if (get('reviewed_label')) r.reviewed = { label: get('reviewed_label'), at: get('reviewed_at') };
   if (isSha256Hex(get('sha256'))) r.sha256 = get('sha256');
+  if (get('given')) {
+    r.given = get('given');
+    r.givenScore = num(get('given_score'));
+    r.suspect = num(get('suspect'));
+    dropMalformedGiven(r);
+  }
   return isLabelRecord(r) ? r : undefined;
 }
 

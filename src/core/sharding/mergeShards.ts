@@ -21,6 +21,7 @@ import { scanFolder } from '../folder/scan';
 import { inShard } from '../batch/shard';
 import { assertSafePath } from '../folder/safePath';
 import { type ShardMarker, readShardMarkers } from './shardMarker';
+import { rescoreSuspects } from '../labeling/suspectPass';
 
 export class MergeShardsError extends Error {}
 
@@ -127,6 +128,8 @@ export async function mergeShards(folder: string, outputs: readonly { file: stri
     const run = completeRun(await readShardMarkers(folder), folder);
     const byPath = await collectRecords(folder, run);
     const ordered = await inScanOrder(folder, run[0].scan, byPath);
+    // Suspect thresholds are per class over the whole folder: only the merged records have it all.
+    rescoreSuspects(ordered);
     for (const o of outputs) {
       await assertSafePath(folder, o.file, 'merged labels file');
       await writeFileAtomic(o.file, lines(ordered, o.format));

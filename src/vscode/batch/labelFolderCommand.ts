@@ -176,6 +176,9 @@ export class LabelFolderCommand extends Disposable {
       `done: ${summary.files} images, ${summary.labeled} labeled (${summary.imagesPerSecond.toFixed(0)} img/s), ${summary.reused} unchanged${summary.reusedByContent ? ` (${summary.reusedByContent} by content: new modification time, same bytes)` : ''}, ${summary.errors} errors${errs ? ` (${errs})` : ''}, ${summary.workerRestarts} worker restart(s)`,
     );
     for (const w of summary.warnings) this.services.output.warn(`label: ${w}`);
+    if (summary.suspects) {
+      this.log(`class folders: ${summary.suspects.scored} image(s) scored; confident learning estimates ${Math.round(summary.suspects.estimatedIssues)} wrong label(s) (review: Show → Likely mislabeled)`);
+    }
     await this.reviews.open({ folder, labelsFile });
     void vscode.window
       .showInformationMessage(

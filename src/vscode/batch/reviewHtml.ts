@@ -56,6 +56,7 @@ export function renderReviewHtml(o: ReviewHtmlOptions): string {
       <vscode-option value="score-desc">Score (highest first)</vscode-option>
       <vscode-option value="entropy-desc">Entropy (most uncertain first)</vscode-option>
       <vscode-option value="margin-asc">Margin (closest calls first)</vscode-option>
+      <vscode-option value="suspect-desc">Likely mislabeled first</vscode-option>
       <vscode-option value="path">Path</vscode-option>
     </vscode-dropdown></div>
     <div class="field"><label id="filter-label-label">Label</label>
@@ -66,10 +67,11 @@ export function renderReviewHtml(o: ReviewHtmlOptions): string {
       <vscode-option value="unreviewed">Not reviewed</vscode-option>
       <vscode-option value="reviewed">Reviewed</vscode-option>
       <vscode-option value="errors">Errors</vscode-option>
+      <vscode-option value="suspects">Likely mislabeled</vscode-option>
     </vscode-dropdown></div>
     <label>Score ≤ <input type="range" class="range" data-testid="threshold" min="0" max="1" step="0.01" value="1"> <output data-testid="threshold-value">1.00</output></label>
     <vscode-checkbox data-testid="group" checked>Group by label</vscode-checkbox>
-    <span class="hint" data-testid="keys-hint">j/k or arrows: next/previous · Enter: accept · 1–9, 0: relabel · l: pick any class · o: open · u: undo review</span>
+    <span class="hint" data-testid="keys-hint">j/k or arrows: next/previous · Enter: accept · 1–9, 0: relabel · l: pick any class · o: open · u: undo review · m: move into the predicted class folder</span>
   </div>
   <div class="gallery" data-testid="review-scroller" tabindex="0" role="grid" aria-label="Images; use j/k to move, Enter to accept, digits to relabel">
     <div class="gallery-spacer" data-testid="review-spacer" role="rowgroup"></div>

@@ -29,6 +29,9 @@ export function parseReviewMessage(raw: unknown): ReviewToHost | undefined {
     case 'wantThumbs':
       if (!Array.isArray(raw.paths)) return undefined;
       return { type: 'wantThumbs', paths: raw.paths.slice(0, MAX_THUMBS_PER_MESSAGE).filter((p): p is string => typeof p === 'string') };
+    case 'moveToPrediction':
+      if (typeof raw.requestId !== 'number' || !Number.isSafeInteger(raw.requestId) || typeof raw.path !== 'string') return undefined;
+      return { type: 'moveToPrediction', requestId: raw.requestId, path: raw.path };
     case 'setLabels': {
       const { requestId, changes } = raw;
       if (typeof requestId !== 'number' || !Number.isSafeInteger(requestId)) return undefined;

@@ -30,6 +30,7 @@ import { int8VariantPath } from '../../core/model/variants';
 import { renderReviewHtml } from './reviewHtml';
 import { ReviewVocabulary, parseReviewMessage } from './reviewMessages';
 import { ReviewWriteQueue, UnknownReviewPathsError } from './reviewWriteQueue';
+import { moveToPredictedClassFolder } from '../../core/labeling/acceptPrediction';
 
 const answer = replier<ReviewResponses>();
 
@@ -169,6 +170,8 @@ export class ReviewPanel {
         topk: r.topk?.map((t) => ({ label: t.label, score: t.score })),
         reviewed: r.reviewed?.label,
         error: r.error,
+        given: r.given,
+        suspect: r.suspect,
       };
     });
     const model = records.find((r) => r.model)?.model;
@@ -208,6 +211,9 @@ export class ReviewPanel {
       case 'setLabels':
         await answer((msg) => this.post(msg), m, () => this.saveCorrections(m.changes), saveError);
         return;
+      case 'moveToPrediction':
+        await answer((msg) => this.post(msg), m, () => this.moveToPrediction(m.path), saveError);
+        return;
     }
   }
 
@@ -243,6 +249,16 @@ export class ReviewPanel {
       if (err instanceof UnknownReviewPathsError) void this.reloadAfterLostChanges(err);
       throw err;
     }
+  }
+
+  /** Moves one of the review's images into the folder of its prediction, after the corrections queued before it; then shows the file as it is. */
+  private async moveToPrediction(relPath: string): Promise<number> {
+    if (!this.vocabulary.hasPath(relPath)) throw new RefusedChangeError(`${relPath} is not in this labels file`);
+    const { folder, labelsFile } = this.state;
+    const result = await this.writes.afterWrites(() => moveToPredictedClassFolder({ folder, labelsFile, path: relPath }));
+    this.services.output.info(`review: moved ${relPath} into the folder of its prediction (Undo Last Sort puts it back)`);
+    await this.refresh();
+    return result.sorted;
   }
 
   /** The gallery shows paths the file no longer has: show the file as it is now, and say what was not saved. */

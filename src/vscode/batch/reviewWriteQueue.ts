@@ -46,6 +46,16 @@ export class ReviewWriteQueue {
     return settled;
   }
 
+  /** Runs `task` once every correction queued so far is written (a move must not overtake them). */
+  afterWrites<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.flushes.then(task);
+    this.flushes = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
   private async flush(): Promise<void> {
     const batch = this.waiting.splice(0);
     if (!batch.length) return;
