@@ -14,6 +14,8 @@ import numpy as np
 import onnx
 
 CONTRACT_VERSION = "1"
+STEP_MASK_INPUT = "step_mask"
+GATES_OUTPUT = "gates"
 META_PREFIX = "rcnn_lens."
 MAX_INPUT_VALUES = 2 ** 24
 MIN_STD = 1e-6
@@ -127,7 +129,7 @@ def _check_preprocess(p: Problems, pre, channels: int) -> None:
 
 
 def _check_rnn(p: Problems, rnn) -> dict:
-    info = {"hidden_size": 0, "bidirectional": False}
+    info = {"type": "gru", "hidden_size": 0, "bidirectional": False}
     if not isinstance(rnn, dict):
         p.add("rcnn_lens.rnn", "must be a JSON object")
         return info
@@ -140,7 +142,8 @@ def _check_rnn(p: Problems, rnn) -> dict:
         p.add("rcnn_lens.rnn.layers", "must be a positive integer")
     if not isinstance(bi, bool):
         p.add("rcnn_lens.rnn.bidirectional", "must be true or false")
-    return {"hidden_size": int(hs) if _pos_int(hs) else 0, "bidirectional": bi is True}
+    return {"type": "lstm" if t == "lstm" else "gru", "hidden_size": int(hs) if _pos_int(hs) else 0,
+            "bidirectional": bi is True}
 
 
 def _check_metadata(p: Problems, meta: dict) -> dict:
@@ -177,7 +180,8 @@ def _check_metadata(p: Problems, meta: dict) -> dict:
     if pre is not None:
         _check_preprocess(p, pre, chw[0])
     rnn_meta = _parse(p, "rcnn_lens.rnn", m("rnn"))
-    rnn = _check_rnn(p, rnn_meta) if rnn_meta is not None else {"hidden_size": 0, "bidirectional": False}
+    rnn = _check_rnn(p, rnn_meta) if rnn_meta is not None else {"type": "gru", "hidden_size": 0,
+                                                                "bidirectional": False}
     head = m("head")
     if head is None:
         p.add("rcnn_lens.head", 'missing ("final" or "attention")')
@@ -197,13 +201,77 @@ def _check_metadata(p: Problems, meta: dict) -> dict:
         except json.JSONDecodeError:
             p.add("rcnn_lens.quantization", "is not valid JSON")
     return {"labels": label_list, "grid": mn, "chw": chw, "rnn": rnn, "head": head,
-            "name": m("name"), "scan_order": scan}
+            "name": m("name"), "scan_order": scan, "version": version, "ablation": m("ablation")}
+
+
+def _check_step_mask(p: Problems, sig: dict, length: int, version, ablation) -> None:
+    """contractV2.ts checkStepMask: float32 [batch, L], version 2 only, with rcnn_lens.ablation."""
+    where, s = f'input "{STEP_MASK_INPUT}"', sig["shape"]
+    if version != "2":
+        p.add(where, f'needs rcnn_lens.contract "2" (the file says {js(version)})')
+    if sig["type"] != "float32":
+        p.add(where, f"must be float32, is {sig['type']}")
+    if len(s) != 2:
+        p.add(where, f"must have shape [batch, L], has rank {len(s)}")
+    else:
+        if not _dynamic(s[0]):
+            p.add(where, f"the batch axis must be dynamic, it is fixed at {s[0]}")
+        if isinstance(s[1], int) and s[1] > 0 and length > 0 and s[1] != length:
+            p.add(where, f"has {s[1]} steps, the grid has L = {length}")
+    _check_ablation(p, ablation)
+
+
+def _check_ablation(p: Problems, raw) -> None:
+    where = "rcnn_lens.ablation"
+    if raw is None:
+        p.add(where, "missing: a model with a step_mask input must say what a masked step reads")
+        return
+    try:
+        parsed = json.loads(raw)
+    except json.JSONDecodeError:
+        p.add(where, "is not valid JSON")
+        return
+    neutral = parsed.get("neutral") if isinstance(parsed, dict) else None
+    if not isinstance(neutral, str) or not neutral:
+        p.add(where, 'must be a JSON object with a non-empty string "neutral"')
+
+
+def expected_gates(rnn: dict) -> dict:
+    """contractV2.ts expectedGates: G = hidden_size × directions × (1 for GRU's z, 2 for LSTM's i and f)."""
+    per_direction = 1 if rnn["type"] == "gru" else 2
+    return {"kind": "gru_update" if rnn["type"] == "gru" else "lstm_input_forget",
+            "width": rnn["hidden_size"] * (2 if rnn["bidirectional"] else 1) * per_direction}
+
+
+def _check_gates(p: Problems, sig: dict | None, length: int, rnn: dict, version) -> dict | None:
+    """contractV2.ts checkGates: float32 [batch, L, G] on a version 2 model; None when absent or malformed."""
+    if sig is None or version != "2":
+        return None
+    where, want, found = f'output "{GATES_OUTPUT}"', expected_gates(rnn), []
+    if sig["type"] != "float32":
+        found.append(f"must be float32, is {sig['type']}")
+    if len(sig["shape"]) != 3:
+        found.append(f"must have shape [batch, L, G], has rank {len(sig['shape'])}")
+    else:
+        _, steps, width = sig["shape"]
+        if isinstance(steps, int) and steps > 0 and length > 0 and steps != length:
+            found.append(f"axis 1 is {steps}, expected L = {length}")
+        if isinstance(width, int) and width > 0 and rnn["hidden_size"] and width != want["width"]:
+            found.append(f"axis 2 is {width}, but rcnn_lens.rnn implies G = {want['width']} ({want['kind']})")
+    for message in found:
+        p.add(where, message)
+    return None if found else want
 
 
 def _check_signature(p: Problems, info: dict, inputs: list[dict], outputs: list[dict]) -> dict:
     k, length = len(info["labels"]), info["grid"][0] * info["grid"][1]
+    step_mask = next((i for i in inputs if i["name"] == STEP_MASK_INPUT), None)
+    inputs = [i for i in inputs if i["name"] != STEP_MASK_INPUT]
+    if step_mask is not None:
+        _check_step_mask(p, step_mask, length, info["version"], info["ablation"])
     if len(inputs) != 1:
-        p.add("inputs", f"the model must have exactly one input, it has {len(inputs)}")
+        what = "image input besides step_mask" if step_mask is not None else "input"
+        p.add("inputs", f"the model must have exactly one {what}, it has {len(inputs)}")
     if inputs:
         i, s = inputs[0], inputs[0]["shape"]
         where = f'input "{i["name"]}"'
@@ -247,7 +315,8 @@ def _check_signature(p: Problems, info: dict, inputs: list[dict], outputs: list[
             expected = info["rnn"]["hidden_size"] * (2 if info["rnn"]["bidirectional"] else 1)
             if info["rnn"]["hidden_size"] and d != expected:
                 p.add('output "hidden"', f"width is {d}, but rcnn_lens.rnn implies {expected}")
-    return {"outputs": has, "hidden_width": width}
+    gates = _check_gates(p, by_name.get(GATES_OUTPUT), length, info["rnn"], info["version"])
+    return {"outputs": has, "hidden_width": width, "step_mask": step_mask is not None, "gates": gates}
 
 
 def _check_warm_up(p: Problems, path: Path, info: dict, sig: dict) -> None:
@@ -257,8 +326,10 @@ def _check_warm_up(p: Problems, path: Path, info: dict, sig: dict) -> None:
     k, length = len(info["labels"]), info["grid"][0] * info["grid"][1]
     try:
         s = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-        x = np.zeros((1, *info["chw"]), np.float32)
-        got = dict(zip([o.name for o in s.get_outputs()], s.run(None, {s.get_inputs()[0].name: x})))
+        feeds = {i.name: np.zeros((1, *info["chw"]), np.float32) for i in s.get_inputs() if i.name != STEP_MASK_INPUT}
+        if sig["step_mask"]:
+            feeds[STEP_MASK_INPUT] = np.ones((1, length), np.float32)  # all ones: every step read normally
+        got = dict(zip([o.name for o in s.get_outputs()], s.run(None, feeds)))
     except Exception as e:  # noqa: BLE001 - the runtime's own words
         p.add("onnxruntime", f"the model does not run: {str(e).splitlines()[0] if str(e) else type(e).__name__}")
         return
@@ -279,6 +350,10 @@ def _check_warm_up(p: Problems, path: Path, info: dict, sig: dict) -> None:
     if "attention" in got and got["attention"].size != length:
         p.add('output "attention"', f"has {got['attention'].size} values for one image, expected L = {length} "
               "(one per timestep)")
+    gates = sig["gates"]
+    if "gates" in got and gates and got["gates"].size != length * gates["width"]:
+        p.add('output "gates"', f"has {got['gates'].size} values for one image, expected L × G = {length} × "
+              f"{gates['width']} = {length * gates['width']}")
 
 
 def check_model(path: str | Path, run: bool = True) -> tuple[list[tuple[str, str]], dict]:

@@ -41,7 +41,11 @@ BROKEN = {
     "final-without-attention-ok": {"rcnn_lens.head": "final"},
     "card-bad": {"rcnn_lens.model_card": "[1, 2]"},
     "quantization-bad": {"rcnn_lens.quantization": '{"precision": "int4"}'},
-    "version-2": {"rcnn_lens.contract": "2"},
+    "version-1-with-v2-tensors": {"rcnn_lens.contract": "1"},
+    "ablation-missing": {"rcnn_lens.ablation": None},
+    "ablation-not-json": {"rcnn_lens.ablation": "{neutral"},
+    "ablation-no-neutral": {"rcnn_lens.ablation": '{"images": 10}'},
+    "gates-width-lstm": {"rcnn_lens.rnn": '{"type": "lstm", "hidden_size": 8, "layers": 1, "bidirectional": false}'},
     "no-metadata": "all",
 }
 
@@ -50,7 +54,9 @@ BROKEN = {
 def tiny_onnx(tmp_path_factory):
     torch.manual_seed(0)
     path = tmp_path_factory.mktemp("validate") / "tiny.onnx"
-    export_onnx(RCNN(TINY), path, ["a", "b", "c"], "tiny", card={"dataset": "none"})
+    # a contract v2 model like the bundled ones: step_mask input and gates output
+    export_onnx(RCNN(TINY), path, ["a", "b", "c"], "tiny", card={"dataset": "none"},
+                ablation={"neutral": "zeros", "images": 0})
     return path
 
 
@@ -86,7 +92,7 @@ def extension_problems(models, tmp_path) -> list:
     return [[tuple(p) for p in case] for case in json.loads(out.stdout)]
 
 
-@pytest.mark.xfail(reason="training.validate ports contract v1 only; the extension now reads v2 (step_mask, gates): port pending, see the closing note", strict=False)
+
 def test_problems_are_the_extensions_word_for_word(tiny_onnx, tmp_path):
     models = [tiny_onnx]
     for name, change in BROKEN.items():
