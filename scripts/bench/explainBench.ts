@@ -1,0 +1,73 @@
+/**
+ * Faithfulness and cost of every explanation view (issue 18). For each image: all views,
+ * their deletion-curve areas relative to the seeded random ranking, and each view's own cost.
+ * Prints a markdown table (mean AUC / random, median ms and runs per image) and the
+ * occlusion view's median time. Usage (via scripts/bench-explain.mjs):
+ *   --list FILE   image paths, one per line    --model PATH    --limit N
+ *   --candidates C --stop-below P --max-runs R  (deep view tuning)   --json OUT
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { EXPLAIN_METHODS, type ExplainMethod } from '../../src/core/explain/explain';
+import { explainFile } from '../../src/core/explain/explainFile';
+import { DEFAULT_GREEDY } from '../../src/core/explain/greedyDeletion';
+import { LoadedModel } from '../../src/core/runtime/modelSession';
+
+function arg(name: string, fallback?: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+async function main(): Promise<void> {
+  const list = arg('list');
+  if (!list) throw new Error('--list FILE (image paths, one per line) is required');
+  const paths = readFileSync(list, 'utf8').split('\n').filter(Boolean).slice(0, Number(arg('limit', '100000')));
+  const model = await LoadedModel.load(arg('model', 'media/models/rcnn-cifar10.onnx')!, { provider: 'cpu' });
+  const greedy = {
+    candidates: Number(arg('candidates', String(DEFAULT_GREEDY.candidates))),
+    stopBelow: Number(arg('stop-below', String(DEFAULT_GREEDY.stopBelow))),
+    maxRuns: Number(arg('max-runs', String(DEFAULT_GREEDY.maxRuns))),
+  };
+  const methods = EXPLAIN_METHODS; // ablation is reported missing (and left out) for a contract v1 model
+  const rows = new Map<string, { ratio: number[]; auc: number[]; ms: number[]; runs: number[] }>();
+  const row = (name: string) => rows.get(name) ?? rows.set(name, { ratio: [], auc: [], ms: [], runs: [] }).get(name)!;
+  const started = performance.now();
+  for (const [i, path] of paths.entries()) {
+    for (const window of [1, 2] as const) {
+      const names: ExplainMethod[] = window === 1 ? methods : ['occlusion'];
+      const r = await explainFile(model, path, { methods: names, window, greedy });
+      const random = r.explanation.random.deletionAuc;
+      if (window === 1) row('random').auc.push(random);
+      for (const [m, v] of Object.entries(r.explanation.methods)) {
+        const stats = row(window === 2 ? 'occlusion (2×2 window)' : m);
+        stats.ratio.push(v.deletionAuc / random);
+        stats.auc.push(v.deletionAuc);
+        stats.ms.push(v.ms);
+        stats.runs.push(v.runs);
+      }
+    }
+    if ((i + 1) % 50 === 0) process.stderr.write(`${i + 1}/${paths.length} images, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+  }
+  await model.release();
+  console.log(`${paths.length} images, model ${model.descriptor.info.name} (${model.descriptor.hash}), deep: ${JSON.stringify(greedy)}\n`);
+  console.log('| ranking | mean deletion AUC | AUC / random (mean of per-image ratios) | ms per image (median) | model runs per image (mean) |');
+  console.log('|---|---|---|---|---|');
+  for (const [name, s] of rows) {
+    const ratio = s.ratio.length ? mean(s.ratio).toFixed(3) : '1';
+    const ms = s.ms.length ? median(s.ms).toFixed(1) : '–';
+    const runs = s.runs.length ? mean(s.runs).toFixed(0) : '–';
+    console.log(`| ${name} | ${mean(s.auc).toFixed(4)} | ${ratio} | ${ms} | ${runs} |`);
+  }
+  const out = arg('json');
+  if (out) writeFileSync(out, JSON.stringify(Object.fromEntries(rows), null, 1));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
