@@ -4,12 +4,13 @@
  * Prints a markdown table (mean AUC / random, median ms and runs per image) and the
  * occlusion view's median time. Usage (via scripts/bench-explain.mjs):
  *   --list FILE   image paths, one per line    --model PATH    --limit N
- *   --candidates C --stop-below P --max-runs R  (deep view tuning)   --json OUT
+ *   --masks N (deep view; default DEFAULT_MASKS)   --json OUT
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { EXPLAIN_METHODS, type ExplainMethod } from '../../src/core/explain/explain';
 import { explainFile } from '../../src/core/explain/explainFile';
-import { DEFAULT_GREEDY } from '../../src/core/explain/greedyDeletion';
+import { DEFAULT_MASKS } from '../../src/core/explain/randomMasks';
 import { LoadedModel } from '../../src/core/runtime/modelSession';
 
 function arg(name: string, fallback?: string): string | undefined {
@@ -28,11 +29,7 @@ async function main(): Promise<void> {
   if (!list) throw new Error('--list FILE (image paths, one per line) is required');
   const paths = readFileSync(list, 'utf8').split('\n').filter(Boolean).slice(0, Number(arg('limit', '100000')));
   const model = await LoadedModel.load(arg('model', 'media/models/rcnn-cifar10.onnx')!, { provider: 'cpu' });
-  const greedy = {
-    candidates: Number(arg('candidates', String(DEFAULT_GREEDY.candidates))),
-    stopBelow: Number(arg('stop-below', String(DEFAULT_GREEDY.stopBelow))),
-    maxRuns: Number(arg('max-runs', String(DEFAULT_GREEDY.maxRuns))),
-  };
+  const masks = { ...DEFAULT_MASKS, masks: Number(arg('masks', String(DEFAULT_MASKS.masks))) };
   const methods = EXPLAIN_METHODS; // ablation is reported missing (and left out) for a contract v1 model
   const rows = new Map<string, { ratio: number[]; auc: number[]; ms: number[]; runs: number[] }>();
   const row = (name: string) => rows.get(name) ?? rows.set(name, { ratio: [], auc: [], ms: [], runs: [] }).get(name)!;
@@ -40,7 +37,7 @@ async function main(): Promise<void> {
   for (const [i, path] of paths.entries()) {
     for (const window of [1, 2] as const) {
       const names: ExplainMethod[] = window === 1 ? methods : ['occlusion'];
-      const r = await explainFile(model, path, { methods: names, window, greedy });
+      const r = await explainFile(model, path, { methods: names, window, masks });
       const random = r.explanation.random.deletionAuc;
       if (window === 1) row('random').auc.push(random);
       for (const [m, v] of Object.entries(r.explanation.methods)) {
@@ -54,7 +51,7 @@ async function main(): Promise<void> {
     if ((i + 1) % 50 === 0) process.stderr.write(`${i + 1}/${paths.length} images, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
   }
   await model.release();
-  console.log(`${paths.length} images, model ${model.descriptor.info.name} (${model.descriptor.hash}), deep: ${JSON.stringify(greedy)}\n`);
+  console.log(`${paths.length} images, model ${model.descriptor.info.name} (${model.descriptor.hash}), deep: ${JSON.stringify(masks)}, load average ${loadavg().map((v) => v.toFixed(1)).join(' ')}\n`);
   console.log('| ranking | mean deletion AUC | AUC / random (mean of per-image ratios) | ms per image (median) | model runs per image (mean) |');
   console.log('|---|---|---|---|---|');
   for (const [name, s] of rows) {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { cellRect, occludedBatch } from '../../src/core/explain/cellRegions';
 import { deletionAuc, deletionPrefixes } from '../../src/core/explain/deletion';
 import { orderByScores, rankScores, seededOrder } from '../../src/core/explain/ranking';
-import { keptMinusRemoved, randomRemovalSets } from '../../src/core/explain/randomMasks';
+import { solveSpd } from '../../src/core/explain/linearSolve';
+import { keptWeights, randomRemovalSets } from '../../src/core/explain/randomMasks';
 import { cellsInScanOrder, occlusionWindows, scoresFromWindows } from '../../src/core/explain/windows';
 
 describe('region occlusion inputs', () => {
@@ -80,13 +81,17 @@ describe('random-mask saliency', () => {
     expect(sizes.size).toBeGreaterThan(5);
   });
 
-  it('scores a cell by mean p when kept minus mean p when removed', () => {
-    // 3 cells, 4 masks; p = 0.8 when cell 1 is kept, 0.2 when it is removed.
-    const sets = [[0], [1], [0, 1], [2]];
-    const p = [0.8, 0.2, 0.2, 0.8];
-    const s = Array.from(keptMinusRemoved(3, sets, p)).map((v) => Number(v.toFixed(6)));
-    expect(s[1]).toBe(0.6); // kept: masks 0, 3 → 0.8; removed: masks 1, 2 → 0.2
-    expect(s[0]).toBe(0); // kept: 0.2, 0.8 → 0.5; removed: 0.8, 0.2 → 0.5
-    expect(s[2]).toBeCloseTo(0.4 - 0.8, 6); // kept: 0.8, 0.2, 0.2 → 0.4; removed: 0.8
+  it('recovers the weights of a model whose cells add up', () => {
+    const w = [0.05, 0.3, 0, 0.2, 0.1];
+    const sets = randomRemovalSets(5, { masks: 200, seed: 1 });
+    const p = sets.map((removed) => 0.1 + w.reduce((s, v, t) => s + (removed.includes(t) ? 0 : v), 0));
+    const fit = Array.from(keptWeights(5, sets, p));
+    fit.forEach((v, t) => expect(v).toBeCloseTo(w[t], 2));
+  });
+
+  it('solves a symmetric positive definite system and refuses a singular one', () => {
+    const x = solveSpd(Float64Array.from([4, 2, 2, 3]), Float64Array.from([10, 8]), 2);
+    expect(Array.from(x).map((v) => Number(v.toFixed(10)))).toEqual([1.75, 1.5]);
+    expect(() => solveSpd(Float64Array.from([1, 1, 1, 1]), Float64Array.from([1, 1]), 2)).toThrow(/positive definite/);
   });
 });

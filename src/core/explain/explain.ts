@@ -12,8 +12,8 @@ import type { ScanOrder } from '../model/scanOrder';
 import type { GridShape } from './cellRegions';
 import { deletionAuc, deletionPrefixes } from './deletion';
 import { type CancelSignal, type Evaluate, throwIfCancelled } from './evaluator';
-import { DEFAULT_GREEDY, type GreedyOptions, greedyDeletion } from './greedyDeletion';
-import { orderByScores, rankScores, seededOrder } from './ranking';
+import { DEFAULT_MASKS, type MaskOptions, randomMaskWeights } from './randomMasks';
+import { orderByScores, seededOrder } from './ranking';
 import { type OcclusionWindow, occlusionWindows, scoresFromWindows } from './windows';
 
 export { EXPLAIN_METHODS, type ExplainMethod, isExplainMethod } from './methods';
@@ -34,7 +34,8 @@ export interface ExplainRequest {
   ablate?: Evaluate;
   attention?: ArrayLike<number>;
   hidden?: { values: ArrayLike<number>; width: number };
-  greedy?: GreedyOptions;
+  /** The deep view's random masks (count and seed). */
+  masks?: MaskOptions;
   randomSeed?: number;
   signal?: CancelSignal;
   /** Called after every evaluation with the runs done so far and the expected total. */
@@ -42,7 +43,11 @@ export interface ExplainRequest {
 }
 
 export interface MethodResult {
-  /** One value per timestep, scan order; higher = ranked earlier. */
+  /**
+   * One value per timestep, scan order; higher = ranked earlier. Occlusion, ablation: the
+   * drop in probability; attention, norm: the view's own value; deep: the probability the
+   * cell adds (random-mask regression).
+   */
   scores: Float32Array;
   /** Occlusion and ablation: the drop in the class's logit per timestep. */
   logitDrops?: Float32Array;
@@ -64,7 +69,7 @@ export interface Explanation {
   random: { order: number[]; curve: Float32Array; deletionAuc: number };
 }
 
-type Scored = Omit<MethodResult, 'curve' | 'deletionAuc' | 'ms'> & { prefixCurve?: number[] };
+type Scored = Omit<MethodResult, 'curve' | 'deletionAuc' | 'ms'>;
 
 function drops(base: { probability: number; logit: number }, p: Float32Array, logit: Float32Array) {
   return {
@@ -81,15 +86,12 @@ function missingReason(method: ExplainMethod, req: ExplainRequest): string | und
 }
 
 /** Window-w occlusion: drops of every window, turned into per-timestep scores. */
-async function occlusionView(req: ExplainRequest, evaluate: Evaluate, window: OcclusionWindow, steps: number) {
+async function occlusionView(req: ExplainRequest, evaluate: Evaluate, window: OcclusionWindow, steps: number): Promise<Scored> {
   const windows = occlusionWindows(req.grid, req.scanOrder, window);
   const out = await evaluate(windows);
   const d = drops(req.base, out.probability, out.logit);
   const scores = scoresFromWindows(windows, d.probability, steps);
-  const view: Scored = { scores, logitDrops: scoresFromWindows(windows, d.logit, steps), order: orderByScores(scores), runs: windows.length };
-  // Per timestep (windows come in grid order, not scan order); meaningful for window 1.
-  const removedProbability = scoresFromWindows(windows, out.probability, steps);
-  return { view, removedProbability };
+  return { scores, logitDrops: scoresFromWindows(windows, d.logit, steps), order: orderByScores(scores), runs: windows.length };
 }
 
 async function ablationView(req: ExplainRequest, ablate: Evaluate, steps: number): Promise<Scored> {
@@ -115,52 +117,22 @@ async function timed(view: () => Promise<Scored> | Scored): Promise<Timed> {
 async function scoreViews(req: ExplainRequest, evaluate: Evaluate, steps: number, missing: Explanation['missing']) {
   const views: Partial<Record<ExplainMethod, Timed>> = {};
   const wants = (m: ExplainMethod) => req.methods.includes(m) && !missing[m];
-  // The deep view starts from the window-1 occlusion pass; it is shared when both are asked for.
-  let singles: { removed: Float32Array; ms: number } | undefined;
-  if (wants('occlusion')) {
-    let removed: Float32Array = new Float32Array(0);
-    views.occlusion = await timed(async () => {
-      const occ = await occlusionView(req, evaluate, req.window, steps);
-      removed = occ.removedProbability;
-      return occ.view;
-    });
-    if (req.window === 1) singles = { removed, ms: views.occlusion.ms };
-  }
+  if (wants('occlusion')) views.occlusion = await timed(() => occlusionView(req, evaluate, req.window, steps));
   if (wants('ablation')) views.ablation = await timed(() => ablationView(req, req.ablate!, steps));
   if (wants('attention')) views.attention = await timed(() => outputView(req.attention!));
   if (wants('norm')) views.norm = await timed(() => outputView(hiddenNorms(req.hidden!.values, steps, req.hidden!.width)));
   if (wants('deep')) {
-    if (!singles) {
-      const started = performance.now();
-      singles = { removed: (await occlusionView(req, evaluate, 1, steps)).removedProbability, ms: 0 };
-      singles.ms = performance.now() - started;
-    }
-    const pass = singles;
-    const deep = await timed(async () => {
-      const greedy = await greedyDeletion(req.base.probability, pass.removed, evaluate, req.greedy ?? DEFAULT_GREEDY, req.signal);
-      // Its cost on its own includes the single-cell pass, shared or not.
-      return { scores: rankScores(greedy.order), order: greedy.order, prefixCurve: greedy.prefixCurve, runs: greedy.runs + steps };
-    });
-    views.deep = { ...deep, ms: deep.ms + pass.ms };
+    const masks = req.masks ?? DEFAULT_MASKS;
+    views.deep = await timed(async () => ({ ...outputView(await randomMaskWeights(steps, evaluate, masks)), runs: masks.masks }));
   }
   return views;
 }
 
-/** The deletion curves of all rankings, evaluated in one go (known prefix points are reused). */
-async function deletionCurves(orders: Array<{ order: number[]; known?: number[] }>, evaluate: Evaluate, base: number): Promise<Float32Array[]> {
-  const sets: number[][] = [];
-  const plans = orders.map(({ order, known = [base] }) => {
-    const unknown = deletionPrefixes(order).slice(known.length);
-    sets.push(...unknown);
-    return { known, unknown: unknown.length };
-  });
-  const out = sets.length ? (await evaluate(sets)).probability : new Float32Array(0);
-  let at = 0;
-  return plans.map(({ known, unknown }) => {
-    const curve = Float32Array.from([...known, ...out.subarray(at, at + unknown)]);
-    at += unknown;
-    return curve;
-  });
+/** The deletion curves of all rankings, evaluated in one go (k = 0 is the known base probability). */
+async function deletionCurves(orders: number[][], evaluate: Evaluate, base: number): Promise<Float32Array[]> {
+  const sets = orders.flatMap((order) => deletionPrefixes(order).slice(1));
+  const out = (await evaluate(sets)).probability;
+  return orders.map((order, i) => Float32Array.from([base, ...out.subarray(i * order.length, (i + 1) * order.length)]));
 }
 
 function expectedRuns(req: ExplainRequest, steps: number): number {
@@ -169,7 +141,7 @@ function expectedRuns(req: ExplainRequest, steps: number): number {
   let total = (req.methods.length + 1) * steps;
   if (has('occlusion')) total += windowRuns;
   if (has('ablation')) total += steps;
-  if (has('deep')) total += (req.greedy ?? DEFAULT_GREEDY).maxRuns + (has('occlusion') && req.window === 1 ? 0 : steps);
+  if (has('deep')) total += (req.masks ?? DEFAULT_MASKS).masks;
   return total;
 }
 
@@ -194,15 +166,14 @@ export async function explain(req: ExplainRequest): Promise<Explanation> {
   const names = Object.keys(views) as ExplainMethod[];
   const randomOrder = seededOrder(steps, req.randomSeed ?? RANDOM_RANKING_SEED);
   const curves = await deletionCurves(
-    [...names.map((m) => ({ order: views[m]!.order, known: views[m]!.prefixCurve })), { order: randomOrder }],
+    [...names.map((m) => views[m]!.order), randomOrder],
     evaluate,
     req.base.probability,
   );
   req.onProgress?.(total, total);
   const methods: Explanation['methods'] = {};
   names.forEach((m, i) => {
-    const { prefixCurve: _known, ...view } = views[m]!;
-    methods[m] = { ...view, curve: curves[i], deletionAuc: deletionAuc(curves[i]) };
+    methods[m] = { ...views[m]!, curve: curves[i], deletionAuc: deletionAuc(curves[i]) };
   });
   const randomCurve = curves[names.length];
   return { methods, missing, random: { order: randomOrder, curve: randomCurve, deletionAuc: deletionAuc(randomCurve) } };

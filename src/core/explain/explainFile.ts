@@ -8,7 +8,7 @@ import { preprocessImage } from '../image/preprocess';
 import type { LoadedModel, ModelLease } from '../runtime/modelSession';
 import type { CancelSignal } from './evaluator';
 import { type ExplainMethod, type Explanation, explain } from './explain';
-import type { GreedyOptions } from './greedyDeletion';
+import type { MaskOptions } from './randomMasks';
 import { modelEvaluator } from './modelEvaluator';
 import type { OcclusionWindow } from './windows';
 import { cellsInScanOrder } from './windows';
@@ -19,7 +19,7 @@ export interface ExplainFileOptions {
   /** A class label; default: the top prediction. */
   classLabel?: string;
   maxPixels?: number;
-  greedy?: GreedyOptions;
+  masks?: MaskOptions;
   signal?: CancelSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -77,7 +77,7 @@ async function explainHeld(model: LoadedModel, path: string, options: ExplainFil
     evaluate: modelEvaluator({ model, image: pre.tensor, classIndex, signal: options.signal, lease }),
     attention: out.attention,
     hidden: out.hidden ? { values: out.hidden, width: out.hidden.length / steps } : undefined,
-    greedy: options.greedy,
+    masks: options.masks,
     signal: options.signal,
     onProgress: options.onProgress,
   });
