@@ -3,12 +3,14 @@
  * images; answers requests from the parent over the IPC channel.
  */
 import { classifyFile } from '../core/classify';
+import { explainFile } from '../core/explain/explainFile';
 import { renderPreview } from '../core/image/preview';
 import { configureSharpOnLoad } from '../core/image/sharpLoader';
 import { LoadedModel } from '../core/runtime/modelSession';
 import { ModelHolder } from '../core/worker/modelHolder';
 import {
   type ClassifyReply,
+  type ExplainReply,
   type WorkerEnvelope,
   type WorkerReply,
   type WorkerRequest,
@@ -23,7 +25,10 @@ configureSharpOnLoad((sharp) => {
 
 const holder = new ModelHolder<LoadedModel>();
 
-async function handle(request: WorkerRequest): Promise<unknown> {
+/** Cancel flags of the explanations in progress, by job. */
+const explainJobs = new Map<number, { aborted: boolean }>();
+
+async function handle(request: WorkerRequest, id: number): Promise<unknown> {
   switch (request.kind) {
     case 'ping':
       return { pid: process.pid };
@@ -38,6 +43,25 @@ async function handle(request: WorkerRequest): Promise<unknown> {
         const detail = await classifyFile(model, request.path, { topK: request.topK, full: request.full, maxPixels: request.maxPixels });
         return { ...detail, model: { path: model.descriptor.path, hash: model.descriptor.hash } };
       });
+    case 'explain': {
+      const signal = { aborted: false };
+      explainJobs.set(request.job, signal);
+      try {
+        return await holder.use(request.model, async (model): Promise<ExplainReply> => {
+          const { path, methods, window, classLabel, maxPixels } = request;
+          const onProgress = (done: number, total: number) => send({ id, progress: { done, total } });
+          const image = await explainFile(model, path, { methods, window, classLabel, maxPixels, signal, onProgress });
+          return { ...image, model: { path: model.descriptor.path, hash: model.descriptor.hash } };
+        });
+      } finally {
+        explainJobs.delete(request.job);
+      }
+    }
+    case 'cancelExplain': {
+      const signal = explainJobs.get(request.job);
+      if (signal) signal.aborted = true;
+      return { cancelled: signal !== undefined };
+    }
   }
 }
 
@@ -46,7 +70,7 @@ function send(reply: WorkerReply): void {
 }
 
 process.on('message', (msg: WorkerEnvelope) => {
-  handle(msg.request).then(
+  handle(msg.request, msg.id).then(
     (value) => send({ id: msg.id, ok: true, value }),
     (err: unknown) => send({ id: msg.id, ok: false, error: serializeError(err) }),
   );

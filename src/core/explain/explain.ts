@@ -18,6 +18,9 @@ import { type OcclusionWindow, occlusionWindows, scoresFromWindows } from './win
 
 export { EXPLAIN_METHODS, type ExplainMethod, isExplainMethod } from './methods';
 
+/** Runs per progress report (the bundled model's best CPU batch). */
+const PROGRESS_SLICE = 128;
+
 /** The seed of the random ranking every view is compared with. */
 export const RANDOM_RANKING_SEED = 18;
 
@@ -154,11 +157,17 @@ export async function explain(req: ExplainRequest): Promise<Explanation> {
   }
   let done = 0;
   const total = expectedRuns(req, steps);
+  // In slices, so progress moves during a long evaluation and a cancel is seen between slices.
   const counted = (inner: Evaluate): Evaluate => async (sets) => {
-    throwIfCancelled(req.signal);
-    const out = await inner(sets);
-    done += sets.length;
-    req.onProgress?.(Math.min(done, total), total);
+    const out = { probability: new Float32Array(sets.length), logit: new Float32Array(sets.length) };
+    for (let start = 0; start < sets.length; start += PROGRESS_SLICE) {
+      throwIfCancelled(req.signal);
+      const part = await inner(sets.slice(start, start + PROGRESS_SLICE));
+      out.probability.set(part.probability, start);
+      out.logit.set(part.logit, start);
+      done += part.probability.length;
+      req.onProgress?.(Math.min(done, total), total);
+    }
     return out;
   };
   const evaluate = counted(req.evaluate);

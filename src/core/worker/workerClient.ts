@@ -19,7 +19,7 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 
 /** Names the file only when it was the one request in flight; otherwise the crash may not be its fault. */
 function blame(request: WorkerRequest, inFlight: number): string {
-  const file = request.kind === 'classify' || request.kind === 'preview' ? request.path : undefined;
+  const file = request.kind === 'classify' || request.kind === 'preview' || request.kind === 'explain' ? request.path : undefined;
   if (!file) return '';
   return inFlight === 1 ? ` while decoding or classifying ${file}` : ` while ${inFlight} requests were in progress, ${file} among them`;
 }
@@ -32,6 +32,7 @@ export class WorkerCrashError extends Error {
 }
 
 interface Pending {
+  onProgress?: (done: number, total: number) => void;
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
   request: WorkerRequest;
@@ -97,6 +98,7 @@ export class WorkerClient {
   request<K extends WorkerRequest['kind']>(
     request: Extract<WorkerRequest, { kind: K }>,
     timeoutMs = DEFAULT_TIMEOUT_MS,
+    onProgress?: (done: number, total: number) => void,
   ): Promise<WorkerResponses[K]> {
     if (this.disposed) return Promise.reject(new Error('the worker client has been disposed'));
     const proc = this.ensureProcess();
@@ -113,7 +115,7 @@ export class WorkerClient {
         clearTimeout(timer);
         fn(v);
       };
-      pending.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(reject), request });
+      pending.set(id, { onProgress, resolve: settle(resolve as (v: unknown) => void), reject: settle(reject), request });
       const envelope: WorkerEnvelope = { id, request };
       child.send(envelope, (err) => {
         if (err && pending.delete(id)) reject(new WorkerCrashError(`could not reach the worker process: ${err.message}`));
@@ -156,6 +158,10 @@ export class WorkerClient {
   private onReply(proc: WorkerProcess, reply: WorkerReply): void {
     const p = proc.pending.get(reply.id);
     if (!p) return;
+    if ('progress' in reply) {
+      p.onProgress?.(reply.progress.done, reply.progress.total);
+      return;
+    }
     proc.pending.delete(reply.id);
     if (reply.ok) p.resolve(reply.value);
     else p.reject(new WorkerError(reply.error as SerializedError));

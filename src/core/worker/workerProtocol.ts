@@ -5,6 +5,9 @@
  * InferenceSession.run (synchronous on its calling thread) never blocks the host.
  */
 import type { ClassifyDetail } from '../classify';
+import type { ExplainedImage } from '../explain/explainFile';
+import type { ExplainMethod } from '../explain/methods';
+import type { OcclusionWindow } from '../explain/windows';
 import type { ProviderSetting } from '../runtime/providers';
 import type { ModelDescriptor } from '../runtime/modelSession';
 import type { ContractProblem } from '../model/contract';
@@ -38,16 +41,38 @@ export interface PreviewRequest {
   maxPixels?: number;
 }
 
+/** Explanations of one image (src/core/explain); reports progress and can be cancelled by `job`. */
+export interface ExplainRequest {
+  kind: 'explain';
+  /** Names the job for cancelExplain. */
+  job: number;
+  path: string;
+  methods: ExplainMethod[];
+  window: OcclusionWindow;
+  classLabel?: string;
+  maxPixels?: number;
+  model?: ModelIdentity;
+}
+
+export interface CancelExplainRequest {
+  kind: 'cancelExplain';
+  job: number;
+}
+
+export type ExplainReply = ExplainedImage & { model: ModelIdentity };
+
 export interface PingRequest {
   kind: 'ping';
 }
 
-export type WorkerRequest = LoadRequest | ClassifyRequest | PreviewRequest | PingRequest;
+export type WorkerRequest = LoadRequest | ClassifyRequest | PreviewRequest | ExplainRequest | CancelExplainRequest | PingRequest;
 
 export interface WorkerResponses {
   load: ModelDescriptor;
   classify: ClassifyReply;
   preview: { png: Uint8Array; width: number; height: number };
+  explain: ExplainReply;
+  cancelExplain: { cancelled: boolean };
   ping: { pid: number };
 }
 
@@ -62,7 +87,11 @@ export interface SerializedError {
 }
 
 export type WorkerEnvelope = { id: number; request: WorkerRequest };
-export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: SerializedError };
+export type WorkerReply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: SerializedError }
+  /** Progress of a long request (explain), before its answer. */
+  | { id: number; progress: { done: number; total: number } };
 
 export function serializeError(err: unknown): SerializedError {
   if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
