@@ -24,14 +24,21 @@ const median = (xs: number[]): number => {
 };
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+interface Stats {
+  ratio: number[];
+  auc: number[];
+  ms: number[];
+  runs: number[];
+}
+
 async function main(): Promise<void> {
   const list = arg('list');
   if (!list) throw new Error('--list FILE (image paths, one per line) is required');
   const paths = readFileSync(list, 'utf8').split('\n').filter(Boolean).slice(0, Number(arg('limit', '100000')));
   const model = await LoadedModel.load(arg('model', 'media/models/rcnn-cifar10.onnx')!, { provider: 'cpu' });
   const masks = { ...DEFAULT_MASKS, masks: Number(arg('masks', String(DEFAULT_MASKS.masks))) };
-  const methods = EXPLAIN_METHODS; // ablation is reported missing (and left out) for a contract v1 model
-  const rows = new Map<string, { ratio: number[]; auc: number[]; ms: number[]; runs: number[] }>();
+  const methods = [...EXPLAIN_METHODS]; // ablation is reported missing (and left out) for a contract v1 model
+  const rows = new Map<string, Stats>();
   const row = (name: string) => rows.get(name) ?? rows.set(name, { ratio: [], auc: [], ms: [], runs: [] }).get(name)!;
   const started = performance.now();
   for (const [i, path] of paths.entries()) {
@@ -48,20 +55,33 @@ async function main(): Promise<void> {
         stats.runs.push(v.runs);
       }
     }
-    if ((i + 1) % 50 === 0) process.stderr.write(`${i + 1}/${paths.length} images, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+    if ((i + 1) % 25 === 0) {
+      process.stderr.write(`${i + 1}/${paths.length} images, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+      report(rows, i + 1, model, masks, true);
+    }
   }
   await model.release();
-  console.log(`${paths.length} images, model ${model.descriptor.info.name} (${model.descriptor.hash}), deep: ${JSON.stringify(masks)}, load average ${loadavg().map((v) => v.toFixed(1)).join(' ')}\n`);
-  console.log('| ranking | mean deletion AUC | AUC / random (mean of per-image ratios) | ms per image (median) | model runs per image (mean) |');
-  console.log('|---|---|---|---|---|');
+  report(rows, paths.length, model, masks);
+}
+
+/** The table so far (written every 25 images too, so a long run leaves its numbers behind). */
+function report(rows: Map<string, Stats>, images: number, model: LoadedModel, masks: object, partial = false): void {
+  const lines = [
+    `${images} images${partial ? ' (so far)' : ''}, model ${model.descriptor.info.name} (${model.descriptor.hash}), deep: ${JSON.stringify(masks)}, load average ${loadavg().map((v) => v.toFixed(1)).join(' ')}`,
+    '',
+    '| ranking | mean deletion AUC | AUC / random (mean of per-image ratios) | ms per image (median) | model runs per image (mean) |',
+    '|---|---|---|---|---|',
+  ];
   for (const [name, s] of rows) {
     const ratio = s.ratio.length ? mean(s.ratio).toFixed(3) : '1';
     const ms = s.ms.length ? median(s.ms).toFixed(1) : '–';
     const runs = s.runs.length ? mean(s.runs).toFixed(0) : '–';
-    console.log(`| ${name} | ${mean(s.auc).toFixed(4)} | ${ratio} | ${ms} | ${runs} |`);
+    lines.push(`| ${name} | ${mean(s.auc).toFixed(4)} | ${ratio} | ${ms} | ${runs} |`);
   }
+  if (partial) process.stderr.write(lines.join('\n') + '\n');
+  else console.log(lines.join('\n'));
   const out = arg('json');
-  if (out) writeFileSync(out, JSON.stringify(Object.fromEntries(rows), null, 1));
+  if (out) writeFileSync(out, JSON.stringify({ images, partial, rows: Object.fromEntries(rows) }));
 }
 
 main().catch((err) => {
