@@ -4,7 +4,9 @@
  * Prints a markdown table (mean AUC / random, median ms and runs per image) and the
  * occlusion view's median time. Usage (via scripts/bench-explain.mjs):
  *   --list FILE   image paths, one per line    --model PATH    --limit N
- *   --masks N (deep view; default DEFAULT_MASKS)   --json OUT
+ *   --masks N (deep view; default DEFAULT_MASKS)   --json OUT   --threads T (onnxruntime intra-op threads)
+ *   --shard I/N   only the images whose index mod N is I (run N shards side by side, then
+ *                 scripts/bench/mergeExplain.mjs merges their --json files into one table)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -34,8 +36,13 @@ interface Stats {
 async function main(): Promise<void> {
   const list = arg('list');
   if (!list) throw new Error('--list FILE (image paths, one per line) is required');
-  const paths = readFileSync(list, 'utf8').split('\n').filter(Boolean).slice(0, Number(arg('limit', '100000')));
-  const model = await LoadedModel.load(arg('model', 'media/models/rcnn-cifar10.onnx')!, { provider: 'cpu' });
+  const [shard, shards] = (arg('shard', '0/1') ?? '0/1').split('/').map(Number);
+  const paths = readFileSync(list, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .slice(0, Number(arg('limit', '100000')))
+    .filter((_, i) => i % shards === shard);
+  const model = await LoadedModel.load(arg('model', 'media/models/rcnn-cifar10.onnx')!, { provider: 'cpu', intraOpThreads: Number(arg('threads', '0')) });
   const masks = { ...DEFAULT_MASKS, masks: Number(arg('masks', String(DEFAULT_MASKS.masks))) };
   const methods = [...EXPLAIN_METHODS]; // ablation is reported missing (and left out) for a contract v1 model
   const rows = new Map<string, Stats>();

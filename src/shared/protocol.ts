@@ -7,6 +7,7 @@
  * much cheaper than number[] written out as JSON. What the webview persists with
  * setState (PanelPersistedState) stays plain JSON, so it survives a reload.
  */
+import type { ExplainMethod } from '../core/explain/methods';
 import type { ScanOrder } from '../core/model/scanOrder';
 
 export interface PredictionView {
@@ -28,6 +29,8 @@ export interface ModelView {
   /** Width D of `hidden` (2 × hiddenSize for a bidirectional RNN: forward half first). */
   hiddenWidth?: number;
   outputs: { hidden: boolean; stepLogits: boolean; attention: boolean };
+  /** Optional inputs beyond the image (contract v2 `step_mask`: timestep ablation). */
+  inputs?: { stepMask: boolean };
   /** int8 for a quantized variant; the panel names it. */
   precision: 'fp32' | 'int8';
   /** Human sentences for the views this model cannot feed. */
@@ -92,7 +95,9 @@ export type HostToPanel =
   | { type: 'loading'; imagePath: string; fileName: string }
   | { type: 'result'; result: ClassifyResultView; settings: PanelSettingsView }
   | { type: 'error'; imagePath: string; fileName: string; message: string; detail?: string }
-  | { type: 'reply'; requestId: number; ok: boolean; value?: unknown; error?: string };
+  | { type: 'reply'; requestId: number; ok: boolean; value?: unknown; error?: string }
+  /** Progress of the explain request in flight (model runs done of the expected total). */
+  | { type: 'explainProgress'; done: number; total: number };
 
 /** Webview → host. */
 export type PanelToHost =
@@ -102,7 +107,10 @@ export type PanelToHost =
   | { type: 'copyText'; requestId: number; text: string }
   | { type: 'openSettings' }
   /** "more" under the heatmap: the README's section on reading it. */
-  | { type: 'openHelp' };
+  | { type: 'openHelp' }
+  /** Compute explanations of the shown image (answered by a reply with an ExplainResultView). */
+  | { type: 'explain'; requestId: number; methods: ExplainMethod[]; window: 1 | 2 }
+  | { type: 'cancelExplain' };
 
 /**
  * What the webview stores with setState, so the panel survives a window reload. Plain JSON

@@ -5,6 +5,7 @@
 import type { ClassifyResultView, HostToPanel, PanelPersistedState, PanelSettingsView, PanelToHost } from '../../src/shared/protocol';
 import { RequestTracker } from '../../src/shared/rpc';
 import { readCellsMask } from '../../src/core/heatmap/gridMapping';
+import { isExplainedKind } from '../../src/core/heatmap/quantities';
 import { cellAt } from '../../src/core/model/scanOrder';
 import { setShown } from '../shared/dom';
 import { themeColor } from '../shared/themeColors';
@@ -12,6 +13,7 @@ import type { VsCodeApi } from '../shared/vscodeApi';
 import { AnnotationLayer, type AnnotationColors } from './annotationLayer';
 import { AttentionView } from './attentionView';
 import { Controls } from './controls';
+import { ExplainSection } from './explainSection';
 import { composePng } from './exportPng';
 import { renderHeader, renderHeaderForFile } from './headerView';
 import { HeatmapLayer, type HeatmapFrame } from './heatmapLayer';
@@ -52,6 +54,7 @@ export class PanelController {
   private readonly running: RunningPredictionView;
   private readonly status: StatusLine;
   private readonly attention: AttentionView;
+  private readonly explain: ExplainSection;
   private model: ResultModel | undefined;
   private ui: PanelUiState | undefined;
   private imagePath: string | undefined;
@@ -84,6 +87,12 @@ export class PanelController {
       },
     );
     this.status = new StatusLine(dom.status);
+    this.explain = new ExplainSection(dom.panel, {
+      request: (methods, window) =>
+        this.rpc.request(this.vscode.postMessage.bind(this.vscode), (requestId) => ({ type: 'explain', requestId, methods, window }) satisfies PanelToHost),
+      cancel: () => this.post({ type: 'cancelExplain' }),
+      explained: (model) => model === this.model && this.afterUiChange(),
+    });
     dom.reclassify.addEventListener('click', () => this.post({ type: 'reclassify' }));
     dom.openSettings.addEventListener('click', () => this.post({ type: 'openSettings' }));
     dom.copyJson.addEventListener('click', () => void this.copyJson());
@@ -114,6 +123,9 @@ export class PanelController {
         return;
       case 'reply':
         this.rpc.settle(message);
+        return;
+      case 'explainProgress':
+        this.explain.progress(message.done, message.total);
         return;
     }
   }
@@ -189,6 +201,8 @@ export class PanelController {
     this.running.show(model, settings.topK);
     this.setState('result');
     this.attention.show(model, this.ui.colormap);
+    this.explain.reset(model);
+    if (isExplainedKind(this.ui.quantity)) this.explain.ensure(this.ui.quantity);
     this.showNoImageNote(result, true);
     void this.mainStage.show(result.geometry, result.imageSrc).then((shown) => {
       if (this.model === model) this.showNoImageNote(result, shown);
@@ -211,6 +225,7 @@ export class PanelController {
     const colormapChanged = next.colormap !== this.ui.colormap;
     this.ui = next;
     if (colormapChanged) this.attention.setColormap(next.colormap);
+    if (patch.quantity && isExplainedKind(patch.quantity)) this.explain.ensure(patch.quantity);
     this.afterUiChange();
   }
 
@@ -256,7 +271,7 @@ export class PanelController {
       this.dom.legend,
       ui.colormap,
       quantity?.range,
-      quantity ? quantityCaption(ui, model) : 'This model returns no per-step outputs to map.',
+      quantity ? quantityCaption(ui, model) : missingQuantityText(ui),
     );
     this.dom.explainerText.textContent = quantity ? heatmapExplainer(ui, model) : '';
     if (this.pointer) this.showReadout(this.pointer);
@@ -332,6 +347,11 @@ export class PanelController {
       this.status.show(`Could not save the PNG: ${errorText(err)}`, true);
     }
   }
+}
+
+function missingQuantityText(ui: PanelUiState): string {
+  if (!isExplainedKind(ui.quantity)) return 'This model returns no per-step outputs to map.';
+  return 'Computed on demand by extra model runs: see “Which view points at what the prediction depends on?” for progress.';
 }
 
 function annotationColors(): AnnotationColors {

@@ -18,6 +18,7 @@ import type { ExtensionServices } from '../services';
 import { heatmapSettings, topKSetting } from '../settings';
 import { Disposable } from '../util/disposable';
 import type { ClassifierBackend } from './classifierBackend';
+import { PanelExplainer } from './panelExplainer';
 import { parsePanelMessage } from './panelMessages';
 import { renderPanelHtml } from './panelHtml';
 import { imageMimeType, toResultView } from './resultView';
@@ -36,6 +37,7 @@ export class ClassifyPanel extends Disposable {
   private latest: HostToPanel | undefined;
   private ready = false;
   private runSeq = 0;
+  private readonly explainer: PanelExplainer;
   private readonly onDisposeEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidDispose = this.onDisposeEmitter.event;
 
@@ -78,6 +80,8 @@ export class ClassifyPanel extends Disposable {
     panel.title = panelTitle(image.fsPath);
     panel.iconPath = vscode.Uri.joinPath(services.extensionUri, 'media', 'icon.png');
     panel.webview.html = this.html();
+    this.explainer = new PanelExplainer(backend, (m) => this.post(m));
+    this._register({ dispose: () => this.explainer.cancel() });
     this._register(panel.webview.onDidReceiveMessage((raw: unknown) => this.onRawMessage(raw)));
     this._register(panel.onDidDispose(() => this.dispose()));
   }
@@ -107,8 +111,9 @@ export class ClassifyPanel extends Disposable {
   }
 
   private post(message: HostToPanel): void {
-    if (message.type !== 'reply') this.latest = message;
-    if (this.ready || message.type === 'reply') void this.panel.webview.postMessage(message);
+    const transient = message.type === 'reply' || message.type === 'explainProgress';
+    if (!transient) this.latest = message;
+    if (this.ready || transient) void this.panel.webview.postMessage(message);
   }
 
   /** Classifies the panel's image; `startedAt` is when the user asked (performance.now()). */
@@ -209,6 +214,12 @@ export class ClassifyPanel extends Disposable {
         return;
       case 'savePng':
         void answer((m) => this.post(m), message.requestId, () => this.savePng(message.dataUrl, message.suggestedName));
+        return;
+      case 'explain':
+        void answer((m) => this.post(m), message.requestId, () => this.explainer.run(this.image.fsPath, message.methods, message.window));
+        return;
+      case 'cancelExplain':
+        this.explainer.cancel();
         return;
     }
   }
