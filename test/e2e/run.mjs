@@ -23,8 +23,9 @@ import { cliPredictions, extractCifar, margin, syntheticImages, writeBadFiles } 
 import { CHROMIUM_ARGS, Steps, toastTexts } from './lib/workbench.mjs';
 import { tests as coreTests } from './tests.mjs';
 import { uxTests } from './uxTests.mjs';
+import { explainTests } from './explainTests.mjs';
 
-const tests = [...coreTests, ...uxTests];
+const tests = [...coreTests, ...uxTests, ...explainTests];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(path.join(root, 'package.json'));
