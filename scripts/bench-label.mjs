@@ -304,9 +304,12 @@ const ort = require(process.env.ORT);
   const s = await ort.InferenceSession.create(process.env.MODEL, { executionProviders: ['cpu'], intraOpNumThreads: Number(process.env.THREADS), interOpNumThreads: 1, graphOptimizationLevel: 'all' });
   const b = Number(process.env.BATCH);
   const x = new ort.Tensor('float32', Float32Array.from({ length: b * 3 * 32 * 32 }, () => Math.random() * 2 - 1), [b, 3, 32, 32]);
-  await s.run({ [s.inputNames[0]]: x }, ['logits']);
+  const feeds = { [s.inputNames[0]]: x };
+  const m = s.inputNames.indexOf('step_mask'); // contract v2: all ones = read every step
+  if (m >= 0) { const L = Number(s.inputMetadata[m].shape[1]); feeds.step_mask = new ort.Tensor('float32', new Float32Array(b * L).fill(1), [b, L]); }
+  await s.run(feeds, ['logits']);
   let n = 0; const t = performance.now();
-  while (performance.now() - t < Number(process.env.MS)) { await s.run({ [s.inputNames[0]]: x }, ['logits']); n += b; }
+  while (performance.now() - t < Number(process.env.MS)) { await s.run(feeds, ['logits']); n += b; }
   process.stdout.write(JSON.stringify({ n, seconds: (performance.now() - t) / 1000 }));
 })();`;
 

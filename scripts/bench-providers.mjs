@@ -24,11 +24,14 @@ async function measure(provider) {
   const row = {};
   for (const b of batches) {
     const x = new ort.Tensor('float32', new Float32Array(b * shape.reduce((a, c) => a * c, 1)).fill(0.1), [b, ...shape]);
-    await s.run({ [s.inputNames[0]]: x }, ['logits']);
+    const feeds = { [s.inputNames[0]]: x };
+    const mask = s.inputNames.indexOf('step_mask'); // contract v2: all ones = read every step
+    if (mask >= 0) feeds.step_mask = new ort.Tensor('float32', new Float32Array(b * Number(s.inputMetadata[mask].shape[1])).fill(1), [b, Number(s.inputMetadata[mask].shape[1])]);
+    await s.run(feeds, ['logits']);
     const t = [];
     for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
-      await s.run({ [s.inputNames[0]]: x }, ['logits']);
+      await s.run(feeds, ['logits']);
       t.push(performance.now() - t0);
     }
     const ms = t.sort((p, q) => p - q)[Math.floor(t.length / 2)];

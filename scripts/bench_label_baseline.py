@@ -69,7 +69,10 @@ def main() -> None:
                     out.write(json.dumps({"path": os.path.relpath(f, args.folder), "error": str(e)}) + "\n")
             if not arrays:
                 continue
-            logits = sess.run(["logits"], {input_name: np.stack(arrays)})[0]
+            feeds = {input_name: np.stack(arrays)}
+            for extra in sess.get_inputs()[1:]:  # contract v2 step_mask: all ones = read every step
+                feeds[extra.name] = np.ones((len(arrays), extra.shape[1]), np.float32)
+            logits = sess.run(["logits"], feeds)[0]
             e = np.exp(logits - logits.max(axis=1, keepdims=True))
             probs = e / e.sum(axis=1, keepdims=True)
             for f, p in zip(names, probs):

@@ -29,12 +29,14 @@ def profile(model: Path, batch: int, runs: int, threads: int) -> tuple[dict[str,
     s = ort.InferenceSession(str(model), so, providers=["CPUExecutionProvider"])
     c, h, w = s.get_inputs()[0].shape[1:]
     x = np.random.default_rng(0).standard_normal((batch, c, h, w), dtype=np.float32)
-    name = s.get_inputs()[0].name
+    feeds = {s.get_inputs()[0].name: x}
+    for i in s.get_inputs()[1:]:  # contract v2 step_mask: all ones = read every step
+        feeds[i.name] = np.ones((batch, i.shape[1]), np.float32)
     for _ in range(3):
-        s.run(None, {name: x})
+        s.run(None, feeds)
     t = time.perf_counter()
     for _ in range(runs):
-        s.run(None, {name: x})
+        s.run(None, feeds)
     ips = batch * runs / (time.perf_counter() - t)
     events = json.loads(Path(s.end_profiling()).read_text())
     by_op: dict[str, float] = collections.defaultdict(float)

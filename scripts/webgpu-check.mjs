@@ -50,16 +50,27 @@ function seededInput(n, seed = 1) {
   return out;
 }
 
+/** The image input, and for a contract v2 model a `step_mask` that masks every fifth step or so (so masked steps
+ * are compared too). */
+function seededFeeds(session, batch) {
+  const feeds = {};
+  session.inputNames.forEach((name, k) => {
+    const dims = session.inputMetadata[k].shape.map((d, i) => (i === 0 ? batch : Number(d)));
+    const n = dims.reduce((a, b) => a * b, 1);
+    const data = name === 'step_mask' ? Float32Array.from({ length: n }, (_, i) => ((i * 7) % 5 === 0 ? 0 : 1)) : seededInput(n);
+    feeds[name] = new ort.Tensor('float32', data, dims);
+  });
+  return feeds;
+}
+
 async function runOn(provider, modelPath, batch, verbose = false) {
   const log = verbose ? { logSeverityLevel: 0, logVerbosityLevel: 1 } : { logSeverityLevel: 3 };
   const session = await ort.InferenceSession.create(modelPath, { executionProviders: [provider], ...log });
   try {
-    const meta = session.inputMetadata[0];
-    const dims = meta.shape.map((d, i) => (i === 0 ? batch : Number(d)));
-    const input = new ort.Tensor('float32', seededInput(dims.reduce((a, b) => a * b, 1)), dims);
-    await session.run({ [session.inputNames[0]]: input }); // first run compiles shaders
+    const feeds = seededFeeds(session, batch);
+    await session.run(feeds); // first run compiles shaders
     const t0 = performance.now();
-    const out = await session.run({ [session.inputNames[0]]: input });
+    const out = await session.run(feeds);
     const ms = performance.now() - t0;
     return { ms, outputs: Object.fromEntries(session.outputNames.map((k) => [k, out[k].data])) };
   } finally {

@@ -27,19 +27,21 @@ def session(path: str, threads: int) -> ort.InferenceSession:
 def bench(path: str, threads: int = 2, batches=(1, 16, 64, 128, 256), seconds: float = 3.0,
           outputs: list[str] | None = None) -> dict:
     s = session(path, threads)
-    inp = s.get_inputs()[0]
+    inp = next(i for i in s.get_inputs() if i.name != "step_mask")
+    mask = next((i for i in s.get_inputs() if i.name == "step_mask"), None)  # contract v2: all ones = read every step
     c, h, w = inp.shape[1:]
     rng = np.random.default_rng(0)
     res = {"model": path, "threads": threads, "outputs": outputs or [o.name for o in s.get_outputs()], "batches": {}}
     for b in batches:
         x = rng.standard_normal((b, c, h, w), dtype=np.float32)
+        feeds = {inp.name: x, **({mask.name: np.ones((b, mask.shape[1]), np.float32)} if mask is not None else {})}
         for _ in range(3):
-            s.run(outputs, {inp.name: x})
+            s.run(outputs, feeds)
         times = []
         t_end = time.perf_counter() + seconds
         while time.perf_counter() < t_end or len(times) < 5:
             t = time.perf_counter()
-            s.run(outputs, {inp.name: x})
+            s.run(outputs, feeds)
             times.append(time.perf_counter() - t)
         med = statistics.median(times)
         res["batches"][b] = {"images_per_s": round(b / med, 1), "median_ms": round(med * 1000, 3), "runs": len(times)}

@@ -32,11 +32,14 @@ async function measure(model, provider) {
   const s = await ort.InferenceSession.create(model, { executionProviders: [provider], intraOpNumThreads: 2, interOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: 3 });
   const createMs = performance.now() - t0;
   const name = s.inputNames[0];
-  const probe = (await s.run({ [name]: input(BATCH, 7) }, ['logits'])).logits.data;
+  const m = s.inputNames.indexOf('step_mask'); // contract v2: all ones = read every step
+  const L = m >= 0 ? Number(s.inputMetadata[m].shape[1]) : 0;
+  const extra = m >= 0 ? { step_mask: new ort.Tensor('float32', new Float32Array(BATCH * L).fill(1), [BATCH, L]) } : {};
+  const probe = (await s.run({ [name]: input(BATCH, 7), ...extra }, ['logits'])).logits.data;
   let n = 0;
   const t = performance.now();
   while (performance.now() - t < SECONDS * 1000 || n === 0) {
-    await s.run({ [name]: input(BATCH, 1) }, ['logits']);
+    await s.run({ [name]: input(BATCH, 1), ...extra }, ['logits']);
     n += BATCH;
   }
   const ips = n / ((performance.now() - t) / 1000);

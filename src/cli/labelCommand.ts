@@ -13,16 +13,17 @@
  */
 import * as path from 'node:path';
 import { CancelledError, type LabelProgress, type LabelSummary, type OutputSpec, runLabelJob } from '../core/batch/pipeline';
-import { defaultLabelsName, parseShard } from '../core/batch/shard';
+import { defaultLabelsName } from '../core/batch/shard';
 import { type SortResult, sortIntoClassFolders, undoLastSort } from '../core/batch/sort';
 import { isProviderSetting } from '../core/runtime/providers';
 import { printable, printableLine } from '../core/util/printable';
 import { chooseLabelModel, isPrecisionSetting } from '../core/model/variants';
 import { parseArgs, UsageError } from './args';
 import { EXIT_FAILURE, EXIT_PROBLEM, exitCodeFor } from './exitCodes';
+import { markShardDone, runMergeShards, shardFromFlag } from './shardCli';
 
 export const LABEL_USAGE =
-  'usage: rcnn-lens label <folder> [--out FILE] [--format jsonl|csv|both] [--model PATH] [--provider auto|cpu|…] [--precision auto|fp32|int8] [--batch N] [--workers N] [--shard K/N] [--sort copy|move] [--sort-dest DIR] [--review-threshold X] [--include GLOB] [--exclude GLOB] [--follow-symlinks] [--full] [--content-hash] [--force] [--json]\n       rcnn-lens label --undo-sort <folder>\n\nTuning: [--threads N] onnxruntime threads per worker, [--top K] topk entries per record (default 5), [--decode-concurrency N] images decoded at once per worker (default 4), [--quiet] no progress line.\n\nOutput: <folder>/labels.jsonl by default; with --shard K/N the default is <folder>/labels.shard-K-of-N.jsonl (and .csv), one file per shard, so shards never overwrite each other and their outputs concatenate (cat labels.shard-*-of-N.jsonl > labels.jsonl). Shard runs of one folder run side by side; a full run, --sort or a review write-back is refused (exit 2) while one runs.\n\n--content-hash: every record also carries the SHA-256 of the file; a rerun then reuses files whose modification time changed but whose bytes did not (a copied, restored or touched folder) instead of labeling them again. Files with the same size and time are never read.';
+  'usage: rcnn-lens label <folder> [--out FILE] [--format jsonl|csv|both] [--model PATH] [--provider auto|cpu|…] [--precision auto|fp32|int8] [--batch N] [--workers N] [--shard K/N|auto|auto/N] [--sort copy|move] [--sort-dest DIR] [--review-threshold X] [--include GLOB] [--exclude GLOB] [--follow-symlinks] [--full] [--content-hash] [--force] [--json]\n       rcnn-lens label --merge-shards <folder> [--format jsonl|csv|both]\n       rcnn-lens label --undo-sort <folder>\n\nTuning: [--threads N] onnxruntime threads per worker, [--top K] topk entries per record (default 5), [--decode-concurrency N] images decoded at once per worker (default 4), [--quiet] no progress line.\n\nOutput: <folder>/labels.jsonl by default; with --shard K/N the default is <folder>/labels.shard-K-of-N.jsonl (and .csv), one file per shard, so shards never overwrite each other and --merge-shards joins them into <folder>/labels.jsonl. --shard auto takes K/N from a Slurm job array (SLURM_ARRAY_TASK_ID…) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, with --shard auto/N or RCNN_LENS_SHARD_COUNT). A finished shard leaves .rcnn-lens/shards/shard-K-of-N.json; --merge-shards checks that every shard finished with the same model and options and that no image is in two shards or in none, then writes the labels file atomically. Shard runs of one folder run side by side; a full run, --sort or a review write-back is refused (exit 2) while one runs.\n\n--content-hash: every record also carries the SHA-256 of the file; a rerun then reuses files whose modification time changed but whose bytes did not (a copied, restored or touched folder) instead of labeling them again. Files with the same size and time are never read.';
 
 function formatEta(s: number | undefined): string {
   if (s === undefined || !Number.isFinite(s)) return '--:--';
@@ -79,11 +80,13 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
   const { rest, values: repeated } = takeRepeated(argv, ['include', 'exclude']);
   const args = parseArgs(rest, {
     values: ['out', 'format', 'model', 'provider', 'precision', 'batch', 'workers', 'shard', 'sort', 'sort-dest', 'review-threshold', 'threads', 'top', 'decode-concurrency'],
-    flags: ['follow-symlinks', 'full', 'content-hash', 'force', 'json', 'undo-sort', 'quiet'],
+    flags: ['follow-symlinks', 'full', 'content-hash', 'force', 'json', 'undo-sort', 'merge-shards', 'quiet'],
   });
   if (args.positionals.length !== 1) throw new UsageError('give exactly one folder');
   const folder = path.resolve(args.positionals[0]);
   const json = args.flags.has('json') || !process.stdout.isTTY;
+
+  if (args.flags.has('merge-shards')) return runMergeShards(folder, args.values.get('format') ?? 'jsonl', json);
 
   if (args.flags.has('undo-sort')) {
     const r = await undoLastSort(folder);
@@ -114,11 +117,8 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
   const decodeConcurrency = intOpt('decode-concurrency');
   let shard;
   if (args.values.has('shard')) {
-    try {
-      shard = parseShard(args.values.get('shard')!);
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    shard = shardFromFlag(args.values.get('shard')!);
+    if (!json && shard.count > 1) process.stderr.write(`shard ${shard.index}/${shard.count}\n`);
   }
   const format = args.values.get('format') ?? (args.values.get('out')?.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl');
   if (!['jsonl', 'csv', 'both'].includes(format)) throw new UsageError('--format must be jsonl, csv or both');
@@ -145,6 +145,7 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
   if (format === 'jsonl' || format === 'both') outputs.push({ file: format === 'both' || !out ? `${stem}.jsonl` : base, format: 'jsonl' });
   if (format === 'csv' || format === 'both') outputs.push({ file: format === 'both' || !out ? `${stem}.csv` : base, format: 'csv' });
 
+  const scanExclude = repeated.get('exclude')!.length ? repeated.get('exclude')! : ['**/node_modules/**', '**/.git/**'];
   const tty = process.stderr.isTTY && !args.flags.has('quiet');
   let lastDraw = 0;
   const controller = new AbortController();
@@ -170,7 +171,7 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
         decodeConcurrency,
         topK: top,
         include: repeated.get('include')!.length ? repeated.get('include') : undefined,
-        exclude: repeated.get('exclude')!.length ? repeated.get('exclude') : ['**/node_modules/**', '**/.git/**'],
+        exclude: scanExclude,
         followSymlinks: args.flags.has('follow-symlinks'),
         // Nothing else runs on this thread: the scan may stat files synchronously (cheaper, see ScanOptions).
         inlineStat: true,
@@ -195,6 +196,10 @@ export async function runLabelCommand(argv: readonly string[], defaultModel: str
       },
     );
     if (tty) process.stderr.write('\r\x1b[K');
+    if (shard && shard.count > 1 && summary.status === 'completed') {
+      const scan = { include: repeated.get('include')!.length ? repeated.get('include')! : null, exclude: scanExclude, followSymlinks: args.flags.has('follow-symlinks') };
+      await markShardDone(folder, shard, summary, outputs, scan);
+    }
     let sorted;
     let sortError: string | undefined;
     if (sort) {

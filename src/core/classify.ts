@@ -26,6 +26,8 @@ export interface ClassifyDetail {
   hidden?: Float32Array;
   stepLogits?: Float32Array;
   attention?: Float32Array;
+  /** Contract v2 gates [L, G] of the image (model.info.gates says the kind and G). */
+  gates?: Float32Array;
   geometry: SourceGeometry;
   timing: ClassifyTiming;
 }
@@ -61,6 +63,7 @@ export async function classifyFile(model: LoadedModel, path: string, options: Cl
     hidden: out.hidden,
     stepLogits: out.stepLogits,
     attention: out.attention,
+    gates: out.gates,
     geometry: pre.geometry,
     timing: { decodeMs: pre.decodeMs, runMs, totalMs: performance.now() - started },
   };

@@ -127,8 +127,8 @@ describe('validateContract', () => {
   });
 
   it('refuses an unsupported contract version', () => {
-    const problems = problemsOf(() => validateContract('m.onnx', goodMetadata({ 'rcnn_lens.contract': '2' }), INPUTS, OUTPUTS));
-    expect(problems[0]).toMatch(/version "2" is not supported/);
+    const problems = problemsOf(() => validateContract('m.onnx', goodMetadata({ 'rcnn_lens.contract': '3' }), INPUTS, OUTPUTS));
+    expect(problems[0]).toMatch(/version "3" is not supported/);
   });
 
   it('checks colour against channels', () => {

@@ -19,6 +19,8 @@ const info: ModelInfo = {
   rnn: { type: 'gru', hiddenSize: 2, layers: 1, bidirectional: false },
   head: 'final',
   outputs: { hidden: false, stepLogits: false, attention: false },
+  stepMask: false,
+  gates: null,
   card: {},
   precision: 'fp32',
 };

@@ -49,6 +49,8 @@ const info: ModelInfo = {
   head: 'attention',
   hiddenWidth: D,
   outputs: { hidden: true, stepLogits: true, attention: true },
+  stepMask: false,
+  gates: null,
   card: {},
   precision: 'fp32',
 };

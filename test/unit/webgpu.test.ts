@@ -77,7 +77,7 @@ describe.runIf(available)('webgpu on a software adapter', () => {
       expect(res.heavyOnCpu).toEqual([]);
       expect(res.nodes.WebGpuExecutionProvider).toBeGreaterThan(10);
     }
-    expect(Object.keys(results[0].maxAbsDiff).sort()).toEqual(['attention', 'hidden', 'logits', 'step_logits']);
+    expect(Object.keys(results[0].maxAbsDiff).sort()).toEqual(['attention', 'gates', 'hidden', 'logits', 'step_logits']);
   }, 600_000);
 
   it('auto measures, keeps the CPU on the software adapter, says why, and remembers it', () => {

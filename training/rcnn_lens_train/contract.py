@@ -19,7 +19,9 @@ REQUIRED_KEYS = ["rcnn_lens.contract", "rcnn_lens.labels", "rcnn_lens.grid", "rc
 # optional in the contract (name defaults to the file name, the card to {}); the exporter writes both
 OPTIONAL_KEYS = ["rcnn_lens.name", "rcnn_lens.model_card"]
 CARD_KEYS = ["dataset", "split", "val_accuracy", "val_images", "training_command", "date"]
-KNOWN_OUTPUTS = ("logits", "hidden", "step_logits", "attention")
+KNOWN_OUTPUTS = ("logits", "hidden", "step_logits", "attention", "gates")
+VERSIONS = ("1", "2")  # 2 adds the optional `step_mask` input and `gates` output
+STEP_MASK = "step_mask"
 # Same bounds as src/core/model/contract.ts: values per image's input (C x H x W), and what keeps
 # (x/255 - mean)/std finite in float32.
 MAX_INPUT_VALUES = 2 ** 24
@@ -74,8 +76,9 @@ def validate_model(path: str | Path, producer: bool = False) -> list[str]:
             problems.append(f"{key} is not valid JSON: {e}")
             return None
 
-    if meta["rcnn_lens.contract"] != "1":
-        problems.append(f"rcnn_lens.contract is {meta['rcnn_lens.contract']!r}, expected '1'")
+    version = meta["rcnn_lens.contract"]
+    if version not in VERSIONS:
+        problems.append(f"rcnn_lens.contract is {version!r}, expected '1' or '2'")
     labels, grid, inp, pre, rnn = (js(k) for k in ("rcnn_lens.labels", "rcnn_lens.grid", "rcnn_lens.input",
                                                    "rcnn_lens.preprocess", "rcnn_lens.rnn"))
     if not (isinstance(labels, list) and len(labels) >= 2 and all(isinstance(s, str) and s for s in labels)):
@@ -154,28 +157,18 @@ def validate_model(path: str | Path, producer: bool = False) -> list[str]:
     if "rcnn_lens.quantization" in meta:
         problems.extend(quantization_problems(meta["rcnn_lens.quantization"], producer))
 
-    # graph signature
-    inits = {i.name for i in m.graph.initializer}
-    inputs = [i for i in m.graph.input if i.name not in inits]
-    if len(inputs) != 1:
-        problems.append(f"expected exactly one input, found {len(inputs)}")
-    else:
-        t = inputs[0].type.tensor_type
-        dims = [_dim(d) for d in t.shape.dim]
-        if t.elem_type != onnx.TensorProto.FLOAT or len(dims) != 4:
-            problems.append(f"input must be float32 [batch, C, H, W], got elem_type {t.elem_type} dims {dims}")
-        else:
-            if not _dynamic(dims[0]):
-                problems.append(f"input batch axis must be dynamic (symbolic), got {dims[0]}")
-            if inp and dims[1:] != [inp["channels"], inp["height"], inp["width"]]:
-                problems.append(f"input shape {dims[1:]} does not match rcnn_lens.input {inp}")
+    k = len(labels) if labels else None
+    L = int(grid[0] * grid[1]) if grid else None
+    problems.extend(input_problems(m, inp, L, version))
+    if "rcnn_lens.ablation" in meta or any(i.name == STEP_MASK for i in m.graph.input):
+        problems.extend(ablation_problems(meta.get("rcnn_lens.ablation"), producer))
     outs = {o.name: o.type.tensor_type for o in m.graph.output}
     if "logits" not in outs:
         problems.append("no output named 'logits'")
-    k = len(labels) if labels else None
-    L = int(grid[0] * grid[1]) if grid else None
     D = rnn["hidden_size"] * (2 if rnn["bidirectional"] else 1) if rnn else None
     expect = {"logits": [k], "hidden": [L, D], "step_logits": [L, k], "attention": [L]}
+    if version == "2":  # a v1 model's other outputs are ignored, `gates` included
+        expect["gates"] = [L, D * (1 if rnn["type"] == "gru" else 2) if rnn else None]
     for name, t in outs.items():
         if name not in expect:
             continue
@@ -191,6 +184,55 @@ def validate_model(path: str | Path, producer: bool = False) -> list[str]:
     if meta["rcnn_lens.head"] == "attention" and "attention" not in outs:
         problems.append("head is 'attention' but there is no 'attention' output")
     return problems
+
+
+def input_problems(m: onnx.ModelProto, inp: dict | None, L: int | None, version: str) -> list[str]:
+    """The image input float32 [batch, C, H, W]; in contract 2 also an optional `step_mask` float32 [batch, L]."""
+    problems = []
+    inits = {i.name for i in m.graph.initializer}
+    inputs = [i for i in m.graph.input if i.name not in inits]
+    masks = [i for i in inputs if i.name == STEP_MASK]
+    images = [i for i in inputs if i.name != STEP_MASK]
+    if masks and version != "2":
+        problems.append(f"input {STEP_MASK} needs rcnn_lens.contract '2' (the file says {version!r})")
+    if len(images) != 1:
+        problems.append(f"expected exactly one image input{' (besides step_mask)' if masks else ''}, "
+                        f"found {len(images)}")
+    else:
+        t = images[0].type.tensor_type
+        dims = [_dim(d) for d in t.shape.dim]
+        if t.elem_type != onnx.TensorProto.FLOAT or len(dims) != 4:
+            problems.append(f"input must be float32 [batch, C, H, W], got elem_type {t.elem_type} dims {dims}")
+        else:
+            if not _dynamic(dims[0]):
+                problems.append(f"input batch axis must be dynamic (symbolic), got {dims[0]}")
+            if inp and dims[1:] != [inp["channels"], inp["height"], inp["width"]]:
+                problems.append(f"input shape {dims[1:]} does not match rcnn_lens.input {inp}")
+    for mask in masks:
+        t = mask.type.tensor_type
+        dims = [_dim(d) for d in t.shape.dim]
+        if t.elem_type != onnx.TensorProto.FLOAT or len(dims) != 2:
+            problems.append(f"input {STEP_MASK} must be float32 [batch, L], got elem_type {t.elem_type} dims {dims}")
+        elif not _dynamic(dims[0]):
+            problems.append(f"input {STEP_MASK} batch axis must be dynamic (symbolic), got {dims[0]}")
+        elif L is not None and isinstance(dims[1], int) and dims[1] > 0 and dims[1] != L:
+            problems.append(f"input {STEP_MASK} has {dims[1]} steps, the grid has L = {L}")
+    return problems
+
+
+def ablation_problems(text: str | None, producer: bool) -> list[str]:
+    """rcnn_lens.ablation goes with the step_mask input: a JSON object whose `neutral` says what a masked step
+    reads; the exporter also records from how many images (`images`) of which data (`data`)."""
+    if text is None:
+        return ["the model has a step_mask input but no rcnn_lens.ablation metadata (what a masked step reads)"]
+    try:
+        a = json.loads(text)
+    except json.JSONDecodeError as e:
+        return [f"rcnn_lens.ablation is not valid JSON: {e}"]
+    if not isinstance(a, dict) or not isinstance(a.get("neutral"), str) or not a["neutral"]:
+        return ["rcnn_lens.ablation must be a JSON object with a non-empty string 'neutral'"]
+    missing = [k for k in ("images", "data") if k not in a] if producer else []
+    return [f"rcnn_lens.ablation lacks: {', '.join(missing)}"] if missing else []
 
 
 # what the exporter's int8 variant records (training/rcnn_lens_train/export_int8.py); optional in the contract

@@ -23,6 +23,18 @@ def ort_session(path: str, threads: int = 2):
     return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
 
+def model_feeds(session, x: np.ndarray) -> dict:
+    """The inputs of one run: the images, and an all-ones `step_mask` (contract v2: read every step) when
+    the model has that input."""
+    feeds = {}
+    for i in session.get_inputs():
+        if i.name == "step_mask":
+            feeds[i.name] = np.ones((len(x), int(i.shape[1])), np.float32)
+        else:
+            feeds[i.name] = x
+    return feeds
+
+
 def preprocess_u8(x_u8: np.ndarray, meta: dict) -> np.ndarray:
     pre = json.loads(meta["rcnn_lens.preprocess"])
     mean = np.asarray(pre["mean"], np.float32).reshape(1, -1, 1, 1)
@@ -35,11 +47,10 @@ def onnx_accuracy(path: str, x_u8: np.ndarray, y: np.ndarray, batch: int = 250, 
 
     meta = read_metadata(path)
     s = ort_session(path, threads)
-    name = s.get_inputs()[0].name
     preds = []
     t0 = time.time()
     for i in range(0, len(x_u8), batch):
-        lo = s.run(["logits"], {name: preprocess_u8(x_u8[i:i + batch], meta)})[0]
+        lo = s.run(["logits"], model_feeds(s, preprocess_u8(x_u8[i:i + batch], meta)))[0]
         preds.append(lo.argmax(1))
     sec = time.time() - t0
     p = np.concatenate(preds) if preds else np.zeros(0, np.int64)

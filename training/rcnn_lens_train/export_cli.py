@@ -17,7 +17,7 @@ import torch
 from .config import ModelConfig, model_config_from_checkpoint, train_config_from_checkpoint
 from .contract import validate_model
 from .errors import UserError, run_cli
-from .export import OPSET, assert_exportable, export_onnx, set_metadata
+from .export import OPSET, assert_exportable, contract_metadata, export_onnx, read_metadata, set_metadata
 from .model import RCNN, count_params
 from .quantize import CALIBRATION_METHODS, DEFAULT_CALIBRATION_IMAGES, DEFAULT_MAX_DROP_POINTS
 
@@ -34,7 +34,8 @@ def load_checkpoint(path: str) -> tuple[RCNN, dict]:
 
 def card_markdown(card: dict, meta_extra: dict) -> str:
     lines = [f"# Model card: {card.get('name', 'model')}", ""]
-    lines.append(f"RCNN Lens model, contract v1 (see `docs/model-contract.md`). File: `{meta_extra.get('file')}` "
+    lines.append(f"RCNN Lens model, contract v{meta_extra.get('contract', '1')} (see `docs/model-contract.md`). "
+                 f"File: `{meta_extra.get('file')}` "
                  f"({meta_extra.get('size_bytes', 0) / 1e6:.2f} MB).")
     lines.append("")
     lines.append("| field | value |")
@@ -85,12 +86,16 @@ def export_checkpoint(ckpt_path: str, out: str, name: str | None = None, log=pri
                       resize=mcfg.resize)
     # label index i must mean labels[i]: a folder without one class would shift every later index
     ds = align_classes(ds, labels)
-    _, va = split_indices(ds.labels, len(labels), tcfg.val_images, tcfg.split_seed)
+    tr, va = split_indices(ds.labels, len(labels), tcfg.val_images, tcfg.split_seed)
     xva = fill_padding(ds.images[va], ds.boxes[va] if ds.boxes is not None else None, mcfg.mean).numpy()
     yva = ds.labels[va].numpy()
 
+    from .neutral import neutral_from_dataset
+
+    ablation = neutral_from_dataset(model, ds, tr.numpy(), contract_metadata(mcfg, labels, name, None),
+                                    data, tcfg.split_seed)
     log(f"exporting {ckpt_path} -> {out_p}")
-    export_onnx(model, out_p, labels, name, card={})
+    export_onnx(model, out_p, labels, name, card={}, ablation=ablation)
     acc = onnx_accuracy(str(out_p), xva, yva)
     sample = onnx_accuracy(str(out_p), xva[:500], yva[:500])
     log(f"onnx val accuracy {acc['accuracy']:.4f} on {acc['images']} held-out images "
@@ -153,7 +158,8 @@ def export_checkpoint(ckpt_path: str, out: str, name: str | None = None, log=pri
         raise RuntimeError("exported model violates the contract: " + "; ".join(problems))
     size = out_p.stat().st_size
     md = out_p.with_suffix("").with_suffix(".card.md") if out_p.suffix == ".onnx" else Path(str(out_p) + ".card.md")
-    md.write_text(card_markdown(card, {"file": out_p.name, "size_bytes": size}))
+    contract = read_metadata(out_p)["rcnn_lens.contract"]
+    md.write_text(card_markdown(card, {"file": out_p.name, "size_bytes": size, "contract": contract}))
     log(f"wrote {out_p} ({size / 1e6:.2f} MB) and {md}")
     return {"onnx": str(out_p), "card_md": str(md), "size_bytes": size, "card": card}
 

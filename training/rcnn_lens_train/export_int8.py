@@ -125,7 +125,7 @@ def _write_variant(src: Path, dst: Path, meta: dict, card: dict, quant: dict, ac
         e = proto.metadata_props.add()
         e.key, e.value = k, v
     proto.producer_name = "rcnn-lens-training"
-    proto.doc_string = f"RCNN Lens model {meta.get('rcnn_lens.name', '')} (contract v1), int8 variant"
+    proto.doc_string = f"RCNN Lens model {meta.get('rcnn_lens.name', '')} (contract v{meta.get('rcnn_lens.contract', '1')}), int8 variant"
     onnx.save(proto, str(dst))
     vcard = {k: v for k, v in card.items() if k not in ("onnxruntime_cpu_2_threads", "val_accuracy_first500",
                                                           "val_accuracy_pytorch_last_epoch")}
@@ -150,5 +150,8 @@ def _write_card_md(out: Path, vcard: dict) -> Path:
     from .export_cli import card_markdown
 
     md = out.with_name(out.name[:-5] + ".card.md") if out.name.endswith(".onnx") else Path(str(out) + ".card.md")
-    md.write_text(card_markdown(vcard, {"file": out.name, "size_bytes": out.stat().st_size}))
+    from .export import read_metadata
+
+    contract = read_metadata(out).get("rcnn_lens.contract", "1")
+    md.write_text(card_markdown(vcard, {"file": out.name, "size_bytes": out.stat().st_size, "contract": contract}))
     return md

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 
 from .config import ModelConfig
 from .fast_rnn import fast_rnn_forward
+from .timestep_ops import mask_steps, rnn_gates
 
 SCAN_ORDERS = ("row_major", "column_major", "snake")
 
@@ -108,6 +109,9 @@ class RCNN(nn.Module):
         c_deepest = c  # channels of the deepest map (the context stage's, or the grid's without one)
         if context:
             c = c_grid + c
+        # what the RNN reads at a step masked by `step_mask` (contract v2): the mean training feature vector,
+        # set by the exporter from data (not part of checkpoints, so older ones still load)
+        self.register_buffer("step_neutral", torch.zeros(c), persistent=False)
         m, n = cfg.grid
         self.register_buffer("perm", torch.tensor(scan_permutation(m, n, cfg.scan_order), dtype=torch.long),
                              persistent=False)
@@ -139,12 +143,16 @@ class RCNN(nn.Module):
             f = f.index_select(1, self.perm)
         return f
 
-    def forward(self, x: torch.Tensor):
+    def forward(self, x: torch.Tensor, step_mask: torch.Tensor | None = None, gates: bool = False):
+        """step_mask [B, L]: 0 replaces step t's feature by `step_neutral`; gates: also return the RNN's
+        gates (timestep_ops.py) computed from what the RNN read."""
         if self.cfg.head == "pool":
             f = self.cnn(x)
             deepest = self.context(f) if self.context is not None else f
             return {"logits": self.pool_classifier(deepest.amax(dim=(2, 3)))}
         seq = self.sequence(x)
+        if step_mask is not None:
+            seq = mask_steps(seq, step_mask, self.step_neutral)
         if self.training and self.fast_rnn:
             hidden = fast_rnn_forward(self.rnn, seq)
         else:
@@ -153,6 +161,8 @@ class RCNN(nn.Module):
         h = self.dropout(hidden)
         step_logits = self.classifier(h)
         out = {"hidden": hidden, "step_logits": step_logits}
+        if gates:
+            out["gates"] = rnn_gates(self.rnn, seq.float(), hidden)
         if self.cfg.head == "attention":
             score = self.att_score(torch.tanh(self.att_proj(h))).squeeze(-1)  # B L
             att = torch.softmax(score, dim=1)
@@ -196,8 +206,8 @@ class ExportWrapper(nn.Module):
         self.model = model
         self.outputs = outputs
 
-    def forward(self, image):
-        out = self.model(image)
+    def forward(self, image, step_mask=None):
+        out = self.model(image, step_mask, gates="gates" in self.outputs)
         return tuple(out[k] for k in self.outputs)
 
 

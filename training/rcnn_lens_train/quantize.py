@@ -48,8 +48,10 @@ def _method(name: str):
 class _Batches:
     """onnxruntime's CalibrationDataReader protocol over preprocessed float batches."""
 
-    def __init__(self, input_name: str, x: np.ndarray, batch: int = CALIBRATION_BATCH):
-        self._it = iter([{input_name: x[i:i + batch]} for i in range(0, len(x), batch)])
+    def __init__(self, session, x: np.ndarray, batch: int = CALIBRATION_BATCH):
+        from .evaluate import model_feeds
+
+        self._it = iter([model_feeds(session, x[i:i + batch]) for i in range(0, len(x), batch)])
 
     def get_next(self):
         return next(self._it, None)
@@ -61,13 +63,13 @@ def quantize_file(fp32: Path, out: Path, x_calib: np.ndarray, method: str, ops=Q
 
     from .evaluate import ort_session
 
-    name = ort_session(str(fp32), 1).get_inputs()[0].name
+    session = ort_session(str(fp32), 1)
     with tempfile.TemporaryDirectory(prefix="rcnn-lens-calib-") as tmp:
         # the calibrator writes an augmented copy of the model; keep it out of the user's folders
         extra = {"CalibTensorRangeSymmetric": False}
         if method == "percentile":
             extra["CalibPercentile"] = 99.999
-        quantize_static(str(fp32), str(out), _Batches(name, x_calib), quant_format=QuantFormat.QDQ,
+        quantize_static(str(fp32), str(out), _Batches(session, x_calib), quant_format=QuantFormat.QDQ,
                         op_types_to_quantize=list(ops), per_channel=True, activation_type=QuantType.QUInt8,
                         weight_type=QuantType.QInt8, calibrate_method=_method(method), extra_options=extra,
                         calibration_providers=["CPUExecutionProvider"],
@@ -92,14 +94,13 @@ class Outputs:
 
 
 def run_all(path: Path, x: np.ndarray, batch: int = 250, threads: int = 2) -> Outputs:
-    from .evaluate import ort_session
+    from .evaluate import model_feeds, ort_session
 
     s = ort_session(str(path), threads)
-    name = s.get_inputs()[0].name
     names = [o.name for o in s.get_outputs()]
     vals: dict[str, list[np.ndarray]] = {n: [] for n in names}
     for i in range(0, len(x), batch):
-        for n, v in zip(names, s.run(names, {name: x[i:i + batch]})):
+        for n, v in zip(names, s.run(names, model_feeds(s, x[i:i + batch]))):
             vals[n].append(v)
     return Outputs(vals)
 

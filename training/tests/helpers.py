@@ -60,13 +60,18 @@ def node_runner_available() -> tuple[bool, str]:
     return True, ""
 
 
-def run_node(model: Path, x: np.ndarray, work: Path) -> dict[str, np.ndarray]:
+def run_node(model: Path, x: np.ndarray, work: Path, step_mask: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Outputs of onnxruntime-node; `step_mask` feeds a contract v2 model's input of that name."""
     work.mkdir(parents=True, exist_ok=True)
     inp = work / "input.f32"
     np.ascontiguousarray(x, dtype="<f4").tofile(inp)
     out = work / "out"
+    extra = []
+    if step_mask is not None:
+        np.ascontiguousarray(step_mask, dtype="<f4").tofile(work / "mask.f32")
+        extra = [str(work / "mask.f32"), ",".join(map(str, step_mask.shape))]
     r = subprocess.run(["node", str(REPO / "training" / "tests" / "ort_node_runner.mjs"), str(model), str(inp),
-                        ",".join(map(str, x.shape)), str(out)], capture_output=True, text=True, timeout=120)
+                        ",".join(map(str, x.shape)), str(out), *extra], capture_output=True, text=True, timeout=120)
     if r.returncode != 0:
         raise RuntimeError(f"ort_node_runner failed ({r.returncode}): {r.stderr}")
     summary = json.loads((out / "outputs.json").read_text())

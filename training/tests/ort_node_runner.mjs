@@ -1,8 +1,9 @@
 // Run an ONNX model with onnxruntime-node (the runtime the extension uses).
 //
-//   node training/tests/ort_node_runner.mjs MODEL.onnx INPUT.f32 B,C,H,W OUT_DIR
+//   node training/tests/ort_node_runner.mjs MODEL.onnx INPUT.f32 B,C,H,W OUT_DIR [MASK.f32 B,L]
 //
-// INPUT.f32 is raw little-endian float32 data. For every output the runner writes
+// INPUT.f32 is raw little-endian float32 data; MASK.f32 (same format) feeds the `step_mask` input of a
+// contract v2 model. For every output the runner writes
 // OUT_DIR/<name>.f32 (raw float32) and OUT_DIR/outputs.json ({name: {dims, type}} plus metadata).
 // onnxruntime-node is resolved from the repository root's node_modules (or RCNN_LENS_ORT_NODE).
 // Exit code 3 with "ORT_NODE_MISSING" on stderr when onnxruntime-node cannot be loaded.
@@ -23,18 +24,21 @@ try {
   process.exit(3);
 }
 
-const [modelPath, inputPath, dimsArg, outDir] = process.argv.slice(2);
+const [modelPath, inputPath, dimsArg, outDir, maskPath, maskDimsArg] = process.argv.slice(2);
 if (!modelPath || !inputPath || !dimsArg || !outDir) {
   process.stderr.write('usage: ort_node_runner.mjs MODEL.onnx INPUT.f32 B,C,H,W OUT_DIR\n');
   process.exit(2);
 }
-const dims = dimsArg.split(',').map(Number);
-const buf = readFileSync(inputPath);
-const data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-const expected = dims.reduce((a, b) => a * b, 1);
-if (data.length !== expected) {
-  process.stderr.write(`input has ${data.length} floats, dims ${dims} need ${expected}\n`);
-  process.exit(2);
+function readTensor(path, dimsText) {
+  const dims = dimsText.split(',').map(Number);
+  const buf = readFileSync(path);
+  const data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  const expected = dims.reduce((a, b) => a * b, 1);
+  if (data.length !== expected) {
+    process.stderr.write(`${path} has ${data.length} floats, dims ${dims} need ${expected}\n`);
+    process.exit(2);
+  }
+  return new ort.Tensor('float32', data, dims);
 }
 
 const session = await ort.InferenceSession.create(modelPath, {
@@ -42,7 +46,9 @@ const session = await ort.InferenceSession.create(modelPath, {
   intraOpNumThreads: 2,
   interOpNumThreads: 1,
 });
-const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, dims) };
+const imageName = session.inputNames.find((n) => n !== 'step_mask');
+const feeds = { [imageName]: readTensor(inputPath, dimsArg) };
+if (maskPath) feeds.step_mask = readTensor(maskPath, maskDimsArg);
 const results = await session.run(feeds);
 mkdirSync(outDir, { recursive: true });
 const summary = { inputNames: session.inputNames, outputNames: session.outputNames, outputs: {} };

@@ -43,7 +43,9 @@ def test_bundled_model_outputs(meta):
 
     s = ort.InferenceSession(str(MODEL), providers=["CPUExecutionProvider"])
     x = np.random.default_rng(0).standard_normal((3, 3, 32, 32), dtype=np.float32)
-    out = dict(zip([o.name for o in s.get_outputs()], s.run(None, {s.get_inputs()[0].name: x})))
+    from training.rcnn_lens_train.evaluate import model_feeds
+
+    out = dict(zip([o.name for o in s.get_outputs()], s.run(None, model_feeds(s, x))))  # all-ones step_mask
     rnn = json.loads(meta["rcnn_lens.rnn"])
     d = rnn["hidden_size"] * 2
     assert out["logits"].shape == (3, 10)

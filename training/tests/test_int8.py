@@ -50,7 +50,7 @@ def test_export_int8_writes_the_variant_with_its_quantization_metadata(fp32):
     v = q["validation"]
     assert v["images"] == 16 and 0 <= v["top1_agreement"] <= 1
     assert v["drop_points"] == pytest.approx((v["fp32_accuracy"] - v["int8_accuracy"]) * 100, abs=0.01)
-    assert set(q["parity"]) == {"logits", "hidden", "step_logits", "attention"}
+    assert set(q["parity"]) == {"logits", "hidden", "step_logits", "attention", "gates"}
     assert all(p["max_abs"] >= p["mean_abs"] >= 0 for p in q["parity"].values())
     # QDQ: the weights went to int8 (the graph carries QuantizeLinear/DequantizeLinear nodes)
     import onnx

@@ -11,6 +11,7 @@ from training.rcnn_lens_train.contract import validate_model
 from training.rcnn_lens_train.export import export_onnx, read_metadata
 from training.rcnn_lens_train.export_cli import load_checkpoint
 from training.rcnn_lens_train.fast_rnn import fast_rnn_forward
+from training.rcnn_lens_train.neutral import set_neutral
 from training.rcnn_lens_train.train import train
 
 TOL = 1e-4
@@ -56,14 +57,31 @@ def trained(request, synth, tmp_path_factory):
     onnx_path = out / "tiny.onnx"
     card = {"dataset": "synthetic", "split": "40 held out", "val_accuracy": res["history"][-1]["val_acc"],
             "val_images": 40, "training_command": "pytest", "date": "test"}
-    export_onnx(model, onnx_path, ck["classes"], "tiny", card=card)
+    ablation = set_neutral(model, inputs(model, 16, seed=99), "synthetic", 0)  # contract v2: step_mask input
+    export_onnx(model, onnx_path, ck["classes"], "tiny", card=card, ablation=ablation)
     return model, onnx_path, c
 
 
-def torch_outputs(model, x):
+def torch_outputs(model, x, mask=None):
     model.eval()
     with torch.no_grad():
-        return {k: v.numpy() for k, v in model(torch.from_numpy(x)).items()}
+        out = model(torch.from_numpy(x), None if mask is None else torch.from_numpy(mask),
+                    gates=model.cfg.rnn_layers == 1)
+        return {k: v.numpy() for k, v in out.items()}
+
+
+def expected_outputs(c):
+    return ({"logits", "hidden", "step_logits"} | ({"attention"} if c["head"] == "attention" else set())
+            | ({"gates"} if c.get("rnn_layers", 1) == 1 else set()))
+
+
+def step_masks(batch, length, seed):
+    """Row 0 all ones (reads every step), row 1 all zeros, the others random 0/1."""
+    m = (np.random.default_rng(seed).random((batch, length)) < 0.7).astype(np.float32)
+    m[0] = 1
+    if batch > 1:
+        m[1] = 0
+    return m
 
 
 def inputs(model, batch, seed):
@@ -78,6 +96,7 @@ def test_exported_model_follows_contract(trained):
     assert meta["rcnn_lens.scan_order"] == c["scan_order"]
     assert meta["rcnn_lens.head"] == c["head"]
     assert meta["rcnn_lens.grid"] == "[4, 4]"
+    assert meta["rcnn_lens.contract"] == "2"
 
 
 @pytest.mark.parametrize("batch", [1, 7])
@@ -86,17 +105,17 @@ def test_onnxruntime_python_matches_pytorch(trained, batch):
 
     model, path, c = trained
     x = inputs(model, batch, seed=batch)
-    ref = torch_outputs(model, x)
+    mask = step_masks(batch, 16, seed=batch)
+    ref = torch_outputs(model, x, mask)
     s = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     names = [o.name for o in s.get_outputs()]
-    expected = {"logits", "hidden", "step_logits"} | ({"attention"} if c["head"] == "attention" else set())
-    assert set(names) == expected
-    for name, got in zip(names, s.run(None, {s.get_inputs()[0].name: x})):
+    assert set(names) == expected_outputs(c)
+    for name, got in zip(names, s.run(None, {"image": x, "step_mask": mask})):
         assert got.shape == ref[name].shape, name
         diff = np.abs(got - ref[name]).max()
         assert diff <= TOL, f"{name}: max abs diff {diff}"
     if c["head"] == "attention":
-        att = s.run(["attention"], {s.get_inputs()[0].name: x})[0]
+        att = s.run(["attention"], {"image": x, "step_mask": mask})[0]
         np.testing.assert_allclose(att.sum(1), 1.0, atol=1e-5)
 
 
@@ -107,8 +126,9 @@ def test_onnxruntime_node_matches_pytorch(trained, batch, tmp_path):
         pytest.skip(f"onnxruntime-node parity skipped: {why}")
     model, path, c = trained
     x = inputs(model, batch, seed=100 + batch)
-    ref = torch_outputs(model, x)
-    got = run_node(path, x, tmp_path)
+    mask = step_masks(batch, 16, seed=100 + batch)
+    ref = torch_outputs(model, x, mask)
+    got = run_node(path, x, tmp_path, step_mask=mask)
     assert set(got) == set(ref)
     for name in ref:
         diff = np.abs(got[name] - ref[name]).max()
@@ -164,7 +184,62 @@ def test_onnxruntime_webgpu_matches_cpu_and_places_heavy_nodes_on_the_gpu(traine
                        capture_output=True, text=True, timeout=600, env=env)
     assert r.returncode == 0, r.stdout + r.stderr
     [res] = json.loads(r.stdout)
-    expected = {"logits", "hidden", "step_logits"} | ({"attention"} if c["head"] == "attention" else set())
-    assert set(res["maxAbsDiff"]) == expected
+    assert set(res["maxAbsDiff"]) == expected_outputs(c)
     assert max(res["maxAbsDiff"].values()) <= TOL
     assert res["heavyOnCpu"] == []
+
+
+def test_all_ones_mask_changes_nothing_and_a_masked_step_reads_the_neutral_vector(trained):
+    model, _, _ = trained
+    x = inputs(model, 3, seed=7)
+    plain = torch_outputs(model, x)
+    ones = torch_outputs(model, x, np.ones((3, 16), np.float32))
+    for name in plain:
+        assert np.array_equal(plain[name], ones[name]), name
+    mask = np.ones((3, 16), np.float32)
+    mask[:, 5] = 0
+    with torch.no_grad():
+        seq = model.sequence(torch.from_numpy(x))
+        seq[:, 5] = model.step_neutral
+        hidden, _ = model.rnn(seq)
+    masked = torch_outputs(model, x, mask)
+    np.testing.assert_allclose(masked["hidden"], hidden.numpy(), atol=1e-6)
+    assert not np.allclose(masked["hidden"], plain["hidden"])
+
+
+@pytest.mark.parametrize("rnn_type", ["gru", "lstm"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_gates_equal_a_step_by_step_cell_run(rnn_type, bidirectional):
+    """The gates recomputed from the sequence and `hidden` equal those of the RNN cell run step by step."""
+    from training.rcnn_lens_train.timestep_ops import rnn_gates
+
+    torch.manual_seed(3)
+    cls = torch.nn.GRU if rnn_type == "gru" else torch.nn.LSTM
+    rnn = cls(5, 4, batch_first=True, bidirectional=bidirectional).eval()
+    seq = torch.randn(2, 6, 5)
+    with torch.no_grad():
+        hidden, _ = rnn(seq)
+        got = rnn_gates(rnn, seq, hidden)
+        want = []
+        for d, suffix in enumerate(["_l0", "_l0_reverse"][: 2 if bidirectional else 1]):
+            w_ih, w_hh = getattr(rnn, "weight_ih" + suffix), getattr(rnn, "weight_hh" + suffix)
+            b_ih, b_hh = getattr(rnn, "bias_ih" + suffix), getattr(rnn, "bias_hh" + suffix)
+            h, cell = torch.zeros(2, 4), torch.zeros(2, 4)
+            per_step = [None] * 6
+            for t in (range(5, -1, -1) if d == 1 else range(6)):
+                gi, gh = seq[:, t] @ w_ih.T + b_ih, h @ w_hh.T + b_hh
+                if rnn_type == "gru":
+                    r, z = torch.sigmoid(gi[:, :4] + gh[:, :4]), torch.sigmoid(gi[:, 4:8] + gh[:, 4:8])
+                    n = torch.tanh(gi[:, 8:] + r * gh[:, 8:])
+                    h = (1 - z) * n + z * h
+                    per_step[t] = z
+                else:
+                    g = gi + gh
+                    i, f = torch.sigmoid(g[:, :4]), torch.sigmoid(g[:, 4:8])
+                    cell = f * cell + i * torch.tanh(g[:, 8:12])
+                    h = torch.sigmoid(g[:, 12:]) * torch.tanh(cell)
+                    per_step[t] = torch.cat([i, f], dim=-1)
+            want.append(torch.stack(per_step, dim=1))
+        want = torch.cat(want, dim=-1)
+    assert got.shape == (2, 6, 4 * (2 if bidirectional else 1) * (1 if rnn_type == "gru" else 2))
+    assert (got - want).abs().max().item() < 1e-6

@@ -9,7 +9,9 @@
  */
 import type { ModelInfo } from '../model/contract';
 import { ImageError, classifyDecodeError } from '../image/imageErrors';
+import { decodeWithStableError } from '../image/decodeGate';
 import { readImageFileSync } from '../image/imageFile';
+import { DecoderUnavailableError } from '../image/sharpLoader';
 import { decodeAtInputSize, decodeToModelPixels, normalizeInto } from '../image/preprocess';
 
 type InputSpec = Pick<ModelInfo, 'input' | 'preprocess'>;
@@ -27,7 +29,10 @@ export async function decodeInto(
   try {
     const bytes = contents ?? readImageFileSync(filePath, maxPixels);
     if (bytes.length === 0) throw new ImageError('empty', filePath, '0 bytes');
-    const data = await decodeToModelPixels(bytes, spec, maxPixels, filePath);
+    const data = await decodeWithStableError(
+      () => decodeToModelPixels(bytes, spec, maxPixels, filePath),
+      (err) => err instanceof ImageError || err instanceof DecoderUnavailableError,
+    );
     normalizeInto(data, spec, target, offset);
   } catch (err) {
     throw classifyDecodeError(filePath, err);

@@ -4,7 +4,8 @@
  * sRGB (or grey), resize per the model's policy (libvips shrinks large JPEGs while
  * decoding), then (x/255 - mean) / std into CHW float32.
  */
-import { loadSharp } from './sharpLoader';
+import { DecoderUnavailableError, loadSharp } from './sharpLoader';
+import { decodeWithStableError } from './decodeGate';
 import type { ModelInfo } from '../model/contract';
 import { type CropRect, computeCrop } from './geometry';
 import { ImageError, classifyDecodeError } from './imageErrors';
@@ -155,7 +156,10 @@ export async function preprocessImage(
     const { width, height, format } = await orientedSize(bytes, maxPixels, filePath);
     const { channels, height: outH, width: outW } = spec.input;
     const { resize } = spec.preprocess;
-    const data = await decodeToModelPixels(bytes, spec, maxPixels, filePath);
+    const data = await decodeWithStableError(
+      () => decodeToModelPixels(bytes, spec, maxPixels, filePath),
+      (err) => err instanceof ImageError || err instanceof DecoderUnavailableError,
+    );
     const size = channels * outH * outW;
     const target = options.target ?? new Float32Array(size);
     const offset = options.target ? (options.offset ?? 0) : 0;

@@ -3,10 +3,13 @@
  * and how we check it. Validation collects every problem instead of stopping at the
  * first, so a model author sees the whole list at once.
  */
+import { CONTRACT_VERSIONS, type GatesInfo, GATES_OUTPUT, checkGates, checkStepMask, splitInputs } from './contractV2';
 import { type ModelPrecision, readPrecision } from './quantization';
 import { isScanOrder, type ScanOrder } from './scanOrder';
 
-export const CONTRACT_VERSION = '1';
+export type { GateKind, GatesInfo } from './contractV2';
+/** The newest version this extension reads; it reads every version in CONTRACT_VERSIONS. */
+export const CONTRACT_VERSION = '2';
 export const META_PREFIX = 'rcnn_lens.';
 
 /**
@@ -38,6 +41,10 @@ export interface ModelInfo {
   /** Width D of the `hidden` output, when the model has it. */
   hiddenWidth?: number;
   outputs: { hidden: boolean; stepLogits: boolean; attention: boolean };
+  /** Contract v2: the model has the `step_mask` input (timestep ablation); runs must feed it. */
+  stepMask: boolean;
+  /** Contract v2: the `gates` output [batch, L, width], or null without one. */
+  gates: GatesInfo | null;
   card: Record<string, unknown>;
   /** int8 when the model is a quantized variant (rcnn_lens.quantization), else fp32. */
   precision: ModelPrecision;
@@ -124,9 +131,9 @@ export function validateContract(
   }
 
   const version = meta('contract');
-  if (version === undefined) p.add('rcnn_lens.contract', 'missing (expected "1")');
-  else if (version !== CONTRACT_VERSION) {
-    p.add('rcnn_lens.contract', `version ${JSON.stringify(version)} is not supported (this extension reads version ${CONTRACT_VERSION})`);
+  if (version === undefined) p.add('rcnn_lens.contract', 'missing (expected "1" or "2")');
+  else if (!(CONTRACT_VERSIONS as readonly string[]).includes(version)) {
+    p.add('rcnn_lens.contract', `version ${JSON.stringify(version)} is not supported (this extension reads versions ${CONTRACT_VERSIONS.join(' and ')})`);
   }
 
   const name = meta('name') ?? modelPath.split(/[\\/]/).pop() ?? 'model';
@@ -266,8 +273,12 @@ export function validateContract(
   // Graph signature.
   const K = labelList.length;
   const L = gridMN[0] * gridMN[1];
-  if (inputs.length !== 1) p.add('inputs', `the model must have exactly one input, it has ${inputs.length}`);
-  const input = inputs[0];
+  const { images, stepMask } = splitInputs(inputs);
+  if (images.length !== 1) {
+    p.add('inputs', `the model must have exactly one image input${stepMask ? ' besides step_mask' : ''}, it has ${images.length}`);
+  }
+  if (stepMask) checkStepMask((w, m) => p.add(w, m), stepMask, L, version, meta('ablation'));
+  const input = images[0];
   if (input) {
     if (input.type !== 'float32') p.add(`input "${input.name}"`, `must be float32, is ${input.type}`);
     const s = input.shape;
@@ -309,6 +320,7 @@ export function validateContract(
   const hasHidden = checkOutput('hidden', [null, L, null], false);
   const hasStepLogits = checkOutput('step_logits', [null, L, K], false);
   const hasAttention = checkOutput('attention', [null, L], headType === 'attention');
+  const gates = checkGates((w, m) => p.add(w, m), byName.get(GATES_OUTPUT), L, rnn, version);
 
   let hiddenWidth: number | undefined;
   if (hasHidden) {
@@ -336,6 +348,8 @@ export function validateContract(
     head: headType,
     hiddenWidth,
     outputs: { hidden: hasHidden, stepLogits: hasStepLogits, attention: hasAttention },
+    stepMask: stepMask !== undefined,
+    gates,
     card,
     precision: quantization.precision,
   };
@@ -347,6 +361,7 @@ export interface WarmUpOutputs {
   hidden?: ArrayLike<number>;
   stepLogits?: ArrayLike<number>;
   attention?: ArrayLike<number>;
+  gates?: ArrayLike<number>;
 }
 
 /**
@@ -381,6 +396,9 @@ export function checkWarmUpOutputs(modelPath: string, info: ModelInfo, out: Warm
   if (out.attention && out.attention.length !== L) {
     p.add(where('attention'), `has ${out.attention.length} values for one image, expected L = ${L} (one per timestep)`);
   }
+  if (out.gates && info.gates && out.gates.length !== L * info.gates.width) {
+    p.add(where('gates'), `has ${out.gates.length} values for one image, expected L × G = ${L} × ${info.gates.width} = ${L * info.gates.width}`);
+  }
   if (p.items.length) throw new ModelContractError(modelPath, p.items);
   return width;
 }
@@ -405,6 +423,7 @@ export function checkBatchOutputs(modelPath: string, info: ModelInfo, out: WarmU
   expect('hidden', out.hidden, info.hiddenWidth === undefined ? undefined : L * info.hiddenWidth, `L × D (${L} × ${info.hiddenWidth})`);
   expect('step_logits', out.stepLogits, L * K, `L × K (${L} × ${K})`);
   expect('attention', out.attention, L, `L (${L})`);
+  expect('gates', out.gates, info.gates ? L * info.gates.width : undefined, `L × G (${L} × ${info.gates?.width})`);
   if (p.items.length) throw new ModelContractError(modelPath, p.items);
 }
 

@@ -14,6 +14,7 @@ import {
   checkWarmUpOutputs,
   validateContract,
 } from '../model/contract';
+import { STEP_MASK_INPUT } from '../model/contractV2';
 import { modelHash } from '../model/modelHash';
 import { OnnxFormatError, readOnnxHeader } from '../model/onnxProto';
 import { adapterFingerprint } from './adapterFingerprint';
@@ -36,6 +37,8 @@ export interface ModelOutputs {
   hidden?: Float32Array;
   stepLogits?: Float32Array;
   attention?: Float32Array;
+  /** Contract v2 `gates` [batch, L, G] (see ModelInfo.gates), fetched with the full outputs. */
+  gates?: Float32Array;
 }
 
 export interface LoadOptions {
@@ -72,13 +75,26 @@ export interface ModelDescriptor {
 
 export { ModelLoadError };
 
+/** The step_mask tensor of a run: the caller's mask, all ones for a v2 model without one, none for v1. */
+function stepMaskFeed(info: ModelInfo, batch: number, stepMask?: Float32Array): ort.Tensor | undefined {
+  const L = info.timesteps;
+  if (!info.stepMask) {
+    if (stepMask) throw new Error('this model has no step_mask input (contract v2), so it cannot ablate timesteps');
+    return undefined;
+  }
+  if (stepMask && stepMask.length !== batch * L) {
+    throw new Error(`step_mask has ${stepMask.length} values, expected ${batch * L} (batch ${batch} × L ${L})`);
+  }
+  return new ort.Tensor('float32', stepMask ?? new Float32Array(batch * L).fill(1), [batch, L]);
+}
+
 function signatures(meta: readonly ort.InferenceSession.ValueMetadata[]): TensorSignature[] {
   return meta.map((m) =>
     m.isTensor ? { name: m.name, type: m.type, shape: m.shape } : { name: m.name, type: 'non-tensor', shape: [] },
   );
 }
 
-const OPTIONAL_OUTPUTS = ['hidden', 'step_logits', 'attention'] as const;
+const OPTIONAL_OUTPUTS = ['hidden', 'step_logits', 'attention', 'gates'] as const;
 
 // onnxruntime prints a provider that fails to start (e.g. no CUDA libraries) as an error
 // on stderr; we try providers in turn and report failures ourselves, so keep it quiet.
@@ -263,22 +279,32 @@ export class LoadedModel {
   /**
    * Runs a batch laid out as [batch, C, H, W]. `full` = also fetch the per-timestep outputs.
    * A caller holding a lease may run after release() was called; nobody else may.
+   * `stepMask` [batch, L] (contract v2, info.stepMask): 0 makes the RNN read the model's neutral vector at
+   * that step; without it a model that has the input reads every step (all ones).
    */
-  async run(input: Float32Array, batch: number, full = true, lease?: ModelLease): Promise<ModelOutputs> {
-    const out = await this.runUnchecked(input, batch, full, lease);
+  async run(input: Float32Array, batch: number, full = true, lease?: ModelLease, stepMask?: Float32Array): Promise<ModelOutputs> {
+    const out = await this.runUnchecked(input, batch, full, lease, stepMask);
     // Every run, not only the warm-up: an output may ignore the batch size.
     checkBatchOutputs(this.descriptor.path, this.info, out, batch);
     return out;
   }
 
   /** A run whose output sizes the caller checks (the warm-up, which also learns the hidden width). */
-  private async runUnchecked(input: Float32Array, batch: number, full: boolean, lease?: ModelLease): Promise<ModelOutputs> {
+  private async runUnchecked(
+    input: Float32Array,
+    batch: number,
+    full: boolean,
+    lease?: ModelLease,
+    stepMask?: Float32Array,
+  ): Promise<ModelOutputs> {
     const { channels, height, width, name } = this.info.input;
     const expected = batch * channels * height * width;
     if (input.length !== expected) {
       throw new Error(`input has ${input.length} values, expected ${expected} for batch ${batch}`);
     }
-    const tensor = new ort.Tensor('float32', input, [batch, channels, height, width]);
+    const feeds: Record<string, ort.Tensor> = { [name]: new ort.Tensor('float32', input, [batch, channels, height, width]) };
+    const mask = stepMaskFeed(this.info, batch, stepMask);
+    if (mask) feeds[STEP_MASK_INPUT] = mask;
     const fetches = ['logits'];
     if (full) {
       for (const o of OPTIONAL_OUTPUTS) if (this.session.outputNames.includes(o)) fetches.push(o);
@@ -287,7 +313,7 @@ export class LoadedModel {
     this.inFlight++;
     let result: ort.InferenceSession.ReturnType;
     try {
-      result = await this.session.run({ [name]: tensor }, fetches);
+      result = await this.session.run(feeds, fetches);
     } finally {
       this.leaveFlight();
     }
@@ -298,6 +324,7 @@ export class LoadedModel {
       hidden: get('hidden'),
       stepLogits: get('step_logits'),
       attention: get('attention'),
+      gates: get('gates'),
     };
   }
 
