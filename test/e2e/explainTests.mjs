@@ -52,8 +52,9 @@ export const explainTests = [
       const { frame } = await openClassifyPanel(page, img.name, steps, log);
       const norm = await painted(frame, 'the default heatmap to be drawn');
 
-      const ablation = await frame.$eval('vscode-option[value=ablation]', (o) => [o.hasAttribute('disabled'), o.title]);
-      check(ablation[0] && /step_mask/.test(ablation[1]), `timestep ablation should be disabled for a v1 model, with the reason: ${ablation}`);
+      // The bundled model is contract v2 (step_mask): timestep ablation is offered.
+      const ablation = await frame.$eval('vscode-option[value=ablation]', (o) => o.hasAttribute('disabled'));
+      check(!ablation, 'timestep ablation is disabled for the bundled (contract v2) model');
 
       await setShow(frame, 'occlusion');
       const occ = await painted(frame, 'the occlusion heatmap to be drawn', norm.hash);
@@ -68,6 +69,10 @@ export const explainTests = [
       const title = await frame.locator('#explain-heading').textContent();
       check(title === 'Which view points at what the prediction depends on?', `chart title: ${title}`);
       await scrubChanges(page, frame, await canvasStats(frame, HEAT), log);
+      check(views.some(([v]) => v === 'ablation'), `the chart lacks timestep ablation: ${JSON.stringify(views)}`);
+      await setShow(frame, 'ablation');
+      const abl = await painted(frame, 'the ablation heatmap to be drawn', occ.hash);
+      log(`  ablation painted (${abl.colours} colours)`);
 
       await setShow(frame, 'deep');
       const progressSeen = await poll('the progress of the deep view', async () => {
@@ -80,7 +85,7 @@ export const explainTests = [
         const v = await legendViews(frame);
         return v.some(([name]) => name === 'deep') ? v : null;
       }, { timeout: 180_000 });
-      const deep = await painted(frame, 'the deep heatmap to be drawn', occ.hash);
+      const deep = await painted(frame, 'the deep heatmap to be drawn', abl.hash);
       log(`  deep painted (${deep.colours} colours); chart: ${deepViews.map((v) => v[1]).join(' | ')}`);
       await steps.shot('explain-deep');
       await scrubChanges(page, frame, await canvasStats(frame, HEAT), log);

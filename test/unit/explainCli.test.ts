@@ -41,6 +41,18 @@ describe('rcnn-lens explain', () => {
     expect(res.methods.attention).toBeUndefined();
   });
 
+  it('timestep ablation on the bundled (contract v2) model: one drop per step, its own curve area', () => {
+    const r = run([SAMPLE, '--method', 'ablation', '--json'], BUNDLED);
+    expect(r.code, r.err).toBe(0);
+    const [res] = JSON.parse(r.out).results;
+    const abl = res.methods.ablation;
+    expect(abl.scores).toHaveLength(64);
+    expect(abl.runs).toBe(65);
+    expect(abl.scores.some((s: number) => s !== 0)).toBe(true);
+    expect(abl.deletion_auc).toBeGreaterThan(0);
+    expect(res.missing).toBeUndefined();
+  });
+
   it('all views of a v1 model: ablation is reported missing, the others are there', () => {
     const img = path.join(tmpDir('rl-explain-'), 'a.png');
     return solidImage(img, { r: 200, g: 40, b: 10 }).then(() => {

@@ -8,10 +8,10 @@ import type { ExplainMethod } from './methods';
 export const ABLATION_UNAVAILABLE =
   'the model has no step_mask input (model contract v2); re-export it with python3 -m training.export to get timestep ablation';
 
-export function methodUnavailable(info: Pick<ModelInfo, 'outputs'>, method: ExplainMethod): string | undefined {
+export function methodUnavailable(info: Pick<ModelInfo, 'outputs' | 'stepMask'>, method: ExplainMethod): string | undefined {
   switch (method) {
     case 'ablation':
-      return ABLATION_UNAVAILABLE;
+      return info.stepMask ? undefined : ABLATION_UNAVAILABLE;
     case 'attention':
       return info.outputs.attention ? undefined : 'the model has no attention output (its head is not attention)';
     case 'norm':

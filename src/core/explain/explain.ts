@@ -97,10 +97,12 @@ async function occlusionView(req: ExplainRequest, evaluate: Evaluate, window: Oc
   return { scores, logitDrops: scoresFromWindows(windows, d.logit, steps), order: orderByScores(scores), runs: windows.length };
 }
 
-async function ablationView(req: ExplainRequest, ablate: Evaluate, steps: number): Promise<Scored> {
-  const out = await ablate(Array.from({ length: steps }, (_, t) => [t]));
-  const d = drops(req.base, out.probability, out.logit);
-  return { scores: d.probability, logitDrops: d.logit, order: orderByScores(d.probability), runs: steps };
+/** Each step masked alone, plus the unmasked row: L + 1 rows in one batch, drops against that row. */
+async function ablationView(ablate: Evaluate, steps: number): Promise<Scored> {
+  const out = await ablate([[], ...Array.from({ length: steps }, (_, t) => [t])]);
+  const base = { probability: out.probability[0], logit: out.logit[0] };
+  const d = drops(base, out.probability.subarray(1), out.logit.subarray(1));
+  return { scores: d.probability, logitDrops: d.logit, order: orderByScores(d.probability), runs: steps + 1 };
 }
 
 function outputView(values: ArrayLike<number>): Scored {
@@ -121,7 +123,7 @@ async function scoreViews(req: ExplainRequest, evaluate: Evaluate, steps: number
   const views: Partial<Record<ExplainMethod, Timed>> = {};
   const wants = (m: ExplainMethod) => req.methods.includes(m) && !missing[m];
   if (wants('occlusion')) views.occlusion = await timed(() => occlusionView(req, evaluate, req.window, steps));
-  if (wants('ablation')) views.ablation = await timed(() => ablationView(req, req.ablate!, steps));
+  if (wants('ablation')) views.ablation = await timed(() => ablationView(req.ablate!, steps));
   if (wants('attention')) views.attention = await timed(() => outputView(req.attention!));
   if (wants('norm')) views.norm = await timed(() => outputView(hiddenNorms(req.hidden!.values, steps, req.hidden!.width)));
   if (wants('deep')) {
@@ -143,7 +145,7 @@ function expectedRuns(req: ExplainRequest, steps: number): number {
   const windowRuns = occlusionWindows(req.grid, req.scanOrder, req.window).length;
   let total = (req.methods.length + 1) * steps;
   if (has('occlusion')) total += windowRuns;
-  if (has('ablation')) total += steps;
+  if (has('ablation')) total += steps + 1;
   if (has('deep')) total += (req.masks ?? DEFAULT_MASKS).masks;
   return total;
 }

@@ -9,7 +9,7 @@ import type { LoadedModel, ModelLease } from '../runtime/modelSession';
 import type { CancelSignal } from './evaluator';
 import { type ExplainMethod, type Explanation, explain } from './explain';
 import type { MaskOptions } from './randomMasks';
-import { modelEvaluator } from './modelEvaluator';
+import { ablationEvaluator, modelEvaluator } from './modelEvaluator';
 import type { OcclusionWindow } from './windows';
 import { cellsInScanOrder } from './windows';
 
@@ -75,6 +75,7 @@ async function explainHeld(model: LoadedModel, path: string, options: ExplainFil
     methods: options.methods,
     window: options.window ?? 1,
     evaluate: modelEvaluator({ model, image: pre.tensor, classIndex, signal: options.signal, lease }),
+    ablate: info.stepMask ? ablationEvaluator({ model, image: pre.tensor, classIndex, signal: options.signal, lease }) : undefined,
     attention: out.attention,
     hidden: out.hidden ? { values: out.hidden, width: out.hidden.length / steps } : undefined,
     masks: options.masks,

@@ -45,3 +45,34 @@ export function modelEvaluator(options: ModelEvaluatorOptions): Evaluate {
     return out;
   };
 }
+
+/**
+ * Evaluate for timestep ablation (contract v2 `step_mask`): the image unchanged in every row,
+ * with the steps of each set masked (the RNN reads the model's neutral vector there).
+ */
+export function ablationEvaluator(options: ModelEvaluatorOptions): Evaluate {
+  const { model, image, classIndex } = options;
+  const info = model.info;
+  const steps = info.timesteps;
+  const classes = info.labels.length;
+  const chunk = options.batch ?? EXPLAIN_BATCH;
+  return async (masked) => {
+    const out: ClassScores = { probability: new Float32Array(masked.length), logit: new Float32Array(masked.length) };
+    for (let start = 0; start < masked.length; start += chunk) {
+      throwIfCancelled(options.signal);
+      const part = masked.slice(start, start + chunk);
+      const input = new Float32Array(image.length * part.length);
+      const mask = new Float32Array(steps * part.length).fill(1);
+      part.forEach((set, i) => {
+        input.set(image, i * image.length);
+        for (const t of set) mask[i * steps + t] = 0;
+      });
+      const { logits } = await model.run(input, part.length, false, options.lease, mask);
+      for (let i = 0; i < part.length; i++) {
+        out.logit[start + i] = logits[i * classes + classIndex];
+        out.probability[start + i] = softmax(logits, i * classes, classes)[classIndex];
+      }
+    }
+    return out;
+  };
+}
