@@ -69,7 +69,7 @@ export const explainTests = [
       const title = await frame.locator('#explain-heading').textContent();
       check(title === 'Which view points at what the prediction depends on?', `chart title: ${title}`);
       await scrubChanges(page, frame, await canvasStats(frame, HEAT), log);
-      check(views.some(([v]) => v === 'ablation'), `the chart lacks timestep ablation: ${JSON.stringify(views)}`);
+      check(views.some(([v]) => v === 'timestep ablation'), `the chart lacks timestep ablation: ${JSON.stringify(views)}`);
       await setShow(frame, 'ablation');
       const abl = await painted(frame, 'the ablation heatmap to be drawn', occ.hash);
       log(`  ablation painted (${abl.colours} colours)`);
