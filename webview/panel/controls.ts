@@ -31,10 +31,12 @@ export interface ControlElements {
   scanOrder: ToolkitCheckbox;
 }
 
-const OUTPUT_NAMES: Record<ReturnType<typeof quantityNeeds>, string> = {
-  hidden: '`hidden`',
-  stepLogits: '`step_logits`',
-  attention: '`attention`',
+const MISSING: Record<ReturnType<typeof quantityNeeds>, string> = {
+  hidden: 'This model has no `hidden` output',
+  stepLogits: 'This model has no `step_logits` output',
+  attention: 'This model has no `attention` output',
+  explanation: '',
+  stepMask: 'This model has no `step_mask` input (model contract v2): re-export it to get timestep ablation',
 };
 
 export class Controls {
@@ -70,7 +72,7 @@ export class Controls {
       const kind = option.getAttribute('value') as QuantityKind;
       const available = model.isAvailable(kind);
       option.toggleAttribute('disabled', !available);
-      option.setAttribute('title', available ? '' : `This model has no ${OUTPUT_NAMES[quantityNeeds(kind)]} output`);
+      option.setAttribute('title', available ? '' : MISSING[quantityNeeds(kind)]);
     }
     const labels = model.result.model.labels;
     const key = labels.join('\u0000');

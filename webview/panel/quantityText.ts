@@ -1,4 +1,5 @@
 /** Human descriptions of what the heatmap shows: legend, hover readout, explainer, export file name. */
+import { explainedWords } from './explainText';
 import type { PanelUiState } from './uiState';
 import type { ResultModel } from './resultModel';
 
@@ -52,6 +53,10 @@ export function quantityWords(ui: PanelUiState, model: ResultModel): QuantityWor
         units: `weight of each step in the final answer (the ${model.steps} weights sum to 1)`,
         high: 'the final answer relied on this cell',
       };
+    case 'occlusion':
+    case 'ablation':
+    case 'deep':
+      return explainedWords(ui.quantity, model.result.model.labels[model.explainedClass ?? -1]);
   }
 }
 

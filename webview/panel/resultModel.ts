@@ -10,6 +10,8 @@ import { timestepsToGrid } from '../../src/shared/heatmap/gridMapping';
 import { finiteRange, normalizeToUnit, type ValueRange } from '../../src/shared/heatmap/normalize';
 import {
   computeQuantity,
+  type ExplainedKind,
+  isExplainedKind,
   isQuantityAvailable,
   type AvailableOutputs,
   type QuantityKind,
@@ -37,6 +39,8 @@ export class ResultModel {
   private readonly sequence: SequenceData;
   private readonly quantities = new Map<string, GridQuantity | undefined>();
   private probs: Float32Array | undefined;
+  /** The class the explanation views are about (the top prediction). */
+  explainedClass: number | undefined;
 
   constructor(readonly result: ClassifyResultView) {
     const { model } = result;
@@ -72,7 +76,8 @@ export class ResultModel {
   }
 
   isAvailable(kind: QuantityKind): boolean {
-    return isQuantityAvailable(kind, this.outputs);
+    // Explanations come from extra runs, not outputs: any model gives them (ablation needs step_mask).
+    return isQuantityAvailable(kind, { ...this.outputs, explanation: true, stepMask: !!this.result.model.inputs?.stepMask });
   }
 
   /** The quantity on the grid, normalised over all timesteps; undefined when the model cannot feed it. */
@@ -84,6 +89,13 @@ export class ResultModel {
       this.quantities.set(key, values && { grid: timestepsToGrid(normalizeToUnit(values, range), this.shape), range, values });
     }
     return this.quantities.get(key);
+  }
+
+  /** Paints the explanation views once they arrive (computed on demand, so they come later than the result). */
+  setExplained(explained: Partial<Record<ExplainedKind, Float32Array>>, classIndex: number): void {
+    this.sequence.explained = explained;
+    this.explainedClass = classIndex;
+    for (const key of [...this.quantities.keys()]) if (isExplainedKind(key.split('|')[0] as QuantityKind)) this.quantities.delete(key);
   }
 
   /** [L × K] softmax of step_logits, or undefined without them. */

@@ -7,9 +7,16 @@
  * `hidden` are the forward direction and the last D/2 the backward one.
  */
 
-export type QuantityKind = 'norm' | 'change' | 'evidence' | 'unit' | 'attention';
+/** Views computed on demand by extra model runs (src/core/explain), painted like the others. */
+export type ExplainedKind = 'occlusion' | 'ablation' | 'deep';
 
-export const QUANTITY_KINDS: readonly QuantityKind[] = ['norm', 'change', 'evidence', 'unit', 'attention'];
+export type QuantityKind = 'norm' | 'change' | 'evidence' | 'unit' | 'attention' | ExplainedKind;
+
+export const QUANTITY_KINDS: readonly QuantityKind[] = ['norm', 'change', 'evidence', 'unit', 'attention', 'occlusion', 'ablation', 'deep'];
+
+export function isExplainedKind(kind: QuantityKind): kind is ExplainedKind {
+  return kind === 'occlusion' || kind === 'ablation' || kind === 'deep';
+}
 
 export function isQuantityKind(v: unknown): v is QuantityKind {
   return typeof v === 'string' && (QUANTITY_KINDS as readonly string[]).includes(v);
@@ -29,6 +36,10 @@ export interface AvailableOutputs {
   hidden: boolean;
   stepLogits: boolean;
   attention: boolean;
+  /** Explanations by extra runs: any model can give them. */
+  explanation?: boolean;
+  /** The `step_mask` input (contract v2) that timestep ablation needs. */
+  stepMask?: boolean;
 }
 
 export function quantityNeeds(kind: QuantityKind): keyof AvailableOutputs {
@@ -41,11 +52,16 @@ export function quantityNeeds(kind: QuantityKind): keyof AvailableOutputs {
       return 'stepLogits';
     case 'attention':
       return 'attention';
+    case 'occlusion':
+    case 'deep':
+      return 'explanation';
+    case 'ablation':
+      return 'stepMask';
   }
 }
 
 export function isQuantityAvailable(kind: QuantityKind, outputs: AvailableOutputs): boolean {
-  return outputs[quantityNeeds(kind)];
+  return !!outputs[quantityNeeds(kind)];
 }
 
 /** Column range [start, end) of `hidden` that belongs to a direction. */
@@ -130,6 +146,8 @@ export interface SequenceData {
   hidden?: ArrayLike<number>;
   stepLogits?: ArrayLike<number>;
   attention?: ArrayLike<number>;
+  /** Explanation scores [L] once computed (the panel asks for them on demand). */
+  explained?: Partial<Record<ExplainedKind, Float32Array>>;
 }
 
 /** The per-timestep values of a quantity, or undefined when the model lacks the output it needs. */
@@ -160,5 +178,11 @@ export function computeQuantity(spec: QuantitySpec, data: SequenceData): Float32
       return data.stepLogits ? classEvidence(data.stepLogits, steps, data.classes, spec.classIndex) : undefined;
     case 'attention':
       return data.attention ? Float32Array.from({ length: steps }, (_, t) => data.attention![t]) : undefined;
+    case 'occlusion':
+    case 'ablation':
+    case 'deep': {
+      const values = data.explained?.[spec.kind];
+      return values && values.length === steps ? values : undefined;
+    }
   }
 }

@@ -45,6 +45,7 @@ export function toModelView(m: ModelDescriptor): ModelView {
     head: info.head,
     hiddenWidth: info.hiddenWidth,
     outputs: info.outputs,
+    inputs: { stepMask: info.stepMask },
     precision: info.precision,
     missingViews: missingViews(info),
     card: info.card,
