@@ -34,6 +34,8 @@ export interface ModelView {
   outputs: { hidden: boolean; stepLogits: boolean; attention: boolean };
   /** Optional inputs beyond the image (contract v2 `step_mask`: timestep ablation). */
   inputs?: { stepMask: boolean };
+  /** Contract v2 `gates` output: which gates and G (docs/model-contract.md); absent without one. */
+  gates?: { kind: 'gru_update' | 'lstm_input_forget'; width: number };
   /** int8 for a quantized variant; the panel names it. */
   precision: 'fp32' | 'int8';
   /** Human sentences for the views this model cannot feed. */
@@ -81,6 +83,8 @@ export interface ClassifyResultView {
   stepLogits?: Float32Array;
   /** [L]. */
   attention?: Float32Array;
+  /** [L × G] row-major (contract v2 `gates`). */
+  gates?: Float32Array;
   geometry: GeometryView;
   timing: TimingView;
 }

@@ -2,6 +2,8 @@
 // occlusion and Show → deep are computed on demand in the worker (progress shown), paint
 // the heatmap, change with the scrubber, and the faithfulness chart lists every view with
 // its area next to the random order's. Screenshots feed the README ("Reading the explanations").
+// Gate maps (contract v2 `gates`): Show → gate: write / gate saturation paint, follow the
+// scrubber, say what they mean, and move no other part of the panel.
 import { check, openClassifyPanel } from './tests.mjs';
 import { canvasStats, contextMenu, expandFolder, poll, waitForWorkbench } from './lib/workbench.mjs';
 
@@ -37,6 +39,51 @@ async function scrubChanges(page, frame, before, log) {
   }, { timeout: 10_000 });
   log(`  scrubbed from step ${v0}: heatmap changed (${after.opaque} painted px)`);
   await page.keyboard.press('End');
+}
+
+/** Parts of the panel that must keep their place whatever Show is set to. */
+const FIXED = ['predictions-card', 'stage', 'play', 'timestep', 'quantity', 'colormap', 'opacity', 'threshold', 'scan-order', 'save-png', 'explain-section'];
+
+async function boxesOf(frame) {
+  return frame.evaluate((ids) => Object.fromEntries(ids.map((id) => {
+    const r = document.querySelector(`[data-testid="${id}"]`).getBoundingClientRect();
+    return [id, [r.x, r.y, r.width, r.height].map((v) => Math.round(v * 2) / 2)];
+  })), FIXED);
+}
+
+function checkNotMoved(before, now, what) {
+  const moved = FIXED.filter((id) => JSON.stringify(now[id]) !== JSON.stringify(before[id]));
+  check(!moved.length, `with Show = ${what} these moved: ${moved.map((id) => `${id} ${before[id]} -> ${now[id]}`).join('; ')}`);
+}
+
+async function gateMaps({ page, steps, fx, log }) {
+  await page.setViewportSize({ width: 1360, height: 1100 });
+  await waitForWorkbench(page);
+  await expandFolder(page, 'images');
+  await contextMenu(page, fx.known.name, 'Classify Image', steps);
+  const { frame } = await openClassifyPanel(page, fx.known.name, steps, log);
+  const norm = await painted(frame, 'the default heatmap to be drawn');
+  const before = await boxesOf(frame);
+  for (const kind of ['gateWrite', 'gateSaturation']) {
+    const disabled = await frame.$eval(`vscode-option[value=${kind}]`, (o) => o.hasAttribute('disabled'));
+    check(!disabled, `${kind} is disabled for the bundled (contract v2, gates) model`);
+  }
+
+  await setShow(frame, 'gateWrite');
+  const write = await painted(frame, 'the gate write map to be drawn', norm.hash);
+  const caption = await frame.locator('[data-testid=legend-caption]').textContent();
+  log(`  write map painted (${write.colours} colours); legend: ${caption}`);
+  check(/^gate: write, mean over units of 1 − z \(GRU update gate\)/.test(caption) && /High = /.test(caption), `the legend does not say what the write map is: ${caption}`);
+  checkNotMoved(before, await boxesOf(frame), 'gateWrite');
+  await steps.shot('gate-write');
+  await scrubChanges(page, frame, await canvasStats(frame, HEAT), log);
+
+  await setShow(frame, 'gateSaturation');
+  const sat = await painted(frame, 'the gate saturation map to be drawn', write.hash);
+  const satCaption = await frame.locator('[data-testid=legend-caption]').textContent();
+  log(`  saturation painted (${sat.colours} colours); legend: ${satCaption}`);
+  check(/share of gate values/.test(satCaption), `the saturation legend gives no units: ${satCaption}`);
+  checkNotMoved(before, await boxesOf(frame), 'gateSaturation');
 }
 
 export const explainTests = [
@@ -92,5 +139,10 @@ export const explainTests = [
       await frame.locator('[data-testid=explain-section]').scrollIntoViewIfNeeded({ timeout: 10_000 });
       await steps.shot('explain-chart');
     },
+  },
+  {
+    name: 'gate-maps',
+    title: 'Show → gate: write / gate saturation (contract v2 gates): painted, follow the scrubber, legend with units, nothing else moves',
+    run: gateMaps,
   },
 ];

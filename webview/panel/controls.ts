@@ -37,7 +37,11 @@ const MISSING: Record<ReturnType<typeof quantityNeeds>, string> = {
   attention: 'This model has no `attention` output',
   explanation: '',
   stepMask: 'This model has no `step_mask` input (model contract v2): re-export it to get timestep ablation',
+  gates: 'This model has no `gates` output (model contract v2, written for one-layer RNNs): re-export it to get gate maps',
 };
+
+/** Quantities the Direction control splits (by the hidden state's halves or the gates' blocks). */
+const DIRECTED = new Set(['norm', 'change', 'gateWrite', 'gateSaturation']);
 
 export class Controls {
   private labelsKey = '';
@@ -91,8 +95,8 @@ export class Controls {
     setShown(c.unitField, ui.quantity === 'unit');
     c.unit.value = String(ui.unit);
     c.unitHint.textContent = unitHint(ui.unit, model);
-    // Direction only splits the hidden state's norm and change; the unit index already names a half.
-    setShown(c.directionField, model.bidirectional && (ui.quantity === 'norm' || ui.quantity === 'change'));
+    // Direction splits the hidden state's norm and change and the gate maps; the unit index already names a half.
+    setShown(c.directionField, model.bidirectional && DIRECTED.has(ui.quantity));
     setDropdown(c.direction, ui.direction);
     setDropdown(c.colormap, ui.colormap);
     c.opacity.value = String(ui.opacity);

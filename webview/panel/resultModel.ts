@@ -19,6 +19,16 @@ import {
   type SequenceData,
 } from '../../src/shared/heatmap/quantities';
 import { stepProbabilities } from '../../src/shared/heatmap/stepPredictions';
+import { gateUnits, type GateLayout } from '../../src/shared/heatmap/gates';
+
+/** The `gates` output with its layout, when the model declares one and it arrived with L × G values. */
+function gateData(result: ClassifyResultView, steps: number): SequenceData['gates'] {
+  const declared = result.model.gates;
+  if (!declared || !result.gates) return undefined;
+  const layout: GateLayout = { ...declared, directions: result.model.rnn.bidirectional ? 2 : 1 };
+  if (gateUnits(layout) === undefined || result.gates.length !== steps * layout.width) return undefined;
+  return { values: result.gates, layout };
+}
 
 /** A quantity mapped onto the grid, scaled for the colormap, with its raw range for the legend. */
 export interface GridQuantity {
@@ -55,6 +65,7 @@ export class ResultModel {
       stepLogits: !!result.stepLogits && this.classes > 0 && result.stepLogits.length === this.steps * this.classes,
       attention: !!result.attention && result.attention.length === this.steps,
     };
+    const gates = gateData(result, this.steps);
     this.sequence = {
       steps: this.steps,
       classes: this.classes,
@@ -63,6 +74,7 @@ export class ResultModel {
       hidden: this.outputs.hidden ? result.hidden : undefined,
       stepLogits: this.outputs.stepLogits ? result.stepLogits : undefined,
       attention: this.outputs.attention ? result.attention : undefined,
+      gates,
     };
   }
 
@@ -77,7 +89,12 @@ export class ResultModel {
 
   isAvailable(kind: QuantityKind): boolean {
     // Explanations come from extra runs, not outputs: any model gives them (ablation needs step_mask).
-    return isQuantityAvailable(kind, { ...this.outputs, explanation: true, stepMask: !!this.result.model.inputs?.stepMask });
+    return isQuantityAvailable(kind, {
+      ...this.outputs,
+      explanation: true,
+      stepMask: !!this.result.model.inputs?.stepMask,
+      gates: !!this.sequence.gates,
+    });
   }
 
   /** The quantity on the grid, normalised over all timesteps; undefined when the model cannot feed it. */

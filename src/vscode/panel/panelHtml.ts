@@ -108,6 +108,8 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
             <vscode-option value="evidence">Class evidence (step logit)</vscode-option>
             <vscode-option value="unit">One hidden unit</vscode-option>
             <vscode-option value="attention">Attention &#945;&#8348;</vscode-option>
+            <vscode-option value="gateWrite">Gate: write</vscode-option>
+            <vscode-option value="gateSaturation">Gate saturation</vscode-option>
             <vscode-option value="occlusion">Region occlusion (drop in p)</vscode-option>
             <vscode-option value="ablation">Timestep ablation (drop in p)</vscode-option>
             <vscode-option value="deep">What the prediction depends on (deep)</vscode-option>
