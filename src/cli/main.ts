@@ -5,6 +5,7 @@ import { bundledModelPath, packageRootFromDist } from '../core/bundledModel';
 import { printable } from '../core/util/printable';
 import { UsageError } from './args';
 import { CLASSIFY_USAGE } from './classifyUsage';
+import { EXPLAIN_USAGE } from './explainUsage';
 import { relaunchWithCudaLibs, takeCudaLibs } from './cudaFlag';
 import { exitCodeFor } from './exitCodes';
 import { LABEL_USAGE, runLabelCommand } from './labelCommand';
@@ -13,6 +14,7 @@ import { TRAIN_USAGE, runTrainCommand } from './trainCommand';
 const USAGE = `rcnn-lens: classify images with a recurrent convolutional network
 
 ${CLASSIFY_USAGE}
+${EXPLAIN_USAGE}
 ${LABEL_USAGE}
 ${TRAIN_USAGE}`;
 
@@ -29,6 +31,10 @@ async function main(cliArgs: string[]): Promise<number> {
         // process should not carry onnxruntime and sharp.
         const { runClassifyCommand } = await import('./classifyCommand');
         return await runClassifyCommand(rest, defaultModel);
+      }
+      case 'explain': {
+        const { runExplainCommand } = await import('./explainCommand');
+        return await runExplainCommand(rest, defaultModel);
       }
       case 'label':
         return await runLabelCommand(rest, defaultModel);

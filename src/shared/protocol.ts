@@ -8,6 +8,8 @@
  * much cheaper than number[] written out as JSON. What the webview persists with
  * setState (PanelPersistedState) stays plain JSON, so it survives a reload.
  */
+import type { ExplainMethod } from '../core/explain/methods';
+import type { ExplainResultView } from './explainProtocol';
 import type { ScanOrder } from '../core/model/scanOrder';
 import type { ReadyMessage, Reply } from './messaging';
 
@@ -30,6 +32,10 @@ export interface ModelView {
   /** Width D of `hidden` (2 × hiddenSize for a bidirectional RNN: forward half first). */
   hiddenWidth?: number;
   outputs: { hidden: boolean; stepLogits: boolean; attention: boolean };
+  /** Optional inputs beyond the image (contract v2 `step_mask`: timestep ablation). */
+  inputs?: { stepMask: boolean };
+  /** Contract v2 `gates` output: which gates and G (docs/model-contract.md); absent without one. */
+  gates?: { kind: 'gru_update' | 'lstm_input_forget'; width: number };
   /** int8 for a quantized variant; the panel names it. */
   precision: 'fp32' | 'int8';
   /** Human sentences for the views this model cannot feed. */
@@ -77,6 +83,8 @@ export interface ClassifyResultView {
   stepLogits?: Float32Array;
   /** [L]. */
   attention?: Float32Array;
+  /** [L × G] row-major (contract v2 `gates`). */
+  gates?: Float32Array;
   geometry: GeometryView;
   timing: TimingView;
 }
@@ -94,13 +102,17 @@ export type HostToPanel =
   | { type: 'loading'; imagePath: string; fileName: string }
   | { type: 'result'; result: ClassifyResultView; settings: PanelSettingsView }
   | { type: 'error'; imagePath: string; fileName: string; message: string; detail?: string }
-  | Reply<PanelResponses[keyof PanelResponses]>;
+  | Reply<PanelResponses[keyof PanelResponses]>
+  /** Progress of the explain request in flight (model runs done of the expected total); never held for `ready`. */
+  | { type: 'explainProgress'; done: number; total: number };
 
 /** What the host answers to each of the panel's requests. */
 export interface PanelResponses {
   /** The file written, or that the user closed the save dialog. */
   savePng: { saved: string } | { cancelled: true };
   copyText: { copied: true };
+  /** Explanations of the shown image; a cancelled one fails with the code `cancelled`. */
+  explain: ExplainResultView;
 }
 
 /** Webview → host. */
@@ -111,7 +123,10 @@ export type PanelToHost =
   | { type: 'copyText'; requestId: number; text: string }
   | { type: 'openSettings' }
   /** "more" under the heatmap: the README's section on reading it. */
-  | { type: 'openHelp' };
+  | { type: 'openHelp' }
+  /** Compute explanations of the shown image (answered by a reply with an ExplainResultView). */
+  | { type: 'explain'; requestId: number; methods: ExplainMethod[]; window: 1 | 2 }
+  | { type: 'cancelExplain' };
 
 /**
  * What the webview stores with setState, so the panel survives a window reload. Plain JSON

@@ -25,8 +25,9 @@ import { tests as coreTests } from './tests.mjs';
 import { trainTests } from './trainTests.mjs';
 import { uxTests } from './uxTests.mjs';
 import { webgpuTests } from './webgpuTests.mjs';
+import { explainTests } from './explainTests.mjs';
 
-const tests = [...coreTests, ...uxTests, ...webgpuTests, ...trainTests];
+const tests = [...coreTests, ...uxTests, ...webgpuTests, ...trainTests, ...explainTests];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(path.join(root, 'package.json'));

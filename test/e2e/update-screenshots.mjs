@@ -26,6 +26,8 @@ const PICKS = [
   ['panel-ux', /^\d+-panel-500\.png$/, 'panel-500.png'],
   ['panel-ux', /^\d+-panel-1400\.png$/, 'panel-1400.png'],
   ['panel-ux', /^\d+-hover-readout\.png$/, 'hover-readout.png'],
+  ['explain-views', /^\d+-explain-deep\.png$/, 'explain-deep.png'],
+  ['explain-views', /^\d+-explain-chart\.png$/, 'explain-chart.png'],
 ];
 
 const summary = JSON.parse(fs.readFileSync(path.join(artifacts, 'summary.json'), 'utf8'));

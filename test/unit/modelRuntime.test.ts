@@ -58,7 +58,7 @@ describe('bundled model through the worker process', () => {
     // The panel payload keeps the per-step outputs as Float32Array (postMessage sends them as
     // binary), each on a buffer of its own: the worker's arrays are views into the IPC message.
     const view = toResultView(detail, model, 'https://file+.vscode-resource/x', 12, undefined);
-    for (const values of [view.probabilities, view.hidden, view.stepLogits]) {
+    for (const values of [view.probabilities, view.hidden, view.stepLogits, view.gates]) {
       expect(values).toBeInstanceOf(Float32Array);
       expect([values!.byteOffset, values!.byteLength]).toEqual([0, values!.buffer.byteLength]);
     }
@@ -69,6 +69,9 @@ describe('bundled model through the worker process', () => {
     expect(Array.from(copy.hidden!)).toEqual(Array.from(detail.hidden!));
     expect(copy.top[0].label).toBe(detail.top[0].label);
     expect(copy.model.missingViews).toEqual(info.head === 'attention' ? [] : [expect.stringContaining('attention')]);
+    // Contract v2 gates travel with their layout, for the gate maps.
+    expect(copy.model.gates).toEqual(info.gates);
+    expect(copy.gates).toHaveLength(L * info.gates!.width);
   });
 
   it('reports a corrupt image without losing the worker', async () => {

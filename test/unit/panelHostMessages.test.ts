@@ -7,6 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ClassifyDetail } from '../../src/core/classify';
+import { ExplainCancelledError } from '../../src/core/explain/evaluator';
+import type { ExplainedImage } from '../../src/core/explain/explainFile';
 import type { ModelDescriptor } from '../../src/core/runtime/modelSession';
 import type { HostToPanel } from '../../src/shared/protocol';
 import { MAX_COPY_TEXT_CHARS, parsePanelMessage } from '../../src/vscode/panel/panelMessages';
@@ -140,5 +142,37 @@ describe('classify panel resources', () => {
     const result = posted.find((m): m is Extract<HostToPanel, { type: 'result' }> => m.type === 'result')!.result;
     expect(result.image).toBeUndefined();
     expect(result.imageSrc).toBe('data:image/png;base64,AAAA');
+  });
+});
+
+describe('classify panel explanations', () => {
+  it('forward progress without keeping it as the panel state, and a cancel answers with the code cancelled', async () => {
+    let stop: ((err: Error) => void) | undefined;
+    const cancelled: number[] = [];
+    const { classifyPanel, send, posted, settle } = openFakeClassifyPanel({
+      imagePath: '/images/cat.png',
+      classify: async () => ({ detail: detailFor('/images/cat.png'), model: descriptor }),
+      explain: (_path, options) =>
+        new Promise<ExplainedImage>((_resolve, reject) => {
+          options.onProgress?.(1, 4);
+          stop = reject;
+        }),
+      cancelExplain: async (job) => {
+        cancelled.push(job);
+        stop?.(new ExplainCancelledError());
+      },
+    });
+    send({ type: 'ready' });
+    expect(await classifyPanel.classify()).toBe(true);
+    send({ type: 'explain', requestId: 7, methods: ['occlusion'], window: 1 });
+    await settle();
+    expect(posted.at(-1)).toEqual({ type: 'explainProgress', done: 1, total: 4 });
+    send({ type: 'cancelExplain' });
+    await settle();
+    expect(cancelled).toEqual([1]);
+    expect(posted.at(-1)).toMatchObject({ type: 'reply', requestId: 7, ok: false, error: { code: 'cancelled' } });
+    // A reloaded webview says `ready` again: it gets the result back, not a stale progress message.
+    send({ type: 'ready' });
+    expect(posted.at(-1)?.type).toBe('result');
   });
 });

@@ -31,11 +31,17 @@ export interface ControlElements {
   scanOrder: ToolkitCheckbox;
 }
 
-const OUTPUT_NAMES: Record<ReturnType<typeof quantityNeeds>, string> = {
-  hidden: '`hidden`',
-  stepLogits: '`step_logits`',
-  attention: '`attention`',
+const MISSING: Record<ReturnType<typeof quantityNeeds>, string> = {
+  hidden: 'This model has no `hidden` output',
+  stepLogits: 'This model has no `step_logits` output',
+  attention: 'This model has no `attention` output',
+  explanation: '',
+  stepMask: 'This model has no `step_mask` input (model contract v2): re-export it to get timestep ablation',
+  gates: 'This model has no `gates` output (model contract v2, written for one-layer RNNs): re-export it to get gate maps',
 };
+
+/** Quantities the Direction control splits (by the hidden state's halves or the gates' blocks). */
+const DIRECTED = new Set(['norm', 'change', 'gateWrite', 'gateSaturation']);
 
 export class Controls {
   private labelsKey = '';
@@ -70,7 +76,7 @@ export class Controls {
       const kind = option.getAttribute('value') as QuantityKind;
       const available = model.isAvailable(kind);
       option.toggleAttribute('disabled', !available);
-      option.setAttribute('title', available ? '' : `This model has no ${OUTPUT_NAMES[quantityNeeds(kind)]} output`);
+      option.setAttribute('title', available ? '' : MISSING[quantityNeeds(kind)]);
     }
     const labels = model.result.model.labels;
     const key = labels.join('\u0000');
@@ -89,8 +95,8 @@ export class Controls {
     setShown(c.unitField, ui.quantity === 'unit');
     c.unit.value = String(ui.unit);
     c.unitHint.textContent = unitHint(ui.unit, model);
-    // Direction only splits the hidden state's norm and change; the unit index already names a half.
-    setShown(c.directionField, model.bidirectional && (ui.quantity === 'norm' || ui.quantity === 'change'));
+    // Direction splits the hidden state's norm and change and the gate maps; the unit index already names a half.
+    setShown(c.directionField, model.bidirectional && DIRECTED.has(ui.quantity));
     setDropdown(c.direction, ui.direction);
     setDropdown(c.colormap, ui.colormap);
     c.opacity.value = String(ui.opacity);

@@ -5,6 +5,7 @@
 import type { ClassifyResultView, HostToPanel, PanelPersistedState, PanelResponses, PanelSettingsView, PanelToHost } from '../../src/shared/protocol';
 import { RequestTracker } from '../../src/shared/messaging';
 import { readCellsMask } from '../../src/shared/heatmap/gridMapping';
+import { isExplainedKind } from '../../src/shared/heatmap/quantities';
 import { cellAt } from '../../src/core/model/scanOrder';
 import { setShown } from '../shared/dom';
 import { themeColor } from '../shared/themeColors';
@@ -12,6 +13,8 @@ import type { VsCodeApi } from '../shared/vscodeApi';
 import { AnnotationLayer, type AnnotationColors } from './annotationLayer';
 import { AttentionView } from './attentionView';
 import { Controls } from './controls';
+import { ExplainSection } from './explainSection';
+import { missingQuantityText } from './explainText';
 import { composePng } from './exportPng';
 import { renderHeader, renderHeaderForFile } from './headerView';
 import { HeatmapLayer, type HeatmapFrame } from './heatmapLayer';
@@ -54,6 +57,7 @@ export class PanelController {
   private readonly running: RunningPredictionView;
   private readonly status: StatusLine;
   private readonly attention: AttentionView;
+  private readonly explain: ExplainSection;
   private model: ResultModel | undefined;
   private ui: PanelUiState | undefined;
   private imagePath: string | undefined;
@@ -89,6 +93,11 @@ export class PanelController {
       },
     );
     this.status = new StatusLine(dom.status);
+    this.explain = new ExplainSection(dom.panel, {
+      request: (methods, window) => this.rpc.request((m) => this.post(m), { type: 'explain', methods, window }),
+      cancel: () => this.post({ type: 'cancelExplain' }),
+      explained: (model) => model === this.model && this.afterUiChange(),
+    });
     dom.reclassify.addEventListener('click', () => this.post({ type: 'reclassify' }));
     dom.openSettings.addEventListener('click', () => this.post({ type: 'openSettings' }));
     dom.copyJson.addEventListener('click', () => void this.copyJson());
@@ -119,6 +128,9 @@ export class PanelController {
         return;
       case 'reply':
         this.rpc.settle(message);
+        return;
+      case 'explainProgress':
+        this.explain.progress(message.done, message.total);
         return;
     }
   }
@@ -200,6 +212,8 @@ export class PanelController {
     renderHeader(this.dom.header, result);
     renderPredictions(this.dom.predictions, this.dom.topLabel, result);
     this.setState('result');
+    this.explain.reset(model);
+    if (isExplainedKind(this.ui.quantity)) this.explain.ensure(this.ui.quantity);
     this.showNoImageNote(result, true);
     void this.mainStage.show(result.geometry, result.imageSrc).then((shown) => {
       if (this.model === model) this.showNoImageNote(result, shown);
@@ -250,6 +264,7 @@ export class PanelController {
     const colormapChanged = next.colormap !== this.ui.colormap;
     this.ui = next;
     if (colormapChanged) this.attention.setColormap(next.colormap);
+    if (patch.quantity && isExplainedKind(patch.quantity)) this.explain.ensure(patch.quantity);
     this.afterUiChange();
   }
 
@@ -295,7 +310,7 @@ export class PanelController {
       this.dom.legend,
       ui.colormap,
       quantity?.range,
-      quantity ? quantityCaption(ui, model) : 'This model returns no per-step outputs to map.',
+      quantity ? quantityCaption(ui, model) : missingQuantityText(ui.quantity),
     );
     this.dom.explainerText.textContent = quantity ? heatmapExplainer(ui, model) : '';
     if (this.pointer) this.showReadout(this.pointer);

@@ -1,4 +1,6 @@
 /** Human descriptions of what the heatmap shows: legend, hover readout, explainer, export file name. */
+import { explainedWords } from './explainText';
+import { gateWords } from './gateText';
 import type { PanelUiState } from './uiState';
 import type { ResultModel } from './resultModel';
 
@@ -52,6 +54,13 @@ export function quantityWords(ui: PanelUiState, model: ResultModel): QuantityWor
         units: `weight of each step in the final answer (the ${model.steps} weights sum to 1)`,
         high: 'the final answer relied on this cell',
       };
+    case 'gateWrite':
+    case 'gateSaturation':
+      return gateWords(ui.quantity, model.result.model.rnn.type, dir);
+    case 'occlusion':
+    case 'ablation':
+    case 'deep':
+      return explainedWords(ui.quantity, model.result.model.labels[model.explainedClass ?? -1]);
   }
 }
 

@@ -10,6 +10,8 @@ import { timestepsToGrid } from '../../src/shared/heatmap/gridMapping';
 import { finiteRange, normalizeToUnit, type ValueRange } from '../../src/shared/heatmap/normalize';
 import {
   computeQuantity,
+  type ExplainedKind,
+  isExplainedKind,
   isQuantityAvailable,
   type AvailableOutputs,
   type QuantityKind,
@@ -17,6 +19,16 @@ import {
   type SequenceData,
 } from '../../src/shared/heatmap/quantities';
 import { stepProbabilities } from '../../src/shared/heatmap/stepPredictions';
+import { gateUnits, type GateLayout } from '../../src/shared/heatmap/gates';
+
+/** The `gates` output with its layout, when the model declares one and it arrived with L × G values. */
+function gateData(result: ClassifyResultView, steps: number): SequenceData['gates'] {
+  const declared = result.model.gates;
+  if (!declared || !result.gates) return undefined;
+  const layout: GateLayout = { ...declared, directions: result.model.rnn.bidirectional ? 2 : 1 };
+  if (gateUnits(layout) === undefined || result.gates.length !== steps * layout.width) return undefined;
+  return { values: result.gates, layout };
+}
 
 /** A quantity mapped onto the grid, scaled for the colormap, with its raw range for the legend. */
 export interface GridQuantity {
@@ -37,6 +49,8 @@ export class ResultModel {
   private readonly sequence: SequenceData;
   private readonly quantities = new Map<string, GridQuantity | undefined>();
   private probs: Float32Array | undefined;
+  /** The class the explanation views are about (the top prediction). */
+  explainedClass: number | undefined;
 
   constructor(readonly result: ClassifyResultView) {
     const { model } = result;
@@ -51,6 +65,7 @@ export class ResultModel {
       stepLogits: !!result.stepLogits && this.classes > 0 && result.stepLogits.length === this.steps * this.classes,
       attention: !!result.attention && result.attention.length === this.steps,
     };
+    const gates = gateData(result, this.steps);
     this.sequence = {
       steps: this.steps,
       classes: this.classes,
@@ -59,6 +74,7 @@ export class ResultModel {
       hidden: this.outputs.hidden ? result.hidden : undefined,
       stepLogits: this.outputs.stepLogits ? result.stepLogits : undefined,
       attention: this.outputs.attention ? result.attention : undefined,
+      gates,
     };
   }
 
@@ -72,7 +88,13 @@ export class ResultModel {
   }
 
   isAvailable(kind: QuantityKind): boolean {
-    return isQuantityAvailable(kind, this.outputs);
+    // Explanations come from extra runs, not outputs: any model gives them (ablation needs step_mask).
+    return isQuantityAvailable(kind, {
+      ...this.outputs,
+      explanation: true,
+      stepMask: !!this.result.model.inputs?.stepMask,
+      gates: !!this.sequence.gates,
+    });
   }
 
   /** The quantity on the grid, normalised over all timesteps; undefined when the model cannot feed it. */
@@ -84,6 +106,13 @@ export class ResultModel {
       this.quantities.set(key, values && { grid: timestepsToGrid(normalizeToUnit(values, range), this.shape), range, values });
     }
     return this.quantities.get(key);
+  }
+
+  /** Paints the explanation views once they arrive (computed on demand, so they come later than the result). */
+  setExplained(explained: Partial<Record<ExplainedKind, Float32Array>>, classIndex: number): void {
+    this.sequence.explained = explained;
+    this.explainedClass = classIndex;
+    for (const key of [...this.quantities.keys()]) if (isExplainedKind(key.split('|')[0] as QuantityKind)) this.quantities.delete(key);
   }
 
   /** [L × K] softmax of step_logits, or undefined without them. */

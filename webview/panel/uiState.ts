@@ -5,7 +5,7 @@
  */
 import type { PanelPersistedState, PanelSettingsView } from '../../src/shared/protocol';
 import { isColormapName, type ColormapName } from '../../src/shared/heatmap/colormaps';
-import { isDirection, isQuantityKind, QUANTITY_KINDS, type Direction, type QuantityKind, type QuantitySpec } from '../../src/shared/heatmap/quantities';
+import { isDirection, isExplainedKind, isQuantityKind, QUANTITY_KINDS, type Direction, type QuantityKind, type QuantitySpec } from '../../src/shared/heatmap/quantities';
 import type { ResultModel } from './resultModel';
 
 export interface PanelUiState {
@@ -32,7 +32,8 @@ const unitNumber = (v: unknown): number | undefined => (typeof v === 'number' &&
 export function defaultUiState(model: ResultModel, settings: PanelSettingsView): PanelUiState {
   return {
     timestep: Math.max(1, model.steps),
-    quantity: QUANTITY_KINDS.find((k) => model.isAvailable(k)) ?? 'norm',
+    // Explanations cost extra model runs: never the default, only on request.
+    quantity: QUANTITY_KINDS.find((k) => model.isAvailable(k) && !isExplainedKind(k)) ?? 'norm',
     direction: 'both',
     classIndex: model.result.top[0]?.index ?? 0,
     unit: 0,

@@ -4,6 +4,9 @@
  * after a worker crash, and serialises model changes against running requests.
  */
 import type { ClassifyDetail } from '../classify';
+import type { ExplainedImage } from '../explain/explainFile';
+import type { ExplainMethod } from '../explain/methods';
+import type { OcclusionWindow } from '../explain/windows';
 import type { ModelDescriptor } from '../runtime/modelSession';
 import type { ProviderSetting } from '../runtime/providers';
 import { CUDA_LIBS_ENV } from '../runtime/cudaLibraries';
@@ -25,7 +28,20 @@ export interface ClassifyRequestOptions {
   maxPixels?: number;
 }
 
+export interface ExplainRequestOptions {
+  methods: ExplainMethod[];
+  window: OcclusionWindow;
+  classLabel?: string;
+  maxPixels?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** An explanation may run for seconds on a loaded machine; progress shows it is alive. */
+const EXPLAIN_TIMEOUT_MS = 600_000;
+
 export class InferenceService {
+  private nextExplainJob = 1;
+
   private readonly client: WorkerClient;
   private choice: ModelChoice | undefined;
   private loaded: { choice: ModelChoice; file: string; generation: number; descriptor: Promise<ModelDescriptor> } | undefined;
@@ -102,6 +118,30 @@ export class InferenceService {
       this.loaded = undefined;
       if (attempt >= 1) throw new Error(`cannot classify ${path} with ${expected.path}: ${problem}`);
     }
+  }
+
+  /**
+   * Explains an image with the chosen model in the worker (never on the caller's thread).
+   * `job` names it for cancelExplain; the model that answered must be the one expected.
+   */
+  async explain(path: string, options: ExplainRequestOptions, job = this.nextExplainJob++): Promise<{ image: ExplainedImage; model: ModelDescriptor }> {
+    const model = await this.ensureModel();
+    const expected = { path: model.path, hash: model.hash };
+    const { onProgress, ...rest } = options;
+    const reply = await this.client.request({ type: 'explain', job, path, ...rest, model: expected }, EXPLAIN_TIMEOUT_MS, onProgress);
+    const { model: answered, ...image } = reply;
+    if (!answered || !sameModel(answered, expected)) throw new Error(`the worker explained ${path} with another model than ${expected.path}`);
+    return { image, model };
+  }
+
+  /** A fresh job number for explain (so the caller can cancel it). */
+  newExplainJob(): number {
+    return this.nextExplainJob++;
+  }
+
+  /** Asks the worker to stop an explanation; it then fails with the code `cancelled`. */
+  async cancelExplain(job: number): Promise<void> {
+    await this.client.request({ type: 'cancelExplain', job });
   }
 
   /** A PNG of an image for display where the webview cannot decode the format itself. */

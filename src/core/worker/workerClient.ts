@@ -7,16 +7,25 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { workerProcessEnv } from '../runtime/workerProcessEnv';
 import type { ErrorCode } from '../../shared/errorCodes';
 import { parseReply, type Unsent } from '../../shared/messaging';
-import { WorkerError, type WorkerRequest, type WorkerResponses } from './workerProtocol';
+import { WorkerError, type WorkerProgress, type WorkerRequest, type WorkerResponses } from './workerProtocol';
 
 /** Long enough for a 100-megapixel TIFF on a slow disk; short enough that a hang is not forever. */
 const DEFAULT_TIMEOUT_MS = 120_000;
 
 /** Names the file only when it was the one request in flight; otherwise the crash may not be its fault. */
 function blame(request: WorkerRequest, inFlight: number): string {
-  const file = request.type === 'classify' || request.type === 'preview' ? request.path : undefined;
+  const file = request.type === 'classify' || request.type === 'preview' || request.type === 'explain' ? request.path : undefined;
   if (!file) return '';
   return inFlight === 1 ? ` while decoding or classifying ${file}` : ` while ${inFlight} requests were in progress, ${file} among them`;
+}
+
+/** A progress message checked at runtime; anything else gives undefined. */
+function parseProgress(raw: unknown): WorkerProgress | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const m = raw as Partial<WorkerProgress>;
+  if (m.type !== 'progress' || !Number.isSafeInteger(m.requestId)) return undefined;
+  if (typeof m.done !== 'number' || typeof m.total !== 'number') return undefined;
+  return { type: 'progress', requestId: m.requestId!, done: m.done, total: m.total };
 }
 
 export class WorkerCrashError extends Error {
@@ -28,6 +37,7 @@ export class WorkerCrashError extends Error {
 }
 
 interface Pending {
+  onProgress?: (done: number, total: number) => void;
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
   request: WorkerRequest;
@@ -90,7 +100,11 @@ export class WorkerClient {
    * (a decoder in an endless loop on a hostile file) and is killed, which fails every
    * pending request; the next request starts a fresh worker.
    */
-  request<M extends Unsent<WorkerRequest>>(unsent: M, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<WorkerResponses[M['type']]> {
+  request<M extends Unsent<WorkerRequest>>(
+    unsent: M,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<WorkerResponses[M['type']]> {
     if (this.disposed) return Promise.reject(new Error('the worker client has been disposed'));
     const proc = this.ensureProcess();
     const { child, pending } = proc;
@@ -107,7 +121,7 @@ export class WorkerClient {
         clearTimeout(timer);
         fn(v);
       };
-      pending.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(reject), request });
+      pending.set(id, { onProgress, resolve: settle(resolve as (v: unknown) => void), reject: settle(reject), request });
       child.send(request, (err) => {
         if (err && pending.delete(id)) reject(new WorkerCrashError(`could not reach the worker process: ${err.message}`));
       });
@@ -147,6 +161,11 @@ export class WorkerClient {
   }
 
   private onReply(proc: WorkerProcess, raw: unknown): void {
+    const progress = parseProgress(raw);
+    if (progress) {
+      proc.pending.get(progress.requestId)?.onProgress?.(progress.done, progress.total);
+      return;
+    }
     const reply = parseReply(raw);
     const p = reply && proc.pending.get(reply.requestId);
     if (!reply || !p) return;

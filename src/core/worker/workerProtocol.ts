@@ -7,6 +7,9 @@
  * by WorkerResponses, errors cross as a WireError.
  */
 import type { ClassifyDetail } from '../classify';
+import type { ExplainedImage } from '../explain/explainFile';
+import type { ExplainMethod } from '../explain/methods';
+import type { OcclusionWindow } from '../explain/windows';
 import type { ProviderSetting } from '../runtime/providers';
 import type { ModelDescriptor } from '../runtime/modelSession';
 import type { Reply, WireError } from '../../shared/messaging';
@@ -43,24 +46,60 @@ export interface PreviewRequest {
   maxPixels?: number;
 }
 
+/** Explanations of one image (src/core/explain); reports progress and can be cancelled by `job`. */
+export interface ExplainRequest {
+  type: 'explain';
+  requestId: number;
+  /** Names the job for cancelExplain. */
+  job: number;
+  path: string;
+  methods: ExplainMethod[];
+  window: OcclusionWindow;
+  classLabel?: string;
+  maxPixels?: number;
+  model?: ModelIdentity;
+}
+
+/** Stops explain job `job`; that request then fails with the code `cancelled`. */
+export interface CancelExplainRequest {
+  type: 'cancelExplain';
+  requestId: number;
+  job: number;
+}
+
+export type ExplainReply = ExplainedImage & { model: ModelIdentity };
+
 export interface PingRequest {
   type: 'ping';
   requestId: number;
 }
 
 /** Host → worker. */
-export type WorkerRequest = LoadRequest | ClassifyRequest | PreviewRequest | PingRequest;
+export type WorkerRequest = LoadRequest | ClassifyRequest | PreviewRequest | ExplainRequest | CancelExplainRequest | PingRequest;
 
 /** What the worker answers to each request. */
 export interface WorkerResponses {
   load: ModelDescriptor;
   classify: ClassifyReply;
   preview: { png: Uint8Array; width: number; height: number };
+  explain: ExplainReply;
+  cancelExplain: { cancelled: boolean };
   ping: { pid: number };
 }
 
-/** Worker → host. */
+/** The answer to one request. */
 export type WorkerReply = Reply<WorkerResponses[keyof WorkerResponses]>;
+
+/** Progress of a long request (explain), sent before its reply. */
+export interface WorkerProgress {
+  type: 'progress';
+  requestId: number;
+  done: number;
+  total: number;
+}
+
+/** Worker → host. */
+export type WorkerToHost = WorkerReply | WorkerProgress;
 
 /**
  * The worker's error rebuilt on the host side. Callers branch on `errorCode` (the closed

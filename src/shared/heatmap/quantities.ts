@@ -6,10 +6,32 @@
  * row-major and timestep-major; for a bidirectional RNN the first D/2 columns of
  * `hidden` are the forward direction and the last D/2 the backward one.
  */
+import { gateSaturation, gateWrite, type GateLayout } from './gates';
 
-export type QuantityKind = 'norm' | 'change' | 'evidence' | 'unit' | 'attention';
+/** Views computed on demand by extra model runs (src/core/explain), painted like the others. */
+export type ExplainedKind = 'occlusion' | 'ablation' | 'deep';
 
-export const QUANTITY_KINDS: readonly QuantityKind[] = ['norm', 'change', 'evidence', 'unit', 'attention'];
+/** Views of the contract v2 `gates` output (gates.ts). */
+export type GateQuantityKind = 'gateWrite' | 'gateSaturation';
+
+export type QuantityKind = 'norm' | 'change' | 'evidence' | 'unit' | 'attention' | GateQuantityKind | ExplainedKind;
+
+export const QUANTITY_KINDS: readonly QuantityKind[] = [
+  'norm',
+  'change',
+  'evidence',
+  'unit',
+  'attention',
+  'gateWrite',
+  'gateSaturation',
+  'occlusion',
+  'ablation',
+  'deep',
+];
+
+export function isExplainedKind(kind: QuantityKind): kind is ExplainedKind {
+  return kind === 'occlusion' || kind === 'ablation' || kind === 'deep';
+}
 
 export function isQuantityKind(v: unknown): v is QuantityKind {
   return typeof v === 'string' && (QUANTITY_KINDS as readonly string[]).includes(v);
@@ -29,6 +51,12 @@ export interface AvailableOutputs {
   hidden: boolean;
   stepLogits: boolean;
   attention: boolean;
+  /** Explanations by extra runs: any model can give them. */
+  explanation?: boolean;
+  /** The `step_mask` input (contract v2) that timestep ablation needs. */
+  stepMask?: boolean;
+  /** The `gates` output (contract v2) with the length its layout says. */
+  gates?: boolean;
 }
 
 export function quantityNeeds(kind: QuantityKind): keyof AvailableOutputs {
@@ -41,11 +69,19 @@ export function quantityNeeds(kind: QuantityKind): keyof AvailableOutputs {
       return 'stepLogits';
     case 'attention':
       return 'attention';
+    case 'occlusion':
+    case 'deep':
+      return 'explanation';
+    case 'ablation':
+      return 'stepMask';
+    case 'gateWrite':
+    case 'gateSaturation':
+      return 'gates';
   }
 }
 
 export function isQuantityAvailable(kind: QuantityKind, outputs: AvailableOutputs): boolean {
-  return outputs[quantityNeeds(kind)];
+  return !!outputs[quantityNeeds(kind)];
 }
 
 /** Column range [start, end) of `hidden` that belongs to a direction. */
@@ -130,6 +166,16 @@ export interface SequenceData {
   hidden?: ArrayLike<number>;
   stepLogits?: ArrayLike<number>;
   attention?: ArrayLike<number>;
+  /** Explanation scores [L] once computed (the panel asks for them on demand). */
+  explained?: Partial<Record<ExplainedKind, Float32Array>>;
+  /** Contract v2 `gates` [L × G] with its layout. */
+  gates?: { values: ArrayLike<number>; layout: GateLayout };
+}
+
+/** The directions (0 forward, 1 backward) a Direction selects among a layout's. */
+export function gateDirections(direction: Direction, directions: 1 | 2): number[] {
+  if (directions === 1 || direction === 'both') return directions === 1 ? [0] : [0, 1];
+  return direction === 'forward' ? [0] : [1];
 }
 
 /** The per-timestep values of a quantity, or undefined when the model lacks the output it needs. */
@@ -160,5 +206,18 @@ export function computeQuantity(spec: QuantitySpec, data: SequenceData): Float32
       return data.stepLogits ? classEvidence(data.stepLogits, steps, data.classes, spec.classIndex) : undefined;
     case 'attention':
       return data.attention ? Float32Array.from({ length: steps }, (_, t) => data.attention![t]) : undefined;
+    case 'gateWrite':
+    case 'gateSaturation': {
+      if (!data.gates) return undefined;
+      const { values, layout } = data.gates;
+      const directions = gateDirections(spec.direction, layout.directions);
+      return (spec.kind === 'gateWrite' ? gateWrite : gateSaturation)(values, steps, layout, directions);
+    }
+    case 'occlusion':
+    case 'ablation':
+    case 'deep': {
+      const values = data.explained?.[spec.kind];
+      return values && values.length === steps ? values : undefined;
+    }
   }
 }

@@ -6,7 +6,8 @@
 import * as vscode from 'vscode';
 import type { ClassifyDetail } from '../../core/classify';
 import type { ModelDescriptor } from '../../core/runtime/modelSession';
-import { InferenceService, type ClassifyRequestOptions } from '../../core/worker/inferenceService';
+import type { ExplainedImage } from '../../core/explain/explainFile';
+import { InferenceService, type ClassifyRequestOptions, type ExplainRequestOptions } from '../../core/worker/inferenceService';
 import type { UserFacingError } from '../errors';
 import type { ExtensionServices } from '../services';
 import { maxPixelsSetting } from '../settings';
@@ -59,6 +60,22 @@ export class ClassifierBackend extends Disposable {
     const { detail, model } = await this.service.classify(imagePath, { ...options, maxPixels: maxPixelsSetting() });
     if (model !== loaded) this.noteModel(model);
     return { detail, model, modelLoadMs };
+  }
+
+  /** Explanations of an image, computed in the worker; `job` (from newExplainJob) cancels it. */
+  async explain(imagePath: string, options: Omit<ExplainRequestOptions, 'maxPixels'>, job: number): Promise<ExplainedImage> {
+    this.refreshModelChoice();
+    const { image, model } = await this.service.explain(imagePath, { ...options, maxPixels: maxPixelsSetting() }, job);
+    this.noteModel(model);
+    return image;
+  }
+
+  newExplainJob(): number {
+    return this.service.newExplainJob();
+  }
+
+  cancelExplain(job: number): Promise<void> {
+    return this.service.cancelExplain(job);
   }
 
   /** Records a model that came back from the worker; true when it is a fresh load. */

@@ -19,6 +19,7 @@ import type { ExtensionServices } from '../services';
 import { heatmapSettings, topKSetting } from '../settings';
 import { Disposable } from '../util/disposable';
 import type { ClassifierBackend } from './classifierBackend';
+import { PanelExplainer } from './panelExplainer';
 import { parsePanelMessage } from './panelMessages';
 import { PanelTrace } from './panelTrace';
 import { renderPanelHtml } from './panelHtml';
@@ -36,12 +37,16 @@ export function panelTitle(imagePath: string): string {
 
 const answer = replier<PanelResponses>();
 
+/** Messages the webview must see after a reload (replies and progress are for the moment only). */
+const isPanelState = (m: HostToPanel): boolean => m.type !== 'reply' && m.type !== 'explainProgress';
+
 export class ClassifyPanel extends Disposable {
   /** Holds the latest state until the webview says `ready` (again after every reload). */
   private readonly gate: ReadyGate<HostToPanel>;
   private runSeq = 0;
   /** The current run's stage marks, logged once its result has reached the webview. */
   private trace: PanelTrace | undefined;
+  private readonly explainer: PanelExplainer;
   private readonly onDisposeEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidDispose = this.onDisposeEmitter.event;
 
@@ -80,11 +85,13 @@ export class ClassifyPanel extends Disposable {
     readonly image: vscode.Uri,
   ) {
     super();
-    this.gate = new ReadyGate((m) => this.deliver(m), (m) => m.type !== 'reply');
+    this.gate = new ReadyGate((m) => this.deliver(m), isPanelState);
     panel.webview.options = ClassifyPanel.webviewOptions(services, image);
     panel.title = panelTitle(image.fsPath);
     panel.iconPath = vscode.Uri.joinPath(services.extensionUri, 'media', 'icon.png');
     panel.webview.html = this.html();
+    this.explainer = new PanelExplainer(backend, (m) => this.post(m));
+    this._register({ dispose: () => this.explainer.cancel() });
     this._register(panel.webview.onDidReceiveMessage((raw: unknown) => this.onRawMessage(raw)));
     this._register(panel.onDidDispose(() => this.dispose()));
   }
@@ -227,6 +234,12 @@ export class ClassifyPanel extends Disposable {
         return;
       case 'savePng':
         void answer((m) => this.post(m), message, () => this.savePng(message.dataUrl, message.suggestedName));
+        return;
+      case 'explain':
+        void answer((m) => this.post(m), message, () => this.explainer.run(this.image.fsPath, message.methods, message.window));
+        return;
+      case 'cancelExplain':
+        this.explainer.cancel();
         return;
     }
   }

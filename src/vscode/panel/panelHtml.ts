@@ -108,6 +108,11 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
             <vscode-option value="evidence">Class evidence (step logit)</vscode-option>
             <vscode-option value="unit">One hidden unit</vscode-option>
             <vscode-option value="attention">Attention &#945;&#8348;</vscode-option>
+            <vscode-option value="gateWrite">Gate: write</vscode-option>
+            <vscode-option value="gateSaturation">Gate saturation</vscode-option>
+            <vscode-option value="occlusion">Region occlusion (drop in p)</vscode-option>
+            <vscode-option value="ablation">Timestep ablation (drop in p)</vscode-option>
+            <vscode-option value="deep">What the prediction depends on (deep)</vscode-option>
           </vscode-dropdown>
         </div>
         <div class="field-slot" data-testid="quantity-options">
@@ -191,6 +196,27 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
           <tbody></tbody>
         </table>
         <p class="note" data-testid="attention-unavailable" hidden></p>
+      </section>
+
+      <section class="card" data-testid="explain-section" aria-labelledby="explain-heading">
+        <h2 id="explain-heading">Which view points at what the prediction depends on?</h2>
+        <div class="explain-actions">
+          <vscode-button data-testid="explain-run">Check the views</vscode-button>
+          <vscode-button appearance="secondary" data-testid="explain-deep">Add the deep view</vscode-button>
+          <vscode-dropdown data-testid="explain-window" aria-label="Occlusion window">
+            <vscode-option value="1">1×1 cell</vscode-option>
+            <vscode-option value="2">2×2 cells</vscode-option>
+          </vscode-dropdown>
+        </div>
+        <div class="explain-progress" data-testid="explain-progress" role="status" hidden>
+          <progress data-testid="explain-progress-bar" max="1" value="0"></progress>
+          <span data-testid="explain-progress-text"></span>
+          <vscode-button appearance="secondary" data-testid="explain-cancel">Cancel</vscode-button>
+        </div>
+        <svg class="faithfulness-chart" data-testid="faithfulness-chart" role="img"
+             aria-label="Class probability against the number of cells removed, one curve per view"></svg>
+        <ul class="chart-legend" data-testid="faithfulness-legend"></ul>
+        <p class="note" data-testid="explain-status"></p>
       </section>
     </aside>
   </div>

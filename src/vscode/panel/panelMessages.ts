@@ -4,6 +4,7 @@
  * input: the declared shape, with bounded sizes, or nothing. No vscode import, so it is
  * testable; the review panel checks its messages the same way (batch/reviewMessages.ts).
  */
+import { parseExplainAsk } from '../../shared/explainProtocol';
 import type { PanelToHost } from '../../shared/protocol';
 
 /** Copy JSON sends the predictions of one image: kilobytes. */
@@ -25,7 +26,13 @@ export function parsePanelMessage(raw: unknown): PanelToHost | undefined {
     case 'reclassify':
     case 'openSettings':
     case 'openHelp':
+    case 'cancelExplain':
       return { type: raw.type };
+    case 'explain': {
+      const ask = parseExplainAsk(raw.methods, raw.window);
+      if (!isRequestId(raw.requestId) || !ask) return undefined;
+      return { type: 'explain', requestId: raw.requestId, ...ask };
+    }
     case 'copyText': {
       const { requestId, text } = raw;
       if (!isRequestId(requestId) || !isBoundedString(text, MAX_COPY_TEXT_CHARS)) return undefined;

@@ -45,6 +45,8 @@ export function toModelView(m: ModelDescriptor): ModelView {
     head: info.head,
     hiddenWidth: info.hiddenWidth,
     outputs: info.outputs,
+    inputs: { stepMask: info.stepMask },
+    ...(info.gates ? { gates: { kind: info.gates.kind, width: info.gates.width } } : {}),
     precision: info.precision,
     missingViews: missingViews(info),
     card: info.card,
@@ -71,6 +73,7 @@ export function toResultView(
     hidden: detail.hidden && ownBuffer(detail.hidden),
     stepLogits: detail.stepLogits && ownBuffer(detail.stepLogits),
     attention: detail.attention && ownBuffer(detail.attention),
+    gates: detail.gates && ownBuffer(detail.gates),
     geometry: detail.geometry,
     timing: {
       decodeMs: detail.timing.decodeMs,
