@@ -26,6 +26,7 @@ const PICKS = [
   ['panel-ux', /^\d+-panel-500\.png$/, 'panel-500.png'],
   ['panel-ux', /^\d+-panel-1400\.png$/, 'panel-1400.png'],
   ['panel-ux', /^\d+-hover-readout\.png$/, 'hover-readout.png'],
+  ['compare', /^\d+-compare-difference\.png$/, 'compare-panel.png'],
 ];
 
 const summary = JSON.parse(fs.readFileSync(path.join(artifacts, 'summary.json'), 'utf8'));
