@@ -2,15 +2,20 @@
 // quick pick, and check the compare panel: both sides classified as the CLI classifies them,
 // one scrubber moving both sides, the Difference toggle switching both to the A − B scale.
 // Its last screenshot feeds the README (update-screenshots.mjs: compare-panel.png).
+import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { cliPredictions } from './lib/fixtures.mjs';
-import { canvasStats, contextMenu, expandFolder, poll, waitForTab, waitForWorkbench } from './lib/workbench.mjs';
+import { canvasStats, contextMenu, expandFolder, poll, toastTexts, waitForTab, waitForWorkbench } from './lib/workbench.mjs';
 import { check, visibleFrameWith } from './tests.mjs';
 
 const FIRST = 'cat_0000.jpg';
 const SECOND = 'dog_0000.jpg';
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** A contract model with another grid (7×7) and other classes (Fashion-MNIST) than the bundled one. */
+const OTHER_MODEL = 'tiny-grey-lstm-snake-final.onnx';
 
-async function pickInQuickPick(page, titlePart, text, steps) {
+async function pickInQuickPick(page, titlePart, text, steps, shot = 'quick-pick-second-image') {
   const box = page.locator('.quick-input-widget');
   await poll(`the quick pick "${titlePart}"`, async () => {
     if (!(await box.isVisible().catch(() => false))) return null;
@@ -21,7 +26,7 @@ async function pickInQuickPick(page, titlePart, text, steps) {
     const row = page.locator('.quick-input-list .monaco-list-row.focused');
     return ((await row.innerText().catch(() => '')) || '').includes(text);
   }, { timeout: 10_000 });
-  await steps.shot('quick-pick-second-image');
+  await steps.shot(shot);
   await page.keyboard.press('Enter');
 }
 
@@ -89,7 +94,7 @@ export const compareTests = [
     title: 'Explorer → Compare with… → second image from the quick pick → one scrubber moves both → Difference A − B',
     async run({ page, steps, fx, log, root }) {
       // Tall enough for both columns' running-prediction charts in the README's screenshot.
-      await page.setViewportSize({ width: 1360, height: 1180 });
+      await page.setViewportSize({ width: 1360, height: 1300 });
       await waitForWorkbench(page);
       const files = [FIRST, SECOND].map((f) => path.join(fx.demoDir, f));
       const cli = cliPredictions(root, files);
@@ -111,3 +116,57 @@ export const compareTests = [
     },
   },
 ];
+
+// Compare with… → Another model… → the file dialog (code-server's own: a path typed into the quick input).
+async function compareWithModel(page, modelPath, steps) {
+  await contextMenu(page, FIRST, 'Compare with…');
+  await pickInQuickPick(page, `compare ${FIRST} with`, 'Another model', steps, 'quick-pick-another-model');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await poll('the file dialog', async () => (await input.isVisible().catch(() => false)) && (await input.inputValue()).startsWith('/'), { timeout: 20_000 });
+  await input.fill(modelPath);
+  await page.waitForTimeout(500);
+  await steps.shot('model-dialog');
+  await page.keyboard.press('Enter');
+}
+
+compareTests.push({
+  name: 'compare-models',
+  title: 'Compare with… → Another model…: a bad file is refused and nothing opens; a model with another grid and classes is shown beside the current one, with what cannot be compared',
+  async prepare({ ws }) {
+    fs.mkdirSync(path.join(ws, 'models'), { recursive: true });
+    fs.writeFileSync(path.join(ws, 'models', 'notes.onnx'), 'these are notes, not a model\n');
+    fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'models', OTHER_MODEL), path.join(ws, 'models', OTHER_MODEL));
+  },
+  async run({ page, steps, ws, log }) {
+    await page.setViewportSize({ width: 1360, height: 1300 });
+    await waitForWorkbench(page);
+    await expandFolder(page, 'demo');
+    await compareWithModel(page, path.join(ws, 'models', 'notes.onnx'), steps);
+    const refusal = await poll('the refusal of notes.onnx', async () => (await toastTexts(page)).find((t) => /cannot compare with notes\.onnx/.test(t)), { timeout: 30_000 });
+    log(`  refused: ${refusal.slice(0, 200)}`);
+    check(/not an ONNX model/.test(refusal) && /Nothing was changed/.test(refusal), `the refusal does not say what is wrong: ${refusal}`);
+    const tabs = await page.$$eval('.tabs-container .tab', (els) => els.map((e) => e.getAttribute('aria-label') || ''));
+    check(!tabs.some((t) => t.startsWith('Compare:')), `a compare panel opened for a bad model: ${tabs.join(' | ')}`);
+    await steps.shot('bad-model-refused');
+
+    await compareWithModel(page, path.join(ws, 'models', OTHER_MODEL), steps);
+    const tab = `Compare: ${FIRST} (current model ↔ ${OTHER_MODEL})`;
+    await waitForTab(page, tab, 60_000);
+    const frame = await visibleFrameWith(page, '[data-testid=compare]', { tabLabel: tab });
+    await poll('both sides to be classified', async () => (await attr(frame, '[data-testid=compare]', 'data-state')) === 'result', { timeout: 90_000 });
+    const notes = await text(frame, '[data-testid=compare-notes]');
+    log(`  notes: ${notes}`);
+    check(/different grids \(A 8×8, B 7×7\)/.test(notes), `the panel does not say the grids differ: ${notes}`);
+    check(/different classes/.test(notes), `the panel does not say the classes differ: ${notes}`);
+    for (const key of ['a', 'b']) {
+      const top = await text(frame, `[data-testid=side-${key}-top-label]`);
+      check(top.length > 0, `side ${key} shows no prediction`);
+      log(`  side ${key.toUpperCase()}: ${top}; ${await text(frame, `[data-testid=side-${key}-model]`)}`);
+    }
+    await frame.locator('[data-testid=difference]').click();
+    await poll('Difference to say why it cannot be drawn', async () => (await attr(frame, '[data-testid=compare]', 'data-difference')) === 'unavailable', { timeout: 10_000 });
+    const why = await text(frame, '[data-testid=difference-note]');
+    check(/different grids/.test(why), `the difference note does not say why: ${why}`);
+    await steps.shot('compare-models');
+  },
+});

@@ -12,6 +12,7 @@ import { RequestTracker } from '../../src/shared/messaging';
 import type { PanelSettingsView } from '../../src/shared/protocol';
 import { setShown } from '../shared/dom';
 import type { VsCodeApi } from '../shared/vscodeApi';
+import type { ResultModel } from '../panel/resultModel';
 import { Timeline } from '../panel/timeline';
 import type { CompareDom } from './compareDom';
 import { CompareControls, QUANTITY_NAMES } from './compareControls';
@@ -19,6 +20,8 @@ import { compareFrames } from './compareFrames';
 import { renderCompareLegend } from './compareLegend';
 import { defaultCompareUi, restoreCompareUi, type CompareUi } from './compareUi';
 import { SideView } from './sideView';
+
+const NOTHING_IN_COMMON: Comparability = { sameModel: false, sameGrid: false, sameLabels: false, quantities: [], commonLabels: [], notes: [] };
 
 export class CompareController {
   private readonly rpc = new RequestTracker<CompareToHost, CompareResponses>();
@@ -77,8 +80,11 @@ export class CompareController {
     await Promise.all([this.a.show(a, settings.topK), this.b.show(b, settings.topK)]);
     const ma = this.a.model;
     const mb = this.b.model;
-    this.comparability = ma && mb ? compareSides({ model: ma.result.model, outputs: ma.outputs }, { model: mb.result.model, outputs: mb.outputs }) : undefined;
-    const c = this.comparability ?? { sameModel: false, sameGrid: false, sameLabels: false, quantities: [], commonLabels: [], notes: [] };
+    const sideOf = (m: ResultModel) => ({ model: m.result.model, outputs: m.outputs });
+    this.comparability = ma && mb ? compareSides(sideOf(ma), sideOf(mb)) : undefined;
+    // With one side failed, the other still offers its own quantities.
+    const only = ma ?? mb;
+    const c = this.comparability ?? (only ? compareSides(sideOf(only), sideOf(only)) : NOTHING_IN_COMMON);
     const steps = Math.max(ma?.steps ?? 1, mb?.steps ?? 1);
     const base = defaultCompareUi(c, steps, (ma ?? mb)?.result.top[0]?.label, settings);
     const saved = this.restored && sameSources(this.restored, a, b) ? this.restored.ui : undefined;

@@ -24,7 +24,7 @@ export class SideView {
     onScrub: (step: number) => void,
     onResize: () => void,
   ) {
-    this.stage = new ImageStage(e.stageHost, e.stage, e.image, [e.heatmap], 0.45);
+    this.stage = new ImageStage(e.stageHost, e.stage, e.image, [e.heatmap], 0.38);
     this.stage.onResize = onResize;
     this.painter = new GridPainter(e.heatmap);
     this.running = new RunningPredictionView(e.running, onScrub);
