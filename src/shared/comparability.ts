@@ -34,6 +34,14 @@ export interface Comparability {
   notes: string[];
 }
 
+const QUANTITY_WORDS: Record<QuantityKind, string> = {
+  norm: 'the hidden-state norm',
+  change: 'the change of the hidden state',
+  evidence: 'class evidence',
+  unit: 'one hidden unit',
+  attention: 'attention',
+};
+
 const gridText = (g: readonly [number, number]) => `${g[0]}×${g[1]}`;
 
 export function compareSides(a: ComparedSide, b: ComparedSide): Comparability {
@@ -59,8 +67,9 @@ export function compareSides(a: ComparedSide, b: ComparedSide): Comparability {
     const which = [onlyA.length ? `only A has ${listed(onlyA)}` : '', onlyB.length ? `only B has ${listed(onlyB)}` : ''].filter(Boolean).join('; ');
     notes.push(`The models have different classes${which ? ` (${which})` : ' (in another order)'}: classes are matched by name.`);
   }
-  const missing = QUANTITY_KINDS.filter((k) => (isQuantityAvailable(k, a.outputs) || isQuantityAvailable(k, b.outputs)) && !quantities.includes(k));
-  if (missing.length) notes.push(`Only one side can show ${missing.join(', ')}, so it is not offered.`);
+  const oneSided = QUANTITY_KINDS.filter((k) => isQuantityAvailable(k, a.outputs) !== isQuantityAvailable(k, b.outputs));
+  if (oneSided.length) notes.push(`Only one side can show ${oneSided.map((k) => QUANTITY_WORDS[k]).join(', ')}, so it is not offered.`);
+  if (commonLabels.length === 0 && a.outputs.stepLogits && b.outputs.stepLogits) notes.push('The models share no class, so class evidence is not offered.');
   if (!sameModel && a.model.hiddenWidth !== b.model.hiddenWidth && quantities.some((k) => k === 'norm' || k === 'change')) {
     notes.push(`The hidden states differ in size (A ${a.model.hiddenWidth ?? '?'}, B ${b.model.hiddenWidth ?? '?'}), so their norms are on different footings.`);
   }

@@ -45,12 +45,14 @@ describe('compareSides', () => {
     const c = compareSides(side(), side({ hash: 'h2', labels: ['reds', 'blues'] }));
     expect(c.commonLabels).toEqual([]);
     expect(c.quantities).not.toContain('evidence');
+    expect(c.notes.join(' ')).toMatch(/share no class, so class evidence is not offered/);
+    expect(c.notes.join(' ')).not.toMatch(/Only one side/);
   });
 
   it('offers only the quantities both sides have, and says which one side lacks', () => {
     const c = compareSides(side(), side({ hash: 'h2' }, { hidden: true, stepLogits: false, attention: false }));
     expect(c.quantities).toEqual(['norm', 'change', 'unit']);
-    expect(c.notes.join(' ')).toMatch(/Only one side can show evidence, attention/);
+    expect(c.notes.join(' ')).toMatch(/Only one side can show class evidence, attention, so it is not offered/);
   });
 
   it('two models: hidden units are not the same units, so no unit difference', () => {
