@@ -10,6 +10,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ClassifyDetail } from '../../src/core/classify';
 import type { ModelDescriptor } from '../../src/core/runtime/modelSession';
 import { compareKey, parseCompareMessage, parseComparePersisted, type HostToCompare } from '../../src/shared/compareProtocol';
+import { compareWith } from '../../src/vscode/compare/compareCommand';
 import { renderCompareHtml } from '../../src/vscode/compare/compareHtml';
 import { CompareManager } from '../../src/vscode/compare/compareManager';
 import { ComparePanel, compareTitle } from '../../src/vscode/compare/comparePanel';
@@ -20,10 +21,13 @@ import { tmpDir } from '../fixtures/hostile/helpers';
 
 const clipboardWrites: unknown[] = [];
 const errors: string[] = [];
+const openDialogs: Array<Record<string, unknown>> = [];
 let serializer: { deserializeWebviewPanel(p: unknown, s: unknown): Promise<void> } | undefined;
 
 vi.mock('vscode', async () => ({
   ...(await import('../fixtures/vscodeFake')).vscodeBasics(),
+  // A class, so the command can tell URIs by instanceof as it does with VS Code's.
+  Uri: (await import('../fixtures/vscodeFake')).FakeUriClass,
   workspace: { getConfiguration: () => ({ get: <T>(_key: string, fallback: T) => fallback }), isTrusted: true },
   env: { clipboard: { writeText: async (text: unknown) => void clipboardWrites.push(text) } },
   window: {
@@ -33,8 +37,10 @@ vi.mock('vscode', async () => ({
     },
     showErrorMessage: async (message: string) => void errors.push(message),
     withProgress: (_o: unknown, task: () => Promise<unknown>) => task(),
+    showOpenDialog: async (options: Record<string, unknown>) => void openDialogs.push(options),
   },
   ViewColumn: { Active: -1 },
+  QuickPickItemKind: { Separator: -1 },
   ProgressLocation: { Notification: 15 },
 }));
 
@@ -89,6 +95,7 @@ function openPanel(a: string, b: string, outcomeB: 'ok' | Error = 'ok') {
 beforeEach(() => {
   clipboardWrites.length = 0;
   errors.length = 0;
+  openDialogs.length = 0;
 });
 
 describe('compare panel messages', () => {
@@ -192,5 +199,20 @@ describe('compare panels after a reload', () => {
     await serializer!.deserializeWebviewPanel(stranger, 'not a state');
     expect(disposed).toBe(2);
     manager.dispose();
+  });
+});
+
+describe('Compare with… from a model file (the end of a training)', () => {
+  it('asks for an image near the trained folder, and opens nothing when the user backs out', async () => {
+    const vscode = await import('vscode');
+    const uri = (p: string) => vscode.Uri.file(p);
+    let opened = 0;
+    const manager = { open: async () => void opened++ } as unknown as CompareManager;
+    await compareWith(services, manager, uri('/work/trainset/.rcnn-lens/models/new.onnx'), uri('/work/trainset'));
+    expect(openDialogs).toHaveLength(1);
+    expect(String(openDialogs[0].title)).toMatch(/compare new\.onnx with the current model/);
+    expect((openDialogs[0].defaultUri as { fsPath: string }).fsPath).toBe('/work/trainset');
+    expect(opened).toBe(0);
+    expect(errors).toEqual([]);
   });
 });
