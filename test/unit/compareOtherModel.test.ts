@@ -3,9 +3,10 @@
  * checked like Select Model checks it. A bad file gets one clear message and nothing opens
  * or changes; a good one comes back ready to classify. Runs the real worker bundle.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadOtherModel } from '../../src/vscode/compare/compareCommand';
 import type { ExtensionServices } from '../../src/vscode/services';
@@ -32,11 +33,12 @@ const MODELS = path.join(ROOT, 'test', 'fixtures', 'models');
 let services: ExtensionServices;
 const savedNodePath = process.env.NODE_PATH;
 
-beforeAll(() => {
+beforeAll(async () => {
   const out = tmpDir('rl-compare-worker-');
   const script = `require('esbuild').buildSync({ entryPoints: [{ in: 'src/worker/main.ts', out: 'worker' }], outdir: ${JSON.stringify(out)},
     bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', 'onnxruntime-node', 'sharp'], logLevel: 'error' });`;
-  execFileSync(process.execPath, ['-e', script], { cwd: ROOT, stdio: 'inherit' });
+  // Asynchronously: a blocked test process cannot answer vitest's own messages meanwhile.
+  await promisify(execFile)(process.execPath, ['-e', script], { cwd: ROOT });
   // The worker process inherits this environment; the bundle lives outside the repository.
   process.env.NODE_PATH = BUNDLE_ENV.NODE_PATH;
   const log = { info: () => undefined, warn: () => undefined, error: () => undefined, show: () => undefined };
