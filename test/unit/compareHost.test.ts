@@ -216,3 +216,15 @@ describe('Compare with… from a model file (the end of a training)', () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe('Compare with… on two images selected together', () => {
+  it('compares them at once, without a picker', async () => {
+    const vscode = await import('vscode');
+    const opened: unknown[][] = [];
+    const manager = { open: async (...args: unknown[]) => void opened.push(args) } as unknown as CompareManager;
+    const [a, b] = [vscode.Uri.file('/i/cat.png'), vscode.Uri.file('/i/dog.jpg')];
+    await compareWith(services, manager, a, [a, b]);
+    expect(opened).toEqual([[{ imagePath: '/i/cat.png' }, { imagePath: '/i/dog.jpg' }]]);
+    expect(openDialogs).toEqual([]);
+  });
+});

@@ -30,6 +30,11 @@ export async function compareWith(services: ExtensionServices, manager: CompareM
     await compareModelWithCurrent(services, manager, arg.fsPath, extra instanceof vscode.Uri ? extra : undefined);
     return;
   }
+  const pair = selectedPair(extra);
+  if (pair) {
+    await manager.open({ imagePath: pair[0].fsPath }, { imagePath: pair[1].fsPath });
+    return;
+  }
   const [first] = arg instanceof vscode.Uri ? [arg] : await resolveImageTargets();
   if (!first) return;
   if (first.scheme !== 'file' || !looksLikeImage(first)) {
@@ -60,6 +65,13 @@ async function compareModelWithCurrent(services: ExtensionServices, manager: Com
   if (!image) return;
   const other = await loadOtherModel(services, modelPath);
   if (other) await manager.open({ imagePath: image.fsPath }, { imagePath: image.fsPath, modelPath }, other);
+}
+
+/** Two images selected together in the Explorer: compared at once, no picker. */
+function selectedPair(selection: unknown): [vscode.Uri, vscode.Uri] | undefined {
+  if (!Array.isArray(selection) || selection.length !== 2) return undefined;
+  const images = selection.filter((u): u is vscode.Uri => u instanceof vscode.Uri && u.scheme === 'file' && looksLikeImage(u));
+  return images.length === 2 ? [images[0], images[1]] : undefined;
 }
 
 async function pickSecond(firstPath: string): Promise<SecondChoice | undefined> {
