@@ -22,6 +22,7 @@ const webEntries = [
   { in: 'webview/panel/toolkitChunk.ts', out: 'toolkit' },
   { in: 'webview/review/main.ts', out: 'review' },
   { in: 'webview/training/main.ts', out: 'training' },
+  { in: 'webview/compare/main.ts', out: 'compare' },
 ].filter((e) => existsSync(e.in));
 
 const common = {

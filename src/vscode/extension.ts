@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { bundledModelPath } from '../core/bundledModel';
 import type { ModelChoice } from '../core/worker/inferenceService';
 import { registerBatchFeatures } from './batch/register';
+import { registerCompareFeatures } from './compare/register';
 import { registerTrainingFeatures } from './training/register';
 import { resolveImageTargets } from './commands/imageTarget';
 import { selectModel, useBundledModel } from './commands/modelCommands';
@@ -71,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
   registerBatchFeatures(context, services);
   registerTrainingFeatures(context, services);
+  registerCompareFeatures(context, services, backend);
 }
 
 export function deactivate(): void {

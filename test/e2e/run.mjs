@@ -21,13 +21,14 @@ import { fileURLToPath } from 'node:url';
 import { codeServerBin, collectLogs, installExtension, startCodeServer, tmpBase } from './lib/code-server.mjs';
 import { cliPredictions, extractCifar, margin, syntheticImages, writeBadFiles } from './lib/fixtures.mjs';
 import { CHROMIUM_ARGS, Steps, toastTexts } from './lib/workbench.mjs';
+import { compareTests } from './compareTests.mjs';
 import { tests as coreTests } from './tests.mjs';
 import { trainTests } from './trainTests.mjs';
 import { uxTests } from './uxTests.mjs';
 import { webgpuTests } from './webgpuTests.mjs';
 import { explainTests } from './explainTests.mjs';
 
-const tests = [...coreTests, ...uxTests, ...webgpuTests, ...trainTests, ...explainTests];
+const tests = [...coreTests, ...uxTests, ...webgpuTests, ...trainTests, ...explainTests, ...compareTests];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(path.join(root, 'package.json'));

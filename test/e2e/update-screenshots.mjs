@@ -28,6 +28,7 @@ const PICKS = [
   ['panel-ux', /^\d+-hover-readout\.png$/, 'hover-readout.png'],
   ['explain-views', /^\d+-explain-deep\.png$/, 'explain-deep.png'],
   ['explain-views', /^\d+-explain-chart\.png$/, 'explain-chart.png'],
+  ['compare', /^\d+-compare-difference\.png$/, 'compare-panel.png'],
 ];
 
 const summary = JSON.parse(fs.readFileSync(path.join(artifacts, 'summary.json'), 'utf8'));

@@ -39,6 +39,11 @@ export function describeModelChoiceFailure(err: unknown, pickedPath: string, pre
   };
 }
 
+/** What is wrong with a model file that failed to load, in the words above (for other commands that load one). */
+export function whatIsWrongWithModel(err: unknown): string {
+  return whatIsWrong((err ?? {}) as ModelErrorShape);
+}
+
 function whatIsWrong(e: ModelErrorShape): string {
   const errorCode = isErrorCode(e.errorCode) ? e.errorCode : undefined;
   if (errorCode === 'model_load') {

@@ -25,7 +25,7 @@ export interface SessionOptions {
   checkpointsRoot: string;
 }
 
-const COMPARE_COMMAND = 'rcnnLens.compareModels';
+const COMPARE_COMMAND = 'rcnnLens.compareWith';
 
 const pct = percent;
 
@@ -137,7 +137,8 @@ export class TrainingSession implements vscode.Disposable {
       await setModelPath(model);
       await vscode.commands.executeCommand('rcnnLens.labelFolder', vscode.Uri.file(this.o.folder));
     } else if (choice === 'Compare with the current model') {
-      await vscode.commands.executeCommand(COMPARE_COMMAND, vscode.Uri.file(model));
+      // The new model (B) against the current one (A); the image picker starts in the trained folder.
+      await vscode.commands.executeCommand(COMPARE_COMMAND, vscode.Uri.file(model), vscode.Uri.file(this.o.folder));
     }
   }
 
