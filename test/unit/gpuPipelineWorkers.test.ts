@@ -9,7 +9,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GpuLabelPipeline } from '../../src/core/batch/gpuPipeline';
 import { LabelPool } from '../../src/core/batch/labelPool';
 import { type PoolOptions, WorkerPool } from '../../src/core/batch/workerPool';
-import { CRASH_HOOK_ENV } from '../../src/worker/testHooks';
+import { CRASH_HOOK_ENV, LOAD_HOOK_ENV } from '../../src/worker/testHooks';
 import { BUNDLE_ENV, TINY_MODEL, buildBundles, solidImage, tmpDir } from '../fixtures/hostile/helpers';
 
 let workerScript = '';
@@ -93,5 +93,18 @@ describe('GPU path workers (model on the CPU here)', () => {
     expect(p.gpuReport()).toBeUndefined();
     expect(p.messagesInFlight).toBe(4);
     expect(p.workers).toBe(2);
+  });
+
+  it('a GPU setting whose first worker cannot load the model goes on with the others, as the CPU pool does', async () => {
+    const files = await folder(4);
+    const env = { ...BUNDLE_ENV, VK_ICD_FILENAMES: '/nonexistent.json', [LOAD_HOOK_ENV]: '0:fail' };
+    const logs: string[] = [];
+    const p = new LabelPool({ ...options({ workers: 2, provider: 'webgpu', env, log: (l) => logs.push(l) }), decodeWorkers: 2 });
+    disposables.push(p);
+    const m = await p.start();
+    expect(m.provider).toBe('cpu');
+    const out = await p.process(files, 4);
+    expect(out.errors.every((e) => e === null)).toBe(true);
+    expect(logs.join('\n')).toMatch(/first labeling worker could not start/);
   });
 });

@@ -39,7 +39,15 @@ export class LabelPool {
 
   private async startOnce(): Promise<ModelSummary> {
     if (this.options.provider === 'cpu') return this.models.start();
-    const model = await this.models.startFirst();
+    let model: ModelSummary;
+    try {
+      model = await this.models.startFirst();
+    } catch (err) {
+      if (this.disposed) throw err;
+      // As the CPU pool does when one worker cannot load: the others may (they fail alike for a broken model).
+      this.options.log?.(`the first labeling worker could not start (${(err as Error).message}); starting the others`);
+      return this.models.start();
+    }
     if (!isGpuProvider(model.provider)) return this.models.start();
     if (this.disposed) throw new PoolFailedError('the labeling workers were stopped');
     const decodeSpec = this.models.decodeSpec;
