@@ -8,7 +8,8 @@
 import { GpuLabelPipeline } from './gpuPipeline';
 import { isGpuProvider } from './gpuSchedule';
 import type { OverlapReport } from './overlapMeter';
-import { type BatchOutcome, type ModelSummary, type PoolOptions, PoolFailedError, WorkerPool } from './workerPool';
+import { PoolFailedError } from './poolFailedError';
+import { type BatchOutcome, type ModelSummary, type PoolOptions, WorkerPool } from './workerPool';
 
 export interface LabelPoolOptions extends PoolOptions {
   /** Decode-only workers on the GPU path (all cores by default). */

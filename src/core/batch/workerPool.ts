@@ -8,7 +8,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import type { ProviderSetting } from '../runtime/providers';
 import { workerProcessEnv } from '../runtime/workerProcessEnv';
-import { type ErrorCode, type Reply, parseReply } from '../../shared/messaging';
+import { type Reply, parseReply } from '../../shared/messaging';
+import { PoolFailedError } from './poolFailedError';
 import type { BatchResultMessage, DecodeSpec, FromWorker, InferResultMessage, InitMessage, ItemError, ReadyMessage, ToWorker } from './workerProtocol';
 
 export interface PoolOptions {
@@ -45,16 +46,6 @@ export interface BatchOutcome {
   runMs: number;
   /** Decode-only workers: the decoded rows (C×H×W each, failed rows zero). */
   tensor?: Float32Array;
-}
-
-export class PoolFailedError extends Error {
-  /** Why, in the closed set of codes (the worker's, when a worker said why it could not start). */
-  readonly errorCode: ErrorCode;
-  constructor(message: string, errorCode: ErrorCode = 'worker_crash') {
-    super(message);
-    this.name = 'PoolFailedError';
-    this.errorCode = errorCode;
-  }
 }
 
 interface InFlight {
@@ -347,17 +338,13 @@ export class WorkerPool {
     }
   }
 
-  /**
-   * Runs the model of the first worker on rows decoded elsewhere (the GPU path). No retry: a crash
-   * while running the model is no file's doing, so it fails the run (the journal keeps what is done).
-   */
+  /** The first worker's model on rows decoded elsewhere (GPU path); a crash there is no file's doing: it fails the run. */
   async infer(tensor: Float32Array, paths: string[], runBatch?: number): Promise<InferResultMessage> {
     try {
       return await this.sendRequest<InferResultMessage>((requestId) => ({ type: 'infer', requestId, tensor, paths, runBatch }), this.slots[0]);
     } catch (err) {
-      const e = err as Error & { crashed?: boolean };
-      if (!this.disposed && e.crashed) throw new PoolFailedError(`the model worker stopped while running the model: ${e.message}`);
-      throw err;
+      if (this.disposed || !(err as { crashed?: boolean }).crashed) throw err;
+      throw new PoolFailedError(`the model worker stopped while running the model: ${(err as Error).message}`);
     }
   }
 
