@@ -6,7 +6,7 @@
 import { LockedError } from '../core/folder/lock';
 import { FolderNotWritableError, ModelFileError } from '../core/labeling/errors';
 import { ForeignOutputError } from '../core/labelsFile/read';
-import { PoolFailedError } from '../core/batch/workerPool';
+import { PoolFailedError } from '../core/batch/poolFailedError';
 import { ModelContractError } from '../core/model/contract';
 import { ModelLoadError } from '../core/runtime/modelLoadError';
 import { UsageError } from './args';

@@ -1,33 +1,33 @@
 /**
- * Entry point of a labeling worker process (dist/labelWorker.js). Decodes a batch of
- * images concurrently with sharp (several in flight on libuv's thread pool), runs the
- * batch through the model (in slices of the message's `runBatch`), and returns the
- * probabilities in one message. While a batch runs in the model, the decodes of the next
- * batch go on in the background.
+ * Entry point of a labeling worker process (dist/labelWorker.js), in one of two roles:
+ * - a full worker (the CPU path): decodes a batch (batchDecode.ts), runs it through its own
+ *   model (batchInfer.ts, in slices of the message's `runBatch`) and returns the probabilities
+ *   in one message; while a batch runs in the model, the decodes of the next go on;
+ * - on the GPU path (docs/gpu-labeling.md) either the one worker that holds the session and
+ *   answers `infer` requests with tensors decoded elsewhere, or a decode-only worker
+ *   (InitMessage.decodeSpec) that answers batches with tensors and never loads onnxruntime.
  * A native crash here takes down only this process; the parent retries the batch's files
  * one by one in a fresh worker, so at most the guilty file is lost.
  * In content mode (InitMessage.contentHash) the result also carries each file's SHA-256.
  */
 import { rename, unlink } from 'node:fs/promises';
-import { sha256Hex } from '../core/batch/contentHash';
-import { decodeBatchInto, decodeInto } from '../core/batch/decode';
-import { ImageError } from '../core/image/imageErrors';
-import { assertFiniteLogits, softmax } from '../core/math/softmax';
 import { configureSharpOnLoad, loadSharp } from '../core/image/sharpLoader';
 import { defaultBatchSize } from '../core/runtime/defaultBatchSize';
 import type { LoadedModel } from '../core/runtime/modelSession';
-import { loadLabelModel } from '../core/runtime/variantLoad';
 import { ModelLoadError } from '../core/runtime/modelLoadError';
 import { toWireError } from '../shared/messaging';
-import {
-  type BatchMessage,
-  type BatchResultMessage,
-  type FromWorker,
-  type InitMessage,
-  type ItemError,
-  type ThumbMessage,
-  type ToWorker,
+import type {
+  BatchMessage,
+  BatchResultMessage,
+  DecodeSpec,
+  FromWorker,
+  InferMessage,
+  InitMessage,
+  ThumbMessage,
+  ToWorker,
 } from '../core/batch/workerProtocol';
+import { decodeBatch, decodeSlots } from './batchDecode';
+import { inferRows } from './batchInfer';
 import { labelWorkerHooks } from './testHooks';
 
 let model: LoadedModel | undefined;
@@ -51,97 +51,54 @@ function send(msg: FromWorker): void {
   process.send?.(msg);
 }
 
-/** A counting semaphore shared by all batches, so decodes overlap across batch boundaries. */
-let slots = 4;
-const waiters: Array<() => void> = [];
-async function acquire(): Promise<void> {
-  if (slots > 0) {
-    slots--;
-    return;
-  }
-  await new Promise<void>((r) => waiters.push(r));
-}
-function releaseSlot(): void {
-  const w = waiters.shift();
-  if (w) w();
-  else slots++;
+function decodeSpec(): DecodeSpec {
+  return init!.decodeSpec ?? model!.info;
 }
 
-/** Inference runs one batch at a time (it blocks this thread; decodes continue meanwhile). */
-let inferenceChain: Promise<unknown> = Promise.resolve();
-
+/** Decodes a batch; a full worker then runs the model on it, a decode-only worker answers with the tensor. */
 async function handleBatch(msg: BatchMessage): Promise<void> {
-  const m = model!;
-  const { channels, height, width } = m.info.input;
-  const plane = channels * height * width;
-  const n = msg.paths.length;
-  const K = m.info.labels.length;
-  const tensor = new Float32Array(n * plane);
-  const errors: Array<ItemError | null> = new Array(n).fill(null);
-  const decodeStart = performance.now();
-  // Content mode: each file is hashed from the very bytes that were decoded (read once).
-  const sha256 = init!.contentHash ? new Array<string | null>(n).fill(null) : undefined;
-  const hashRead = sha256 ? (i: number, contents: Buffer) => (sha256[i] = sha256Hex(contents)) : undefined;
-  const decodeErrors = await decodeBatchInto(msg.paths, m.info, init!.maxPixels, tensor, async (i, contents) => {
-    await acquire();
-    try {
-      const p = msg.paths[i];
-      if (hooks.crashes(p)) process.kill(process.pid, 'SIGKILL');
-      await decodeInto(p, m.info, init!.maxPixels, tensor, i * plane, contents);
-    } finally {
-      releaseSlot();
+  const decoded = await decodeBatch(msg.paths, { spec: decodeSpec(), maxPixels: init!.maxPixels, contentHash: init!.contentHash, hooks });
+  const { tensor, errors, decodeMs } = decoded;
+  let result: BatchResultMessage;
+  if (init!.decodeSpec) {
+    result = { probs: new Float32Array(0), tensor, errors, decodeMs, runMs: 0, cpuMs: cpuMsSoFar() };
+  } else {
+    const m = model!;
+    const plane = tensor.length / Math.max(1, msg.paths.length);
+    // Compact the decoded rows so the model never runs on failed slots.
+    const ok: number[] = [];
+    errors.forEach((e, i) => e || ok.push(i));
+    let input = tensor;
+    if (ok.length !== msg.paths.length) {
+      input = new Float32Array(ok.length * plane);
+      ok.forEach((src, dst) => input.set(tensor.subarray(src * plane, (src + 1) * plane), dst * plane));
     }
-  }, hashRead);
-  decodeErrors.forEach((err, i) => {
-    if (err) errors[i] = { code: err.code, message: describe(err) };
-  });
-  if (msg.paths.some(hooks.crashes)) process.kill(process.pid, 'SIGKILL');
-  if (msg.paths.some(hooks.hangs)) await new Promise(() => undefined);
-  const decodeMs = performance.now() - decodeStart;
-  // Compact the decoded rows so the model never runs on failed slots.
-  const ok: number[] = [];
-  for (let i = 0; i < n; i++) if (!errors[i]) ok.push(i);
-  let input = tensor;
-  if (ok.length !== n) {
-    input = new Float32Array(ok.length * plane);
-    ok.forEach((src, dst) => input.set(tensor.subarray(src * plane, (src + 1) * plane), dst * plane));
+    const K = m.info.labels.length;
+    const probs = new Float32Array(msg.paths.length * K);
+    let runMs = 0;
+    if (ok.length) {
+      const out = await inferRows(m, input, ok.map((i) => msg.paths[i]), msg.runBatch, hooks);
+      ok.forEach((dst, row) => {
+        if (out.errors[row]) errors[dst] = out.errors[row];
+        else probs.set(out.probs.subarray(row * K, (row + 1) * K), dst * K);
+      });
+      runMs = out.runMs;
+    }
+    result = { probs, errors, decodeMs, runMs, cpuMs: cpuMsSoFar() };
   }
-  const probs = new Float32Array(n * K);
-  let runMs = 0;
-  if (ok.length) {
-    const run = inferenceChain.then(async () => {
-      const t = performance.now();
-      // In slices of runBatch rows: the model's cost per image grows with the batch beyond its best size.
-      const step = msg.runBatch && msg.runBatch > 0 ? msg.runBatch : ok.length;
-      for (let start = 0; start < ok.length; start += step) {
-        const rows = Math.min(step, ok.length - start);
-        const out = await m.run(input.subarray(start * plane, (start + rows) * plane), rows, false);
-        for (let row = 0; row < rows; row++) {
-          const dst = ok[start + row];
-          if (hooks.poisons(msg.paths[dst])) out.logits.fill(NaN, row * K, (row + 1) * K);
-          try {
-            // NaN or ±Infinity would make every probability NaN: an error row, not a label with no score.
-            assertFiniteLogits(out.logits, m.info.labels, row * K, K);
-          } catch (err) {
-            errors[dst] = { code: 'model_error', message: (err as Error).message };
-            continue;
-          }
-          probs.set(softmax(out.logits, row * K, K), dst * K);
-        }
-      }
-      runMs = performance.now() - t;
-    });
-    inferenceChain = run.catch(() => undefined);
-    await run;
-  }
-  const result: BatchResultMessage = { probs, errors, decodeMs, runMs, cpuMs: cpuMsSoFar() };
-  if (sha256) result.sha256 = sha256;
+  if (decoded.sha256) result.sha256 = decoded.sha256;
   send({ type: 'reply', requestId: msg.requestId, ok: true, value: result });
+}
+
+/** Rows a decode-only worker decoded, through the model (the GPU path). */
+async function handleInfer(msg: InferMessage): Promise<void> {
+  const out = await inferRows(model!, msg.tensor, msg.paths, msg.runBatch, hooks);
+  send({ type: 'reply', requestId: msg.requestId, ok: true, value: { ...out, cpuMs: cpuMsSoFar() } });
 }
 
 /** A review thumbnail (JPEG, fits size×size, EXIF-rotated), written atomically. */
 async function handleThumb(msg: ThumbMessage): Promise<void> {
-  await acquire();
+  await decodeSlots.acquire();
   const tmp = `${msg.out}.${process.pid}.${msg.requestId}.tmp`;
   try {
     const sharp = await loadSharp();
@@ -157,50 +114,61 @@ async function handleThumb(msg: ThumbMessage): Promise<void> {
     await unlink(tmp).catch(() => undefined);
     send({ type: 'reply', requestId: msg.requestId, ok: false, error: toWireError(err, 'image') });
   } finally {
-    releaseSlot();
+    decodeSlots.release();
   }
 }
 
-function describe(err: ImageError): string {
-  // The path is already in the record; keep the reason.
-  return err.message.startsWith(err.filePath + ': ') ? err.message.slice(err.filePath.length + 2) : err.message;
-}
-
-process.on('message', (msg: ToWorker) => {
-  if (msg.type === 'init') {
-    init = msg;
-    slots = Math.max(1, msg.decodeConcurrency);
-    if (hooks.load(msg.slot) === 'hang') return;
-    const load =
-      hooks.load(msg.slot) === 'fail'
-        ? Promise.reject(new ModelLoadError(`test hook: worker ${msg.slot} cannot load the model`))
-        : loadLabelModel(msg.modelPath, {
+/** Loads the model (or, for a decode-only worker, nothing) and says it is ready. */
+function handleInit(msg: InitMessage): void {
+  init = msg;
+  decodeSlots.resize(msg.decodeConcurrency);
+  if (hooks.load(msg.slot) === 'hang') return;
+  if (msg.decodeSpec) {
+    // A decoder never loads onnxruntime (variantLoad is imported lazily below): no session, no arena.
+    send({ type: 'ready', model: { name: 'decoder', hash: '', labels: [], provider: 'none', loadMs: 0 }, cpuMs: cpuMsSoFar() });
+    return;
+  }
+  const load =
+    hooks.load(msg.slot) === 'fail'
+      ? Promise.reject(new ModelLoadError(`test hook: worker ${msg.slot} cannot load the model`))
+      : import('../core/runtime/variantLoad').then(({ loadLabelModel }) =>
+          loadLabelModel(msg.modelPath, {
             provider: msg.provider,
             intraOpThreads: msg.intraOpThreads,
             cpuVariantPath: msg.cpuVariantPath,
             measureBatch: (p) => (msg.batchSize && msg.batchSize > 0 ? msg.batchSize : defaultBatchSize(p)),
-          });
-    load.then(
-      (loaded) => {
-        model = loaded;
-        const d = loaded.descriptor;
-        const { channels, height, width } = d.info.input;
-        send({
-          type: 'ready',
-          model: { name: d.info.name, hash: d.hash, labels: d.info.labels, provider: d.provider, loadMs: d.loadMs, inputValues: channels * height * width, precision: d.info.precision },
-          cpuMs: cpuMsSoFar(),
-        });
-      },
-      (err: unknown) => send({ type: 'initError', error: toWireError(err, 'model_load') }),
-    );
-  } else if (msg.type === 'thumb') {
-    void handleThumb(msg);
-  } else if (msg.type === 'batch') {
-    if (!model) {
-      send({ type: 'reply', requestId: msg.requestId, ok: false, error: { code: 'model_load', message: 'no model is loaded in the labeling worker' } });
-      return;
-    }
-    handleBatch(msg).catch((err: unknown) => send({ type: 'reply', requestId: msg.requestId, ok: false, error: toWireError(err) }));
+          }),
+        );
+  load.then(
+    (loaded) => {
+      model = loaded;
+      const d = loaded.descriptor;
+      const { channels, height, width } = d.info.input;
+      send({
+        type: 'ready',
+        model: { name: d.info.name, hash: d.hash, labels: d.info.labels, provider: d.provider, loadMs: d.loadMs, inputValues: channels * height * width, precision: d.info.precision },
+        cpuMs: cpuMsSoFar(),
+        decodeSpec: { input: d.info.input, preprocess: d.info.preprocess },
+      });
+    },
+    (err: unknown) => send({ type: 'initError', error: toWireError(err, 'model_load') }),
+  );
+}
+
+function noModel(requestId: number): void {
+  send({ type: 'reply', requestId, ok: false, error: { code: 'model_load', message: 'no model is loaded in the labeling worker' } });
+}
+
+process.on('message', (msg: ToWorker) => {
+  const fail = (requestId: number) => (err: unknown) => send({ type: 'reply', requestId, ok: false, error: toWireError(err) });
+  if (msg.type === 'init') handleInit(msg);
+  else if (msg.type === 'thumb') void handleThumb(msg);
+  else if (msg.type === 'batch') {
+    if (!model && !init?.decodeSpec) return noModel(msg.requestId);
+    handleBatch(msg).catch(fail(msg.requestId));
+  } else if (msg.type === 'infer') {
+    if (!model) return noModel(msg.requestId);
+    handleInfer(msg).catch(fail(msg.requestId));
   }
 });
 

@@ -8,8 +8,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import type { ProviderSetting } from '../runtime/providers';
 import { workerProcessEnv } from '../runtime/workerProcessEnv';
-import { type ErrorCode, type Reply, parseReply } from '../../shared/messaging';
-import type { BatchResultMessage, FromWorker, InitMessage, ItemError, ReadyMessage, ToWorker } from './workerProtocol';
+import { type Reply, parseReply } from '../../shared/messaging';
+import { PoolFailedError } from './poolFailedError';
+import type { BatchResultMessage, DecodeSpec, FromWorker, InferResultMessage, InitMessage, ItemError, ReadyMessage, ToWorker } from './workerProtocol';
 
 export interface PoolOptions {
   script: string;
@@ -30,6 +31,8 @@ export interface PoolOptions {
   contentHash?: boolean;
   /** The labeling batch (0: the provider's default); `auto` times providers at it. */
   batchSize?: number;
+  /** Decode-only workers (the GPU path): no model, each batch answered with its tensor (BatchOutcome.tensor). */
+  decodeSpec?: DecodeSpec;
 }
 
 export type ModelSummary = ReadyMessage['model'];
@@ -41,21 +44,12 @@ export interface BatchOutcome {
   sha256?: Array<string | null>;
   decodeMs: number;
   runMs: number;
-}
-
-export class PoolFailedError extends Error {
-  /** Why, in the closed set of codes (the worker's, when a worker said why it could not start). */
-  readonly errorCode: ErrorCode;
-  constructor(message: string, errorCode: ErrorCode = 'worker_crash') {
-    super(message);
-    this.name = 'PoolFailedError';
-    this.errorCode = errorCode;
-  }
+  /** Decode-only workers: the decoded rows (C×H×W each, failed rows zero). */
+  tensor?: Float32Array;
 }
 
 interface InFlight {
-  paths: string[];
-  resolve: (r: BatchResultMessage) => void;
+  resolve: (r: BatchResultMessage | InferResultMessage) => void;
   reject: (e: Error) => void;
   timer?: NodeJS.Timeout;
 }
@@ -87,15 +81,27 @@ export class WorkerPool {
   model: ModelSummary | undefined;
   restarts = 0;
   private rr = 0;
+  /** Slots that take batches: all of them, or only the first after startFirst(). */
+  private active: number;
+  /** The loaded model's input, as its first worker reported it (for decode-only workers). */
+  decodeSpec: DecodeSpec | undefined;
+  /** Workers that loaded the model (each one onnxruntime session), replaced ones included. */
+  sessionsLoaded = 0;
   /** The latest CPU time each worker process reported, replaced workers included. */
   private readonly cpuMsByChild = new Map<ChildProcess, number>();
 
   constructor(private readonly options: PoolOptions) {
     this.slots = Array.from({ length: Math.max(1, options.workers) }, (_, i) => new Slot(i));
+    this.active = this.slots.length;
   }
 
   get size(): number {
-    return this.slots.length;
+    return this.active;
+  }
+
+  /** Messages the labeling stage keeps under way: two per worker, one decoding while the other runs the model. */
+  get messagesInFlight(): number {
+    return this.active * 2;
   }
 
   pids(): number[] {
@@ -109,7 +115,21 @@ export class WorkerPool {
    * (logged); rejects when none can load the model, with the first worker's error.
    */
   async start(): Promise<ModelSummary> {
-    const starts = this.slots.map((s) => this.ensure(s));
+    this.active = this.slots.length;
+    return this.startSlots(this.slots);
+  }
+
+  /**
+   * Starts only the first worker (the others stay idle until start()): when the provider it
+   * lands on is a GPU, that one worker is the run's only session (docs/gpu-labeling.md).
+   */
+  async startFirst(): Promise<ModelSummary> {
+    this.active = 1;
+    return this.startSlots(this.slots.slice(0, 1));
+  }
+
+  private async startSlots(slots: Slot[]): Promise<ModelSummary> {
+    const starts = slots.map((s) => this.ensure(s));
     return await new Promise<ModelSummary>((resolve, reject) => {
       let failed = 0;
       let firstError: unknown;
@@ -157,10 +177,12 @@ export class WorkerPool {
       stderrTail = (stderrTail + c.toString()).slice(-2000);
     });
     slot.ready = new Promise<ModelSummary>((resolve, reject) => {
-      child.on('message', (msg: FromWorker<'batch'>) => {
+      child.on('message', (msg: FromWorker<'batch' | 'infer'>) => {
         if (msg.type === 'ready' && msg.cpuMs !== undefined) this.cpuMsByChild.set(child, msg.cpuMs);
         if (msg.type === 'ready') {
           clearTimeout(loadTimer);
+          this.decodeSpec ??= msg.decodeSpec;
+          if (!this.options.decodeSpec) this.sessionsLoaded++;
           // One run, one model: a worker that loaded another variant (or a replaced file) would mix them.
           if (this.model && msg.model.hash !== this.model.hash) {
             reject(new PoolFailedError(`it loaded model ${msg.model.hash}, not the run's ${this.model.hash}`));
@@ -211,15 +233,16 @@ export class WorkerPool {
       contentHash: this.options.contentHash,
       batchSize: this.options.batchSize,
       slot: slot.index,
+      decodeSpec: this.options.decodeSpec,
     };
     child.send(init);
     return slot.ready;
   }
 
   /** A worker's answer to one of its batches. */
-  private settleBatch(slot: Slot, child: ChildProcess, raw: Reply<BatchResultMessage>): void {
-    // The envelope is checked; the value is what our own worker bundle sends for a batch.
-    const reply = parseReply(raw) as Reply<BatchResultMessage> | undefined;
+  private settleBatch(slot: Slot, child: ChildProcess, raw: Reply<BatchResultMessage | InferResultMessage>): void {
+    // The envelope is checked; the value is what our own worker bundle sends for this request.
+    const reply = parseReply(raw) as Reply<BatchResultMessage | InferResultMessage> | undefined;
     if (reply?.ok && reply.value.cpuMs !== undefined) this.cpuMsByChild.set(child, reply.value.cpuMs);
     const f = reply && slot.inflight.get(reply.requestId);
     if (!reply || !f) return;
@@ -231,29 +254,36 @@ export class WorkerPool {
 
   /** The live slot with the fewest batches in flight or waiting for it (any slot when none is live). */
   private pick(): Slot {
-    const live = this.slots.filter((s) => !s.dead);
-    const candidates = live.length ? live : this.slots;
+    const slots = this.slots.slice(0, this.active);
+    const live = slots.filter((s) => !s.dead);
+    const candidates = live.length ? live : slots;
     const load = (s: Slot) => s.inflight.size + s.waiting;
     let best = candidates[this.rr++ % candidates.length];
     for (const s of candidates) if (load(s) < load(best)) best = s;
     return best;
   }
 
-  private async sendBatch(paths: string[], slot = this.pick(), runBatch?: number): Promise<BatchResultMessage> {
+  private sendBatch(paths: string[], slot = this.pick(), runBatch?: number): Promise<BatchResultMessage> {
+    return this.sendRequest<BatchResultMessage>((requestId) => ({ type: 'batch', requestId, paths, runBatch }), slot);
+  }
+
+  /** Sends one request to `slot` (to another live worker if that one cannot start) and awaits its answer. */
+  private async sendRequest<T extends BatchResultMessage | InferResultMessage>(build: (requestId: number) => ToWorker, slot: Slot): Promise<T> {
     slot.waiting++;
     try {
       await this.ensure(slot);
     } catch (err) {
-      // This worker could not start but others run: the batch goes to one of them.
-      if (slot.dead && slot !== this.isolationSlot && this.slots.some((s) => !s.dead)) return this.sendBatch(paths, this.pick(), runBatch);
+      // This worker could not start but others run: the request goes to one of them.
+      if (slot.dead && slot !== this.isolationSlot && this.slots.some((s) => !s.dead)) return this.sendRequest<T>(build, this.pick());
       throw err;
     } finally {
       slot.waiting--;
     }
     const child = slot.child!;
     const id = nextBatchId++;
-    return new Promise<BatchResultMessage>((resolve, reject) => {
-      const f: InFlight = { paths, resolve, reject };
+    return new Promise<T>((resolve, reject) => {
+      // The worker answers a request with the result of its type (LabelWorkerResponses).
+      const f: InFlight = { resolve: (r) => resolve(r as T), reject };
       const timeout = this.options.batchTimeoutMs;
       if (timeout) {
         f.timer = setTimeout(() => {
@@ -263,7 +293,7 @@ export class WorkerPool {
         }, timeout);
       }
       slot.inflight.set(id, f);
-      child.send({ type: 'batch', requestId: id, paths, runBatch } satisfies ToWorker, (err) => {
+      child.send(build(id), (err) => {
         if (err && slot.inflight.delete(id)) {
           if (f.timer) clearTimeout(f.timer);
           reject(Object.assign(new Error(`could not reach the worker: ${err.message}`), { crashed: true, how: 'disconnected' }));
@@ -279,7 +309,7 @@ export class WorkerPool {
   async process(paths: string[], runBatch?: number): Promise<BatchOutcome> {
     try {
       const r = await this.sendBatch(paths, undefined, runBatch);
-      return { probs: r.probs, errors: r.errors, sha256: r.sha256, decodeMs: r.decodeMs, runMs: r.runMs };
+      return { probs: r.probs, errors: r.errors, sha256: r.sha256, decodeMs: r.decodeMs, runMs: r.runMs, tensor: r.tensor };
     } catch (err) {
       const e = err as Error & { crashed?: boolean; how?: string };
       if (this.disposed || !e.crashed) throw err;
@@ -288,6 +318,9 @@ export class WorkerPool {
       // else in flight, so a crash there is that file's doing and no other file is lost.
       const K = this.model!.labels.length;
       const probs = new Float32Array(paths.length * K);
+      const input = this.options.decodeSpec?.input;
+      const plane = input ? input.channels * input.height * input.width : 0;
+      const tensor = input ? new Float32Array(paths.length * plane) : undefined;
       const errors: Array<ItemError | null> = new Array(paths.length).fill(null);
       const sha256: Array<string | null> | undefined = this.options.contentHash ? new Array(paths.length).fill(null) : undefined;
       let decodeMs = 0;
@@ -295,12 +328,23 @@ export class WorkerPool {
       for (let i = 0; i < paths.length; i++) {
         const one = await this.isolated(paths[i]);
         probs.set(one.probs.subarray(0, K), i * K);
+        if (tensor && one.tensor) tensor.set(one.tensor.subarray(0, plane), i * plane);
         errors[i] = one.errors[0];
         if (sha256) sha256[i] = one.sha256?.[0] ?? null;
         decodeMs += one.decodeMs;
         runMs += one.runMs;
       }
-      return { probs, errors, sha256, decodeMs, runMs };
+      return { probs, errors, sha256, decodeMs, runMs, tensor };
+    }
+  }
+
+  /** The first worker's model on rows decoded elsewhere (GPU path); a crash there is no file's doing: it fails the run. */
+  async infer(tensor: Float32Array, paths: string[], runBatch?: number): Promise<InferResultMessage> {
+    try {
+      return await this.sendRequest<InferResultMessage>((requestId) => ({ type: 'infer', requestId, tensor, paths, runBatch }), this.slots[0]);
+    } catch (err) {
+      if (this.disposed || !(err as { crashed?: boolean }).crashed) throw err;
+      throw new PoolFailedError(`the model worker stopped while running the model: ${(err as Error).message}`);
     }
   }
 
@@ -313,7 +357,7 @@ export class WorkerPool {
     const run = this.isolationChain.then(async (): Promise<BatchOutcome> => {
       try {
         const r = await this.sendBatch([path], this.isolationSlot);
-        return { probs: r.probs, errors: r.errors, sha256: r.sha256, decodeMs: r.decodeMs, runMs: r.runMs };
+        return { probs: r.probs, errors: r.errors, sha256: r.sha256, decodeMs: r.decodeMs, runMs: r.runMs, tensor: r.tensor };
       } catch (err) {
         const e = err as Error & { crashed?: boolean; how?: string; timedOut?: boolean };
         if (this.disposed || !e.crashed) throw err;

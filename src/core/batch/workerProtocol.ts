@@ -7,6 +7,7 @@
  * `initError`); `batch` and `thumb` are requests answered by typed replies
  * (LabelWorkerResponses), errors as WireErrors. Test hooks live in testHooks.ts, not here.
  */
+import type { ModelInfo } from '../model/contract';
 import type { ProviderSetting } from '../runtime/providers';
 import type { Reply, WireError } from '../../shared/messaging';
 
@@ -26,7 +27,15 @@ export interface InitMessage {
   batchSize?: number;
   /** Which of the pool's workers this is (-1: the one that retries files alone); for the log and test hooks. */
   slot?: number;
+  /**
+   * A decode-only worker (the GPU path, docs/gpu-labeling.md): it loads no model, decodes to this
+   * input and answers each batch with the tensor (BatchResultMessage.tensor) instead of probabilities.
+   */
+  decodeSpec?: DecodeSpec;
 }
+
+/** What a decoder needs to know of the model: its input geometry and preprocessing. */
+export type DecodeSpec = Pick<ModelInfo, 'input' | 'preprocess'>;
 
 export interface BatchMessage {
   type: 'batch';
@@ -49,7 +58,19 @@ export interface ThumbMessage {
   size: number;
 }
 
-export type ToWorker = InitMessage | BatchMessage | ThumbMessage;
+/**
+ * Run the model on rows that a decode-only worker already decoded (the GPU path): `tensor` holds
+ * `paths.length` rows of C×H×W. The paths are for the log and the test hooks only.
+ */
+export interface InferMessage {
+  type: 'infer';
+  requestId: number;
+  tensor: Float32Array;
+  paths: string[];
+  runBatch?: number;
+}
+
+export type ToWorker = InitMessage | BatchMessage | ThumbMessage | InferMessage;
 
 export interface ReadyMessage {
   type: 'ready';
@@ -57,6 +78,8 @@ export interface ReadyMessage {
   model: { name: string; hash: string; labels: string[]; provider: string; loadMs: number; inputValues?: number; precision?: 'fp32' | 'int8' };
   /** CPU milliseconds (user + system, all threads) this worker process has used so far. */
   cpuMs?: number;
+  /** The loaded model's input, so the parent can start decode-only workers for it (the GPU path). */
+  decodeSpec?: DecodeSpec;
 }
 
 export interface InitErrorMessage {
@@ -85,11 +108,22 @@ export interface BatchResultMessage {
   runMs: number;
   /** CPU milliseconds (user + system, all threads) this worker process has used so far. */
   cpuMs?: number;
+  /** A decode-only worker's answer: `paths.length` decoded rows (C×H×W; failed rows zero); `probs` is then empty. */
+  tensor?: Float32Array;
+}
+
+/** What an `infer` request is answered with: per row, its probabilities and null or why it has none. */
+export interface InferResultMessage {
+  probs: Float32Array;
+  errors: Array<ItemError | null>;
+  runMs: number;
+  cpuMs?: number;
 }
 
 /** What the worker answers to each request. */
 export interface LabelWorkerResponses {
   batch: BatchResultMessage;
+  infer: InferResultMessage;
   /** Nothing: the thumbnail is at the request's `out`. */
   thumb: null;
 }

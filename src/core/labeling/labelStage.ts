@@ -5,7 +5,7 @@
  */
 import { entryPath } from '../folder/scan';
 import type { ScanList } from '../folder/scanList';
-import type { WorkerPool } from '../batch/workerPool';
+import type { LabelPool } from '../batch/labelPool';
 import { type LabelCounts, countRecord } from '../labelsFile/counts';
 import { toJsonLine } from '../labelsFile/records';
 import { type RecordContext, recordOf } from './batchRecords';
@@ -17,7 +17,7 @@ export interface LabelStageInput {
   folder: string;
   entries: ScanList;
   todo: readonly number[];
-  pool: WorkerPool;
+  pool: LabelPool;
   journal: JournalWriter;
   store: RecordStore;
   record: RecordContext;
@@ -66,8 +66,8 @@ export async function labelTodo(s: LabelStageInput): Promise<number> {
     Object.assign(s.progress, meter.update(s.progress.done, s.progress.total));
     s.emit();
   };
-  // Keep every worker busy with two messages (one decoding while the other runs the model).
-  const maxInFlight = s.pool.size * 2;
+  // CPU: two messages per worker (one decoding while the other runs the model); GPU: two batches.
+  const maxInFlight = s.pool.messagesInFlight;
   const sizeAt = (i: number) =>
     messageSize(s.batchSize, s.todo.length - i, maxInFlight, (k) => s.entries.size(s.todo[i + k]), 4 * s.inputValues);
   await dispatchAll({ todo: s.todo, maxInFlight, sizeAt, handle, signal: s.signal });

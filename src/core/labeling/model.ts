@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { modelHash } from '../model/modelHash';
-import type { ModelSummary, WorkerPool } from '../batch/workerPool';
+import type { LabelPool } from '../batch/labelPool';
+import type { ModelSummary } from '../batch/workerPool';
 import { parseJsonLine } from '../labelsFile/records';
 import { ModelFileError } from './errors';
 
@@ -41,7 +42,7 @@ export class ModelStarter {
   /** How long the start took (ms). */
   startMs = 0;
   private starting: Promise<ModelSummary> | undefined;
-  constructor(private readonly pool: WorkerPool, private readonly checkCancel: () => void) {}
+  constructor(private readonly pool: LabelPool, private readonly checkCancel: () => void) {}
 
   async start(): Promise<ModelSummary> {
     this.starting ??= (async () => {

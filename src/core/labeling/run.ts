@@ -16,7 +16,8 @@ import { STATE_DIR, toPosixRel } from '../folder/safePath';
 import { scanFolder } from '../folder/scan';
 import type { ScanList } from '../folder/scanList';
 import { type Shard, inShard } from '../batch/shard';
-import { type ModelSummary, WorkerPool } from '../batch/workerPool';
+import { LabelPool } from '../batch/labelPool';
+import type { ModelSummary } from '../batch/workerPool';
 import { breathe } from '../util/breathe';
 import { addCounts, emptyCounts } from '../labelsFile/counts';
 import { type OutputSpec, defaultOutputs } from '../labelsFile/outputs';
@@ -71,7 +72,7 @@ class LabelRun {
   readonly sharded: Shard | undefined;
   readonly outputs: OutputSpec[];
   readonly journalFile: string;
-  readonly pool: WorkerPool;
+  readonly pool: LabelPool;
   journal: JournalWriter | undefined;
   private readonly model: ModelStarter;
   private readonly progress: LabelProgress = { phase: 'starting', total: 0, done: 0, errors: 0, reused: 0, reusedByContent: 0, rate: 0, etaSeconds: undefined };
@@ -88,7 +89,7 @@ class LabelRun {
     this.maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
     const cpuCount = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
     this.workers = options.workers && options.workers > 0 ? options.workers : Math.min(4, Math.max(1, cpuCount));
-    this.pool = new WorkerPool({
+    this.pool = new LabelPool({
       script: options.workerScript,
       workers: this.workers,
       modelPath: options.modelPath,
@@ -102,6 +103,8 @@ class LabelRun {
       log: hooks.log,
       contentHash: options.contentHash === true, // the workers hash what they decode
       batchSize: options.batchSize ?? 0,
+      // The GPU path: decode-only workers on every core feed the one session.
+      decodeWorkers: options.workers && options.workers > 0 ? options.workers : cpuCount,
     });
     this.model = new ModelStarter(this.pool, () => this.checkCancel());
   }
@@ -301,7 +304,9 @@ class LabelRun {
       workerRestarts: this.pool.restarts,
       warnings: this.warnings,
       batchSize,
-      workers: this.workers,
+      workers: this.pool.workers,
+      sessions: this.pool.sessions,
+      gpuPath: this.pool.gpuReport(),
     };
   }
 }

@@ -1,6 +1,7 @@
 /** What a labeling run is asked to do, what it reports while it runs, and what it returns. */
 import type { ProviderSetting } from '../runtime/providers';
 import type { Shard } from '../batch/shard';
+import type { GpuPathReport } from '../batch/labelPool';
 import type { ModelSummary } from '../batch/workerPool';
 import type { OutputSpec } from '../labelsFile/outputs';
 import type { SuspectSummary } from './suspectPass';
@@ -113,5 +114,10 @@ export interface LabelSummary {
   workerRestarts: number;
   warnings: string[];
   batchSize: number;
+  /** Labeling worker processes: full workers on the CPU path, decode-only workers on the GPU path. */
   workers: number;
+  /** onnxruntime sessions the run loaded (one on the GPU path; one per worker on the CPU path). */
+  sessions: number;
+  /** The GPU path only (docs/gpu-labeling.md): its decoders and how much decoding overlapped inference. */
+  gpuPath?: GpuPathReport;
 }
