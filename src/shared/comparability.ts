@@ -4,7 +4,7 @@
  * plainly what cannot be compared. Pure and browser-safe.
  */
 import type { ScanOrder } from '../core/model/scanOrder';
-import { QUANTITY_KINDS, isQuantityAvailable, type AvailableOutputs, type QuantityKind, type QuantitySpec } from './heatmap/quantities';
+import { QUANTITY_KINDS, isExplainedKind, isQuantityAvailable, type AvailableOutputs, type QuantityKind, type QuantitySpec } from './heatmap/quantities';
 
 /** The parts of a model (protocol.ts ModelView) that decide comparability. */
 export interface ComparedModel {
@@ -40,6 +40,11 @@ const QUANTITY_WORDS: Record<QuantityKind, string> = {
   evidence: 'class evidence',
   unit: 'one hidden unit',
   attention: 'attention',
+  gateWrite: 'the gates\' write share',
+  gateSaturation: 'gate saturation',
+  occlusion: 'region occlusion',
+  ablation: 'timestep ablation',
+  deep: 'the deep explanation',
 };
 
 const gridText = (g: readonly [number, number]) => `${g[0]}×${g[1]}`;
@@ -50,7 +55,9 @@ export function compareSides(a: ComparedSide, b: ComparedSide): Comparability {
   const sameLabels = a.model.labels.length === b.model.labels.length && a.model.labels.every((l, i) => l === b.model.labels[i]);
   const inB = new Set(b.model.labels);
   const commonLabels = a.model.labels.filter((l) => inB.has(l));
-  const quantities = QUANTITY_KINDS.filter((k) => isQuantityAvailable(k, a.outputs) && isQuantityAvailable(k, b.outputs))
+  // The explanation views need extra model runs per side, which this panel does not make.
+  const comparable = QUANTITY_KINDS.filter((k) => !isExplainedKind(k));
+  const quantities = comparable.filter((k) => isQuantityAvailable(k, a.outputs) && isQuantityAvailable(k, b.outputs))
     .filter((k) => k !== 'evidence' || commonLabels.length > 0);
   const notes: string[] = [];
   if (!sameGrid) {
@@ -67,7 +74,7 @@ export function compareSides(a: ComparedSide, b: ComparedSide): Comparability {
     const which = [onlyA.length ? `only A has ${listed(onlyA)}` : '', onlyB.length ? `only B has ${listed(onlyB)}` : ''].filter(Boolean).join('; ');
     notes.push(`The models have different classes${which ? ` (${which})` : ' (in another order)'}: classes are matched by name.`);
   }
-  const oneSided = QUANTITY_KINDS.filter((k) => isQuantityAvailable(k, a.outputs) !== isQuantityAvailable(k, b.outputs));
+  const oneSided = comparable.filter((k) => isQuantityAvailable(k, a.outputs) !== isQuantityAvailable(k, b.outputs));
   if (oneSided.length) notes.push(`Only one side can show ${oneSided.map((k) => QUANTITY_WORDS[k]).join(', ')}, so it is not offered.`);
   if (commonLabels.length === 0 && a.outputs.stepLogits && b.outputs.stepLogits) notes.push('The models share no class, so class evidence is not offered.');
   if (!sameModel && a.model.hiddenWidth !== b.model.hiddenWidth && quantities.some((k) => k === 'norm' || k === 'change')) {

@@ -21,6 +21,16 @@ describe('compareSides', () => {
     for (const k of c.quantities) expect(differenceUnavailable(c, spec(k))).toBeUndefined();
   });
 
+  it('gate views when both sides have gates, a note when one lacks them, never the explanation views', () => {
+    const gated = { ...ALL, gates: true };
+    expect(compareSides(side({}, gated), side({}, gated)).quantities).toEqual(['norm', 'change', 'evidence', 'unit', 'attention', 'gateWrite', 'gateSaturation']);
+    const oneSided = compareSides(side({}, gated), side({ hash: 'h2' }));
+    expect(oneSided.quantities).not.toContain('gateWrite');
+    expect(oneSided.notes.join(' ')).toMatch(/Only one side can show the gates' write share, gate saturation/);
+    const explained = { ...gated, explanation: true, stepMask: true };
+    expect(compareSides(side({}, explained), side({}, explained)).quantities).not.toContain('occlusion');
+  });
+
   it('different grids: says so, both sides still show, no difference map', () => {
     const c = compareSides(side(), side({ hash: 'h2', grid: [8, 8] }));
     expect(c.sameGrid).toBe(false);

@@ -80,7 +80,7 @@ export class CompareController {
     await Promise.all([this.a.show(a, settings.topK), this.b.show(b, settings.topK)]);
     const ma = this.a.model;
     const mb = this.b.model;
-    const sideOf = (m: ResultModel) => ({ model: m.result.model, outputs: m.outputs });
+    const sideOf = (m: ResultModel) => ({ model: m.result.model, outputs: { ...m.outputs, gates: m.hasGates } });
     this.comparability = ma && mb ? compareSides(sideOf(ma), sideOf(mb)) : undefined;
     // With one side failed, the other still offers its own quantities.
     const only = ma ?? mb;

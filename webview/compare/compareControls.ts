@@ -17,6 +17,12 @@ export const QUANTITY_NAMES: Record<QuantityKind, string> = {
   evidence: 'Class evidence (step logit)',
   unit: 'One hidden unit',
   attention: 'Attention αₜ',
+  gateWrite: 'Gate: write',
+  gateSaturation: 'Gate saturation',
+  // Never offered here: the explanation views need extra runs (compareSides leaves them out).
+  occlusion: 'Region occlusion (drop in p)',
+  ablation: 'Timestep ablation (drop in p)',
+  deep: 'What the prediction depends on (deep)',
 };
 
 export class CompareControls {

@@ -82,6 +82,11 @@ export class ResultModel {
     return this.result.model.rnn.bidirectional;
   }
 
+  /** True when the contract v2 `gates` output arrived with the length its layout says. */
+  get hasGates(): boolean {
+    return !!this.sequence.gates;
+  }
+
   /** True when anything can be shown per timestep (the scrubber is useful). */
   get hasSequence(): boolean {
     return this.outputs.hidden || this.outputs.stepLogits || this.outputs.attention;
@@ -93,7 +98,7 @@ export class ResultModel {
       ...this.outputs,
       explanation: true,
       stepMask: !!this.result.model.inputs?.stepMask,
-      gates: !!this.sequence.gates,
+      gates: this.hasGates,
     });
   }
 
