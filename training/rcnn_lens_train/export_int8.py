@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import UserError
+from .int8_graph import quantization_graph
 from .quantize import (CALIBRATION_METHODS, CALIBRATION_SEED, DEFAULT_CALIBRATION_IMAGES, DEFAULT_MAX_DROP_POINTS,
                        DEFAULT_SELECTION_IMAGES, QUANTIZED_OPS, calibration_sample, choose_method, file_hash, parity,
                        run_all, top1, variant_path)
@@ -66,8 +67,9 @@ def make_int8_variant(fp32: str | Path, out: str | Path | None = None, data: str
     src, tr, pre, xva, yva = _data_for(meta, card, data)
     calib_idx, select_idx = calibration_sample(tr, calibration_images, selection_images if len(methods) > 1 else 0)
     with tempfile.TemporaryDirectory(prefix="rcnn-lens-int8-") as tmp:
+        graph = quantization_graph(fp32, Path(tmp), log)
         chosen = choose_method(fp32, pre(calib_idx), pre(select_idx) if len(select_idx) else pre(calib_idx[:1]),
-                               list(methods), Path(tmp), log)
+                               list(methods), Path(tmp), log, graph=graph)
         ref, got = run_all(fp32, xva), run_all(chosen["file"], xva)
         acc32, acc8 = _accuracy(top1(ref), yva, labels), _accuracy(top1(got), yva, labels)
         drop = _guard(acc32["accuracy"], acc8["accuracy"], max_drop_points)
@@ -75,7 +77,8 @@ def make_int8_variant(fp32: str | Path, out: str | Path | None = None, data: str
             "precision": "int8",
             "scheme": "onnxruntime quantize_static, QDQ: int8 per-channel weights, uint8 per-tensor activations",
             "quantized_ops": list(QUANTIZED_OPS),
-            "float_ops": "everything else (GRU/LSTM, softmax, attention pooling)",
+            "rnn": graph.rnn,
+            "float_ops": "everything else (the RNN's recurrence, softmax, attention pooling)",
             "calibration": {"method": chosen["method"], "images": int(len(calib_idx)), "data": src,
                             "from": f"training split (seeded draw, seed {CALIBRATION_SEED}; never the validation split)",
                             "methods_tried": chosen["trials"], "selection_images": int(len(select_idx)),

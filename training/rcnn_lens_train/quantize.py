@@ -57,8 +57,10 @@ class _Batches:
         return next(self._it, None)
 
 
-def quantize_file(fp32: Path, out: Path, x_calib: np.ndarray, method: str, ops=QUANTIZED_OPS) -> None:
-    """Static QDQ quantization of `fp32` into `out`, calibrated on preprocessed float images `x_calib`."""
+def quantize_file(fp32: Path, out: Path, x_calib: np.ndarray, method: str, ops=QUANTIZED_OPS,
+                  nodes: list[str] | None = None) -> None:
+    """Static QDQ quantization of `fp32` into `out`, calibrated on preprocessed float images `x_calib`;
+    `nodes`: only these (int8_graph.nodes_to_quantize), else every node of the `ops` types."""
     from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
 
     from .evaluate import ort_session
@@ -70,7 +72,7 @@ def quantize_file(fp32: Path, out: Path, x_calib: np.ndarray, method: str, ops=Q
         if method == "percentile":
             extra["CalibPercentile"] = 99.999
         quantize_static(str(fp32), str(out), _Batches(session, x_calib), quant_format=QuantFormat.QDQ,
-                        op_types_to_quantize=list(ops), per_channel=True, activation_type=QuantType.QUInt8,
+                        op_types_to_quantize=list(ops), nodes_to_quantize=nodes, per_channel=True, activation_type=QuantType.QUInt8,
                         weight_type=QuantType.QInt8, calibrate_method=_method(method), extra_options=extra,
                         calibration_providers=["CPUExecutionProvider"],
                         **({"calib_temp_dir": tmp} if _accepts_temp_dir() else {}))
@@ -121,15 +123,17 @@ def top1(o: Outputs) -> np.ndarray:
     return o.cat("logits").argmax(1)
 
 
-def choose_method(fp32: Path, x_calib: np.ndarray, x_select: np.ndarray, methods, work: Path, log=print) -> dict:
+def choose_method(fp32: Path, x_calib: np.ndarray, x_select: np.ndarray, methods, work: Path, log=print,
+                  graph=None) -> dict:
     """Quantize with each method; the one whose logits are closest to fp32's on `x_select` (mean |Δ|) wins:
     a continuous measure, where top-1 agreement on a thousand images differs by an image or two between
-    methods. Training images, so the validation split stays unseen."""
+    methods. Training images, so the validation split stays unseen. `graph` (int8_graph.QuantizationGraph):
+    what to quantize, when it is not `fp32` itself; the reference stays `fp32`."""
     ref = run_all(fp32, x_select)
     trials = {}
     for m in methods:
         out = work / f"{m}.onnx"
-        quantize_file(fp32, out, x_calib, m)
+        quantize_file(graph.path if graph else fp32, out, x_calib, m, nodes=graph.nodes if graph else None)
         got = run_all(out, x_select)
         trials[m] = {"agreement": round(float((top1(got) == top1(ref)).mean()), 4),
                      "logits_mean_abs": parity(ref, got)["logits"]["mean_abs"]}

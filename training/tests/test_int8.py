@@ -13,6 +13,7 @@ from training.rcnn_lens_train.errors import UserError
 from training.rcnn_lens_train.export import read_metadata
 from training.rcnn_lens_train.export_cli import export_checkpoint
 from training.rcnn_lens_train.export_int8 import _guard, make_int8_variant
+from training.rcnn_lens_train.int8_graph import UNROLLED_RNN
 from training.rcnn_lens_train.quantize import file_hash, variant_path
 from training.rcnn_lens_train.train import train
 
@@ -55,8 +56,18 @@ def test_export_int8_writes_the_variant_with_its_quantization_metadata(fp32):
     # QDQ: the weights went to int8 (the graph carries QuantizeLinear/DequantizeLinear nodes)
     import onnx
 
-    ops = {n.op_type for n in onnx.load(str(out)).graph.node}
+    graph = onnx.load(str(out)).graph
+    ops = {n.op_type for n in graph.node}
     assert {"QuantizeLinear", "DequantizeLinear"} <= ops
+    # the RNN is unrolled: its input projections take int8 weights, its recurrent products (state [B, H] x
+    # W_hh^T [H, 3H]) keep fp32 ones
+    assert q["rnn"] == UNROLLED_RNN and not ops & {"GRU", "LSTM"}
+    made_by = {o: n.op_type for n in graph.node for o in n.output}
+    fp32_weights = {i.name: list(i.dims) for i in graph.initializer if i.data_type == onnx.TensorProto.FLOAT}
+    products = [n for n in graph.node if n.op_type in ("MatMul", "Gemm")]
+    assert sum(made_by.get(n.input[1]) == "DequantizeLinear" for n in products) >= 2
+    recurrent = [n for n in products if fp32_weights.get(n.input[1]) == [4, 12]]
+    assert len(recurrent) == 2 * 16  # per direction, one per step of the 4 x 4 grid
     card = json.loads(meta["rcnn_lens.model_card"])
     assert card["precision"] == "int8" and card["val_accuracy"] == v["int8_accuracy"]
 
@@ -94,6 +105,7 @@ def test_bundled_int8_variant_matches_its_fp32_model():
     assert validate_model(out, producer=True) == []
     q = json.loads(read_metadata(out)["rcnn_lens.quantization"])
     assert q["fp32_model"]["hash"] == file_hash(fp32)
+    assert q["rnn"] == UNROLLED_RNN
     v = q["validation"]
     assert v["images"] == 5000 and v["drop_points"] <= v["max_drop_points"] == 0.3
     assert v["fp32_accuracy"] == json.loads(read_metadata(fp32)["rcnn_lens.model_card"])["val_accuracy"]
