@@ -18,6 +18,7 @@ import type { SideClassifier } from '../../src/vscode/compare/compareSide';
 import type { ExtensionServices } from '../../src/vscode/services';
 import { fakeWebviewPanel } from '../fixtures/fakeWebviewPanel';
 import { tmpDir } from '../fixtures/hostile/helpers';
+import { tinyModelDescriptor } from '../fixtures/tinyModelDescriptor';
 
 const clipboardWrites: unknown[] = [];
 const errors: string[] = [];
@@ -44,26 +45,7 @@ vi.mock('vscode', async () => ({
   ProgressLocation: { Notification: 15 },
 }));
 
-const descriptor = {
-  path: '/models/tiny.onnx',
-  hash: '0123456789abcdef',
-  info: {
-    name: 'tiny',
-    labels: ['cat', 'dog'],
-    grid: [1, 1],
-    timesteps: 1,
-    scanOrder: 'row_major',
-    input: { name: 'image', channels: 3, height: 32, width: 32, color: 'rgb' },
-    preprocess: { resize: 'center_crop', mean: [0, 0, 0], std: [1, 1, 1] },
-    rnn: { type: 'gru', hiddenSize: 1, layers: 1, bidirectional: false },
-    head: 'final',
-    outputs: { hidden: false, stepLogits: false, attention: false },
-    card: {},
-  },
-  provider: 'cpu',
-  attempts: [],
-  loadMs: 1,
-} as unknown as ModelDescriptor;
+const descriptor = tinyModelDescriptor;
 
 const log = { info: () => undefined, warn: () => undefined, error: () => undefined, show: () => undefined };
 const services = { extensionUri: { fsPath: '/ext' }, output: log, workerScript: '' } as unknown as ExtensionServices;

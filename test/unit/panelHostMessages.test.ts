@@ -16,6 +16,7 @@ import { ClassifyPanel } from '../../src/vscode/panel/classifyPanel';
 import type { ExtensionServices } from '../../src/vscode/services';
 import { openFakeClassifyPanel } from '../fixtures/fakeClassifyPanel';
 import { tmpDir } from '../fixtures/hostile/helpers';
+import { tinyModelDescriptor } from '../fixtures/tinyModelDescriptor';
 
 const clipboardWrites: unknown[] = [];
 const commands: unknown[][] = [];
@@ -34,26 +35,7 @@ vi.mock('vscode', async () => ({
   window: {},
 }));
 
-const descriptor = {
-  path: '/models/tiny.onnx',
-  hash: '0123456789abcdef',
-  info: {
-    name: 'tiny',
-    labels: ['cat', 'dog'],
-    grid: [1, 1],
-    timesteps: 1,
-    scanOrder: 'raster',
-    input: { name: 'image', channels: 3, height: 32, width: 32, color: 'rgb' },
-    preprocess: { resize: 'center_crop', mean: [0, 0, 0], std: [1, 1, 1] },
-    rnn: { type: 'gru', hiddenSize: 1, layers: 1, bidirectional: false },
-    head: 'final',
-    outputs: { hidden: false, stepLogits: false, attention: false },
-    card: {},
-  },
-  provider: 'cpu',
-  attempts: [],
-  loadMs: 1,
-} as unknown as ModelDescriptor;
+const descriptor = tinyModelDescriptor;
 
 function detailFor(imagePath: string, format = 'png'): ClassifyDetail {
   return {

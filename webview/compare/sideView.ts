@@ -5,16 +5,16 @@
 import type { CompareSideHeader, CompareSideView } from '../../src/shared/compareProtocol';
 import { setShown } from '../shared/dom';
 import { renderBars } from '../shared/probabilityBars';
+import { HeatmapLayer, UNREAD_HATCH, UNREAD_VEIL } from '../panel/heatmapLayer';
 import { ImageStage } from '../panel/imageStage';
 import { ResultModel } from '../panel/resultModel';
 import { RunningPredictionView } from '../panel/runningPredictionView';
 import type { SideDom } from './compareDom';
-import { GridPainter } from './gridPainter';
 import type { SideFrame } from './compareFrames';
 
 export class SideView {
   private readonly stage: ImageStage;
-  private readonly painter: GridPainter;
+  private readonly painter: HeatmapLayer;
   private readonly running: RunningPredictionView;
   private imageUrl: string | undefined;
   model: ResultModel | undefined;
@@ -26,7 +26,7 @@ export class SideView {
   ) {
     this.stage = new ImageStage(e.stageHost, e.stage, e.image, [e.heatmap], 0.38);
     this.stage.onResize = onResize;
-    this.painter = new GridPainter(e.heatmap);
+    this.painter = new HeatmapLayer(e.heatmap);
     this.running = new RunningPredictionView(e.running, onScrub);
   }
 
@@ -59,7 +59,7 @@ export class SideView {
     if (!frame || !metrics) {
       this.painter.clear();
     } else {
-      this.painter.draw({ ...frame, lut, opacity }, metrics.crop);
+      this.painter.drawTable({ ...frame, lut, opacity, threshold: 0, unreadVeil: UNREAD_VEIL, unreadHatch: UNREAD_HATCH }, metrics.crop);
     }
     if (frame) this.running.showStep(frame.step);
     this.e.heatmap.dataset.step = frame ? String(frame.step) : '';

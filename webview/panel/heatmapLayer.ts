@@ -25,6 +25,23 @@ export interface HeatmapFrame {
   unreadHatch?: Rgba;
 }
 
+/** Cells the RNN has not read yet at the current step: darkened and hatched, so "unread" never looks like "low". */
+export const UNREAD_VEIL = [0, 0, 0, 100] as const;
+export const UNREAD_HATCH = [255, 255, 255, 46] as const;
+
+/** A frame whose colours come from a table (a colormap's, or the compare panel's diverging scale). */
+export interface TableFrame {
+  grid: Float32Array;
+  rows: number;
+  cols: number;
+  visible?: Uint8Array;
+  lut: Uint8Array;
+  opacity: number;
+  threshold: number;
+  unreadVeil?: Rgba;
+  unreadHatch?: Rgba;
+}
+
 export class HeatmapLayer {
   private key = '';
   private xs: AxisSampling | undefined;
@@ -45,6 +62,11 @@ export class HeatmapLayer {
 
   /** Draws the frame with the crop at `crop` (canvas pixels). */
   draw(frame: HeatmapFrame, crop: Rect): void {
+    const { style, ...rest } = frame;
+    this.drawTable({ ...rest, lut: colormapLut(style.colormap), opacity: style.opacity, threshold: style.threshold }, crop);
+  }
+
+  drawTable(frame: TableFrame, crop: Rect): void {
     const ctx = this.ctx;
     if (!ctx) return;
     const { width, height } = this.canvas;
@@ -55,21 +77,7 @@ export class HeatmapLayer {
       this.ys = sampleAxis(frame.rows, crop.y, crop.height, height);
       this.image = ctx.createImageData(width, height);
     }
-    paintHeatmap(
-      {
-        grid: frame.grid,
-        cols: frame.cols,
-        xs: this.xs!,
-        ys: this.ys!,
-        visible: frame.visible,
-        lut: colormapLut(frame.style.colormap),
-        opacity: frame.style.opacity,
-        threshold: frame.style.threshold,
-        unreadVeil: frame.unreadVeil,
-        unreadHatch: frame.unreadHatch,
-      },
-      this.image.data,
-    );
+    paintHeatmap({ ...frame, xs: this.xs!, ys: this.ys! }, this.image.data);
     ctx.putImageData(this.image, 0, 0);
   }
 }

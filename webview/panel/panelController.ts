@@ -17,7 +17,7 @@ import { ExplainSection } from './explainSection';
 import { missingQuantityText } from './explainText';
 import { composePng } from './exportPng';
 import { renderHeader, renderHeaderForFile } from './headerView';
-import { HeatmapLayer, type HeatmapFrame } from './heatmapLayer';
+import { HeatmapLayer, UNREAD_HATCH, UNREAD_VEIL, type HeatmapFrame } from './heatmapLayer';
 import { ImageStage } from './imageStage';
 import { renderLegend } from './legend';
 import type { PanelDom } from './panelDom';
@@ -41,9 +41,6 @@ import {
   type PanelUiState,
 } from './uiState';
 
-/** Cells the RNN has not read yet at the current step: darkened and hatched, so "unread" never looks like "low". */
-const UNREAD_VEIL = [0, 0, 0, 100] as const;
-const UNREAD_HATCH = [255, 255, 255, 46] as const;
 
 type PanelState = 'empty' | 'loading' | 'result' | 'error';
 

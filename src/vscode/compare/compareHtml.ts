@@ -5,6 +5,7 @@
  * (panel.css for the shared pieces, compare.css for the layout), no inline handlers or styles.
  */
 import { panelCsp } from '../panel/panelHtml';
+import { colormapField, opacityField } from '../heatmapFields';
 import { escapeHtml, webviewDocument } from '../webviewDocument';
 
 export interface CompareHtmlOptions {
@@ -83,20 +84,8 @@ export function renderCompareHtml(o: CompareHtmlOptions): string {
         <label for="unit">Unit</label>
         <input id="unit" class="number" data-testid="unit" type="number" min="0" step="1" value="0">
       </div>
-      <div class="field">
-        <label id="colormap-label" for="colormap">Colormap</label>
-        <vscode-dropdown id="colormap" data-testid="colormap" aria-labelledby="colormap-label">
-          <vscode-option value="viridis">Viridis</vscode-option>
-          <vscode-option value="magma">Magma</vscode-option>
-          <vscode-option value="inferno">Inferno</vscode-option>
-          <vscode-option value="turbo">Turbo</vscode-option>
-          <vscode-option value="grey">Grey</vscode-option>
-        </vscode-dropdown>
-      </div>
-      <div class="field">
-        <label for="opacity">Opacity</label>
-        <input id="opacity" class="range" data-testid="opacity" type="range" min="0" max="1" step="0.05" value="0.6">
-      </div>
+      ${colormapField()}
+      ${opacityField(false)}
       <div class="field field-inline">
         <vscode-checkbox data-testid="difference">Difference A − B</vscode-checkbox>
       </div>

@@ -9,6 +9,7 @@ import { COMPARE_VIEW_TYPE, compareKey, parseComparePersisted, type CompareSourc
 import type { ClassifierBackend } from '../panel/classifierBackend';
 import type { ExtensionServices } from '../services';
 import { Disposable } from '../util/disposable';
+import { OpenedRecord } from '../util/openedRecord';
 import { ComparePanel, type CompareSides } from './comparePanel';
 import type { SideClassifier } from './compareSide';
 import { OtherModel } from './otherModel';
@@ -19,13 +20,15 @@ const OPENED_MAX = 50;
 
 export class CompareManager extends Disposable implements vscode.WebviewPanelSerializer<unknown> {
   private readonly panels = new Map<string, ComparePanel>();
+  private readonly opened: OpenedRecord;
 
   constructor(
     private readonly services: ExtensionServices,
     private readonly backend: ClassifierBackend,
-    private readonly workspaceState: vscode.Memento,
+    workspaceState: vscode.Memento,
   ) {
     super();
+    this.opened = new OpenedRecord(workspaceState, OPENED_KEY, OPENED_MAX);
     this._register(vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, this));
   }
 
@@ -46,7 +49,7 @@ export class CompareManager extends Disposable implements vscode.WebviewPanelSer
   async deserializeWebviewPanel(webviewPanel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const saved = parseComparePersisted(state);
     const key = saved && compareKey(saved.a, saved.b);
-    if (!saved || !key || !this.opened().includes(key) || this.panels.has(key)) {
+    if (!saved || !key || !this.opened.has(key) || this.panels.has(key)) {
       webviewPanel.dispose();
       if (key) this.panels.get(key)?.reveal();
       return;
@@ -76,13 +79,8 @@ export class CompareManager extends Disposable implements vscode.WebviewPanelSer
     };
   }
 
-  private opened(): string[] {
-    return this.workspaceState.get<string[]>(OPENED_KEY, []);
-  }
-
   private async remember(key: string): Promise<void> {
-    const list = [key, ...this.opened().filter((k) => k !== key)].slice(0, OPENED_MAX);
-    await this.workspaceState.update(OPENED_KEY, list).then(undefined, (err: unknown) =>
+    await this.opened.remember(key).then(undefined, (err: unknown) =>
       this.services.output.warn(`could not record a comparison for restoring after a reload: ${String(err)}`),
     );
   }

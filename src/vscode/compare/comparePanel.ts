@@ -17,7 +17,7 @@ import {
 import { ReadyGate, receiveChecked, replier } from '../../shared/messaging';
 import type { ExtensionServices } from '../services';
 import { heatmapSettings, topKSetting } from '../settings';
-import { Disposable } from '../util/disposable';
+import { WebviewPanelHost } from '../util/webviewPanelHost';
 import { renderCompareHtml } from './compareHtml';
 import { classifySide, modelLabel, sideHeader, type SideClassifier } from './compareSide';
 
@@ -48,18 +48,16 @@ export interface CompareSides {
   owned?: vscode.Disposable;
 }
 
-export class ComparePanel extends Disposable {
+export class ComparePanel extends WebviewPanelHost {
   private readonly gate: ReadyGate<HostToCompare>;
   private runSeq = 0;
-  private readonly onDisposeEmitter = this._register(new vscode.EventEmitter<void>());
-  readonly onDidDispose = this.onDisposeEmitter.event;
 
   constructor(
-    readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     private readonly services: ExtensionServices,
     readonly sides: CompareSides,
   ) {
-    super();
+    super(panel);
     if (sides.owned) this._register(sides.owned);
     this.gate = new ReadyGate((m) => void this.panel.webview.postMessage(m), (m) => m.type !== 'reply');
     panel.webview.options = compareWebviewOptions(services.extensionUri);
@@ -67,7 +65,6 @@ export class ComparePanel extends Disposable {
     panel.iconPath = vscode.Uri.joinPath(services.extensionUri, 'media', 'icon.png');
     panel.webview.html = this.html();
     this._register(panel.webview.onDidReceiveMessage((raw: unknown) => this.onRawMessage(raw)));
-    this._register(panel.onDidDispose(() => this.dispose()));
   }
 
   static create(services: ExtensionServices, sides: CompareSides, viewColumn: vscode.ViewColumn): ComparePanel {
@@ -78,17 +75,6 @@ export class ComparePanel extends Disposable {
       compareWebviewOptions(services.extensionUri),
     );
     return new ComparePanel(panel, services, sides);
-  }
-
-  override dispose(): void {
-    if (this.isDisposed) return;
-    this.onDisposeEmitter.fire();
-    super.dispose();
-    this.panel.dispose();
-  }
-
-  reveal(): void {
-    this.panel.reveal(undefined, false);
   }
 
   private html(): string {

@@ -4,7 +4,6 @@
  * the latest state message and answers with it.
  */
 import { randomBytes } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
@@ -17,19 +16,14 @@ import { ReadyGate, receiveChecked, replier } from '../../shared/messaging';
 import { describeError } from '../errors';
 import type { ExtensionServices } from '../services';
 import { heatmapSettings, topKSetting } from '../settings';
-import { Disposable } from '../util/disposable';
+import { WebviewPanelHost } from '../util/webviewPanelHost';
+import { readImageForWebview } from '../util/imageForWebview';
 import type { ClassifierBackend } from './classifierBackend';
 import { PanelExplainer } from './panelExplainer';
 import { parsePanelMessage } from './panelMessages';
 import { PanelTrace } from './panelTrace';
 import { renderPanelHtml } from './panelHtml';
 import { imageMimeType, toResultView } from './resultView';
-
-/**
- * Largest image sent to the webview as it is; a bigger one (a 100-megapixel TIFF, say) is
- * shown as the worker's downscaled PNG preview instead, which a panel shows just as well.
- */
-const MAX_IMAGE_BYTES_TO_WEBVIEW = 32 * 1024 * 1024;
 
 export function panelTitle(imagePath: string): string {
   return `RCNN: ${path.basename(imagePath)}`;
@@ -40,15 +34,13 @@ const answer = replier<PanelResponses>();
 /** Messages the webview must see after a reload (replies and progress are for the moment only). */
 const isPanelState = (m: HostToPanel): boolean => m.type !== 'reply' && m.type !== 'explainProgress';
 
-export class ClassifyPanel extends Disposable {
+export class ClassifyPanel extends WebviewPanelHost {
   /** Holds the latest state until the webview says `ready` (again after every reload). */
   private readonly gate: ReadyGate<HostToPanel>;
   private runSeq = 0;
   /** The current run's stage marks, logged once its result has reached the webview. */
   private trace: PanelTrace | undefined;
   private readonly explainer: PanelExplainer;
-  private readonly onDisposeEmitter = this._register(new vscode.EventEmitter<void>());
-  readonly onDidDispose = this.onDisposeEmitter.event;
 
   static create(
     services: ExtensionServices,
@@ -79,12 +71,12 @@ export class ClassifyPanel extends Disposable {
   }
 
   constructor(
-    readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     private readonly services: ExtensionServices,
     private readonly backend: ClassifierBackend,
     readonly image: vscode.Uri,
   ) {
-    super();
+    super(panel);
     this.gate = new ReadyGate((m) => this.deliver(m), isPanelState);
     panel.webview.options = ClassifyPanel.webviewOptions(services, image);
     panel.title = panelTitle(image.fsPath);
@@ -93,18 +85,6 @@ export class ClassifyPanel extends Disposable {
     this.explainer = new PanelExplainer(backend, (m) => this.post(m));
     this._register({ dispose: () => this.explainer.cancel() });
     this._register(panel.webview.onDidReceiveMessage((raw: unknown) => this.onRawMessage(raw)));
-    this._register(panel.onDidDispose(() => this.dispose()));
-  }
-
-  override dispose(): void {
-    if (this.isDisposed) return;
-    this.onDisposeEmitter.fire();
-    super.dispose();
-    this.panel.dispose();
-  }
-
-  reveal(): void {
-    this.panel.reveal(undefined, false);
   }
 
   private html(): string {
@@ -177,14 +157,7 @@ export class ClassifyPanel extends Disposable {
    */
   private async imageBytes(imagePath: string, mime: string): Promise<{ bytes: Uint8Array; mime: string } | undefined> {
     try {
-      const file = await open(imagePath, 'r');
-      try {
-        const st = await file.stat();
-        if (!st.isFile() || st.size > MAX_IMAGE_BYTES_TO_WEBVIEW) return undefined;
-        return { bytes: new Uint8Array(await file.readFile()), mime };
-      } finally {
-        await file.close();
-      }
+      return await readImageForWebview(imagePath, mime);
     } catch (err) {
       this.services.output.warn(`cannot read ${imagePath} for the panel: ${err instanceof Error ? err.message : String(err)}`);
       return undefined;

@@ -7,6 +7,7 @@
  * stylesheets, which style-src does not govern), and there are no inline event handlers
  * or style attributes. Every interpolated value is HTML-escaped.
  */
+import { colormapField, opacityField } from '../heatmapFields';
 import { escapeHtml, webviewDocument } from '../webviewDocument';
 
 export { escapeHtml };
@@ -134,21 +135,8 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
           </vscode-dropdown>
         </div>
         </div>
-        <div class="field">
-          <label id="colormap-label" for="colormap">Colormap</label>
-          <vscode-dropdown id="colormap" data-testid="colormap" aria-labelledby="colormap-label">
-            <vscode-option value="viridis">Viridis</vscode-option>
-            <vscode-option value="magma">Magma</vscode-option>
-            <vscode-option value="inferno">Inferno</vscode-option>
-            <vscode-option value="turbo">Turbo</vscode-option>
-            <vscode-option value="grey">Grey</vscode-option>
-          </vscode-dropdown>
-        </div>
-        <div class="field">
-          <label for="opacity">Opacity</label>
-          <input id="opacity" class="range" data-testid="opacity" type="range" min="0" max="1" step="0.05" value="0.6">
-          <output for="opacity" data-testid="opacity-value"></output>
-        </div>
+        ${colormapField()}
+        ${opacityField(true)}
         <div class="field">
           <label for="threshold">Hide below</label>
           <input id="threshold" class="range" data-testid="threshold" type="range" min="0" max="1" step="0.01" value="0"

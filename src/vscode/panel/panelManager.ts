@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { CLASSIFY_PANEL_VIEW_TYPE, type PanelPersistedState } from '../../shared/protocol';
 import type { ExtensionServices } from '../services';
 import { Disposable } from '../util/disposable';
+import { OpenedRecord } from '../util/openedRecord';
 import type { ClassifierBackend } from './classifierBackend';
 import { ClassifyPanel } from './classifyPanel';
 import { PanelTrace } from './panelTrace';
@@ -17,13 +18,15 @@ const OPENED_IMAGES_MAX = 200;
 
 export class PanelManager extends Disposable implements vscode.WebviewPanelSerializer<PanelPersistedState> {
   private readonly panels = new Map<string, ClassifyPanel>();
+  private readonly opened: OpenedRecord;
 
   constructor(
     private readonly services: ExtensionServices,
     private readonly backend: ClassifierBackend,
-    private readonly workspaceState: vscode.Memento,
+    workspaceState: vscode.Memento,
   ) {
     super();
+    this.opened = new OpenedRecord(workspaceState, OPENED_IMAGES_KEY, OPENED_IMAGES_MAX);
     this._register(vscode.window.registerWebviewPanelSerializer(CLASSIFY_PANEL_VIEW_TYPE, this));
   }
 
@@ -37,7 +40,7 @@ export class PanelManager extends Disposable implements vscode.WebviewPanelSeria
     if (panel) panel.reveal();
     else panel = this.track(ClassifyPanel.create(this.services, this.backend, image, this.columnForNewPanel()));
     trace.mark('panel');
-    this.rememberOpened(image.fsPath).catch((err: unknown) =>
+    this.opened.remember(image.fsPath).catch((err: unknown) =>
       this.services.output.warn(`could not record ${image.fsPath} for restoring after a reload: ${err instanceof Error ? err.message : String(err)}`),
     );
     return panel.classify(startedAt, trace);
@@ -46,7 +49,7 @@ export class PanelManager extends Disposable implements vscode.WebviewPanelSeria
   async deserializeWebviewPanel(webviewPanel: vscode.WebviewPanel, state: PanelPersistedState | undefined): Promise<void> {
     // The state comes from the webview; only reopen images the host itself opened a panel
     // for, so a compromised webview cannot widen its resource roots or pick files to decode.
-    if (!state?.imagePath || !this.openedImages().includes(state.imagePath)) {
+    if (!state?.imagePath || !this.opened.has(state.imagePath)) {
       webviewPanel.dispose();
       return;
     }
@@ -59,15 +62,6 @@ export class PanelManager extends Disposable implements vscode.WebviewPanelSeria
     }
     const panel = this.track(new ClassifyPanel(webviewPanel, this.services, this.backend, image));
     await panel.classify();
-  }
-
-  private openedImages(): string[] {
-    return this.workspaceState.get<string[]>(OPENED_IMAGES_KEY, []);
-  }
-
-  private async rememberOpened(imagePath: string): Promise<void> {
-    const list = [imagePath, ...this.openedImages().filter((p) => p !== imagePath)].slice(0, OPENED_IMAGES_MAX);
-    await this.workspaceState.update(OPENED_IMAGES_KEY, list);
   }
 
   /** New panels join the group that already holds RCNN panels (as tabs), else open beside the editor. */
