@@ -72,6 +72,11 @@ export function labelPrecisionSetting(): PrecisionSetting {
   return isPrecisionSetting(v) ? v : 'auto';
 }
 
+/** Whether Classify Image shows a further image in the open panel instead of a new one. */
+export function panelReuseSetting(): boolean {
+  return config().get<boolean>('panel.reuse', true) !== false;
+}
+
 export function topKSetting(): number {
   return Math.max(1, Math.min(50, Math.round(config().get<number>('topK', 5))));
 }

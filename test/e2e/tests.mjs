@@ -229,6 +229,11 @@ export const tests = [
       await action.click();
       const second = await openClassifyPanel(page, img2.name, steps, log);
       await checkTopLabel(second.frame, second.top, img2.expected, img2.name, log);
+      // rcnnLens.panel.reuse (default): the second image went to the open panel, no new webview
+      const rcnnTabs = await page.$$eval('.tabs-container .tab', (els) =>
+        els.map((e) => e.getAttribute('aria-label') || e.textContent || '').filter((l) => l.startsWith('RCNN: ')));
+      log(`  classify tabs: ${JSON.stringify(rcnnTabs)}`);
+      check(rcnnTabs.length === 1 && rcnnTabs[0].startsWith(`RCNN: ${img2.name}`), `expected one classify panel, now showing ${img2.name}; tabs: ${JSON.stringify(rcnnTabs)}`);
       await steps.shot('editor-title-panel');
     },
   },

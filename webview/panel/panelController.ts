@@ -155,6 +155,8 @@ export class PanelController {
 
   private showLoading(imagePath: string, fileName: string): void {
     this.timeline.stop();
+    // Another image in this panel: the previous image's prediction must not be read as this one's.
+    if (this.model && this.model.result.imagePath !== imagePath) this.dom.topLabel.textContent = '';
     this.imagePath = imagePath;
     renderHeaderForFile(this.dom.header, fileName, imagePath);
     this.dom.loadingText.textContent = `Classifying ${fileName}…`;

@@ -1,5 +1,5 @@
 /**
- * One classify panel, bound to one image. The webview asks for state with a `ready`
+ * One classify panel, showing one image at a time. The webview asks for state with a `ready`
  * message (after every reload, since we do not retain hidden webviews); the panel keeps
  * the latest state message and answers with it.
  */
@@ -74,17 +74,28 @@ export class ClassifyPanel extends WebviewPanelHost {
     panel: vscode.WebviewPanel,
     private readonly services: ExtensionServices,
     private readonly backend: ClassifierBackend,
-    readonly image: vscode.Uri,
+    private shownImage: vscode.Uri,
   ) {
     super(panel);
     this.gate = new ReadyGate((m) => this.deliver(m), isPanelState);
-    panel.webview.options = ClassifyPanel.webviewOptions(services, image);
-    panel.title = panelTitle(image.fsPath);
+    panel.webview.options = ClassifyPanel.webviewOptions(services, shownImage);
+    panel.title = panelTitle(shownImage.fsPath);
     panel.iconPath = vscode.Uri.joinPath(services.extensionUri, 'media', 'icon.png');
     panel.webview.html = this.html();
     this.explainer = new PanelExplainer(backend, (m) => this.post(m));
     this._register({ dispose: () => this.explainer.cancel() });
     this._register(panel.webview.onDidReceiveMessage((raw: unknown) => this.onRawMessage(raw)));
+  }
+
+  get image(): vscode.Uri {
+    return this.shownImage;
+  }
+
+  /** Shows another image in this panel (the caller then classifies it); a running explanation stops. */
+  showImage(image: vscode.Uri): void {
+    this.explainer.cancel();
+    this.shownImage = image;
+    this.panel.title = panelTitle(image.fsPath);
   }
 
   private html(): string {

@@ -1,11 +1,13 @@
 /**
- * One panel per image: classifying an image that already has a panel reveals and
- * refreshes it; different images get side-by-side panels, which is how people compare
- * predictions. Panels come back after a window reload through the serializer.
+ * The classify panels. An image that already has a panel: that panel is revealed and
+ * refreshed. Another image goes to the open panel (rcnnLens.panel.reuse, on by default),
+ * or to a new panel beside the others when the setting is off. Panels come back after a
+ * window reload through the serializer.
  */
 import * as vscode from 'vscode';
 import { CLASSIFY_PANEL_VIEW_TYPE, type PanelPersistedState } from '../../shared/protocol';
 import type { ExtensionServices } from '../services';
+import { panelReuseSetting } from '../settings';
 import { Disposable } from '../util/disposable';
 import { OpenedRecord } from '../util/openedRecord';
 import type { ClassifierBackend } from './classifierBackend';
@@ -37,7 +39,9 @@ export class PanelManager extends Disposable implements vscode.WebviewPanelSeria
     const trace = new PanelTrace(Date.now() - (performance.now() - startedAt));
     const key = image.toString();
     let panel = this.panels.get(key);
+    const reused = panel ? undefined : this.reusablePanel();
     if (panel) panel.reveal();
+    else if (reused) panel = this.moveTo(reused, image);
     else panel = this.track(ClassifyPanel.create(this.services, this.backend, image, this.columnForNewPanel()));
     trace.mark('panel');
     this.opened.remember(image.fsPath).catch((err: unknown) =>
@@ -70,10 +74,29 @@ export class PanelManager extends Disposable implements vscode.WebviewPanelSeria
     return vscode.ViewColumn.Beside;
   }
 
+  /**
+   * The panel a further image goes to when rcnnLens.panel.reuse is on: the active classify
+   * panel, else the one used last. A new webview costs VS Code about a second; a message does not.
+   */
+  private reusablePanel(): ClassifyPanel | undefined {
+    const all = [...this.panels.values()];
+    if (!all.length || !panelReuseSetting()) return undefined;
+    return all.find((p) => p.panel.active) ?? all[all.length - 1];
+  }
+
+  private moveTo(panel: ClassifyPanel, image: vscode.Uri): ClassifyPanel {
+    this.panels.delete(panel.image.toString());
+    panel.showImage(image);
+    this.panels.set(image.toString(), panel);
+    panel.reveal();
+    return panel;
+  }
+
   private track(panel: ClassifyPanel): ClassifyPanel {
-    const key = panel.image.toString();
-    this.panels.set(key, panel);
+    this.panels.set(panel.image.toString(), panel);
     panel.onDidDispose(() => {
+      // By its current image: a reused panel has moved since it was created.
+      const key = panel.image.toString();
       if (this.panels.get(key) === panel) this.panels.delete(key);
     });
     return panel;
