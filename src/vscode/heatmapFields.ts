@@ -1,3 +1,7 @@
+import { QUANTITY_KINDS } from '../shared/heatmap/quantities';
+import { QUANTITY_NAMES } from '../shared/heatmap/quantityNames';
+import { escapeHtml } from './webviewDocument';
+
 /**
  * Heatmap controls that the classify and compare panels share, as HTML fragments (the pages'
  * scripts find them by id and data-testid, so both panels must spell them alike).
@@ -22,6 +26,28 @@ export function opacityField(withValue: boolean): string {
   <label for="opacity">Opacity</label>
   <input id="opacity" class="range" data-testid="opacity" type="range" min="0" max="1" step="0.05" value="0.6">${
     withValue ? '\n  <output for="opacity" data-testid="opacity-value"></output>' : ''
+  }
+</div>`;
+}
+
+/** The Show dropdown's options, every quantity (the classify panel disables what a model lacks). */
+export function quantityOptions(): string {
+  return QUANTITY_KINDS.map((k) => `<vscode-option value="${k}">${escapeHtml(QUANTITY_NAMES[k])}</vscode-option>`).join('\n');
+}
+
+export function classField(): string {
+  return `<div class="field" data-testid="class-field" hidden>
+  <label id="class-label" for="class">Class</label>
+  <vscode-dropdown id="class" data-testid="class" aria-labelledby="class-label"></vscode-dropdown>
+</div>`;
+}
+
+/** The hidden-unit number; the classify panel also shows a hint beside it. */
+export function unitField(withHint: boolean): string {
+  return `<div class="field field-unit" data-testid="unit-field" hidden>
+  <label for="unit">Unit</label>
+  <input id="unit" class="number" data-testid="unit" type="number" min="0" step="1" value="0">${
+    withHint ? '\n  <span class="hint" data-testid="unit-hint"></span>' : ''
   }
 </div>`;
 }

@@ -27,13 +27,6 @@ const holder = new ModelHolder<LoadedModel>();
 
 /** Cancel flags of the explanations in progress, by job. */
 const explainJobs = new Map<number, { aborted: boolean }>();
-/**
- * Jobs cancelled before their request arrived: the host sends `explain` only once the model is
- * loaded, so a Cancel during the load reaches the worker first. Bounded, since nothing else
- * clears an entry whose explain never comes.
- */
-const cancelledEarly = new Set<number>();
-const CANCELLED_EARLY_MAX = 64;
 
 async function handle(request: WorkerRequest): Promise<WorkerResponses[WorkerRequest['type']]> {
   switch (request.type) {
@@ -51,7 +44,7 @@ async function handle(request: WorkerRequest): Promise<WorkerResponses[WorkerReq
         return { ...detail, model: { path: model.descriptor.path, hash: model.descriptor.hash } };
       });
     case 'explain': {
-      const signal = { aborted: cancelledEarly.delete(request.job) };
+      const signal = { aborted: false };
       explainJobs.set(request.job, signal);
       try {
         return await holder.use(request.model, async (model): Promise<ExplainReply> => {
@@ -67,15 +60,9 @@ async function handle(request: WorkerRequest): Promise<WorkerResponses[WorkerReq
     case 'cancelExplain': {
       const signal = explainJobs.get(request.job);
       if (signal) signal.aborted = true;
-      else rememberEarlyCancel(request.job);
       return { cancelled: signal !== undefined };
     }
   }
-}
-
-function rememberEarlyCancel(job: number): void {
-  cancelledEarly.add(job);
-  if (cancelledEarly.size > CANCELLED_EARLY_MAX) cancelledEarly.delete(cancelledEarly.values().next().value!);
 }
 
 function send(message: WorkerToHost): void {

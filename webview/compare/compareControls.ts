@@ -5,25 +5,12 @@
  */
 import type { Comparability } from '../../src/shared/comparability';
 import { isColormapName } from '../../src/shared/heatmap/colormaps';
-import { isQuantityKind, type QuantityKind } from '../../src/shared/heatmap/quantities';
+import { isQuantityKind } from '../../src/shared/heatmap/quantities';
+import { QUANTITY_NAMES } from '../../src/shared/heatmap/quantityNames';
 import { setShown } from '../shared/dom';
 import { setDropdown, toolkitOption } from '../shared/toolkit';
 import type { CompareDom } from './compareDom';
 import type { CompareUi } from './compareUi';
-
-export const QUANTITY_NAMES: Record<QuantityKind, string> = {
-  norm: 'Hidden-state norm ‖hₜ‖',
-  change: 'Change ‖hₜ − hₜ₋₁‖',
-  evidence: 'Class evidence (step logit)',
-  unit: 'One hidden unit',
-  attention: 'Attention αₜ',
-  gateWrite: 'Gate: write',
-  gateSaturation: 'Gate saturation',
-  // Never offered here: the explanation views need extra runs (compareSides leaves them out).
-  occlusion: 'Region occlusion (drop in p)',
-  ablation: 'Timestep ablation (drop in p)',
-  deep: 'What the prediction depends on (deep)',
-};
 
 export class CompareControls {
   private optionsKey = '';

@@ -24,26 +24,14 @@ export interface ModelEvaluatorOptions {
 }
 
 export function modelEvaluator(options: ModelEvaluatorOptions): Evaluate {
-  const { model, image, classIndex } = options;
+  const { model, image } = options;
   const info = model.info;
   const grid = { rows: info.grid[0], cols: info.grid[1] };
   const cells = cellsInScanOrder(grid, info.scanOrder);
-  const classes = info.labels.length;
-  const chunk = options.batch ?? EXPLAIN_BATCH;
-  return async (removed) => {
-    const out: ClassScores = { probability: new Float32Array(removed.length), logit: new Float32Array(removed.length) };
-    for (let start = 0; start < removed.length; start += chunk) {
-      throwIfCancelled(options.signal);
-      const part = removed.slice(start, start + chunk);
-      const input = occludedBatch(image, part.map((steps) => steps.map((t) => cells[t])), grid, info.input);
-      const { logits } = await model.run(input, part.length, false, options.lease);
-      for (let i = 0; i < part.length; i++) {
-        out.logit[start + i] = logits[i * classes + classIndex];
-        out.probability[start + i] = softmax(logits, i * classes, classes)[classIndex];
-      }
-    }
-    return out;
-  };
+  return batchedEvaluate(options, async (part) => {
+    const input = occludedBatch(image, part.map((steps) => steps.map((t) => cells[t])), grid, info.input);
+    return (await model.run(input, part.length, false, options.lease)).logits;
+  });
 }
 
 /**
@@ -51,23 +39,33 @@ export function modelEvaluator(options: ModelEvaluatorOptions): Evaluate {
  * with the steps of each set masked (the RNN reads the model's neutral vector there).
  */
 export function ablationEvaluator(options: ModelEvaluatorOptions): Evaluate {
-  const { model, image, classIndex } = options;
-  const info = model.info;
-  const steps = info.timesteps;
-  const classes = info.labels.length;
+  const { model, image } = options;
+  const steps = model.info.timesteps;
+  return batchedEvaluate(options, async (part) => {
+    const input = new Float32Array(image.length * part.length);
+    const mask = new Float32Array(steps * part.length).fill(1);
+    part.forEach((set, i) => {
+      input.set(image, i * image.length);
+      for (const t of set) mask[i * steps + t] = 0;
+    });
+    return (await model.run(input, part.length, false, options.lease, mask)).logits;
+  });
+}
+
+/** Runs the sets in batches (a cancel is seen between them) and reads the class's logit and probability off each row. */
+function batchedEvaluate(
+  options: ModelEvaluatorOptions,
+  runBatch: (part: ReadonlyArray<readonly number[]>) => Promise<ArrayLike<number>>,
+): Evaluate {
+  const classes = options.model.info.labels.length;
+  const { classIndex } = options;
   const chunk = options.batch ?? EXPLAIN_BATCH;
-  return async (masked) => {
-    const out: ClassScores = { probability: new Float32Array(masked.length), logit: new Float32Array(masked.length) };
-    for (let start = 0; start < masked.length; start += chunk) {
+  return async (sets) => {
+    const out: ClassScores = { probability: new Float32Array(sets.length), logit: new Float32Array(sets.length) };
+    for (let start = 0; start < sets.length; start += chunk) {
       throwIfCancelled(options.signal);
-      const part = masked.slice(start, start + chunk);
-      const input = new Float32Array(image.length * part.length);
-      const mask = new Float32Array(steps * part.length).fill(1);
-      part.forEach((set, i) => {
-        input.set(image, i * image.length);
-        for (const t of set) mask[i * steps + t] = 0;
-      });
-      const { logits } = await model.run(input, part.length, false, options.lease, mask);
+      const part = sets.slice(start, start + chunk);
+      const logits = await runBatch(part);
       for (let i = 0; i < part.length; i++) {
         out.logit[start + i] = logits[i * classes + classIndex];
         out.probability[start + i] = softmax(logits, i * classes, classes)[classIndex];

@@ -4,6 +4,7 @@
  * after a worker crash, and serialises model changes against running requests.
  */
 import type { ClassifyDetail } from '../classify';
+import { ExplainCancelledError } from '../explain/evaluator';
 import type { ExplainedImage } from '../explain/explainFile';
 import type { ExplainMethod } from '../explain/methods';
 import type { OcclusionWindow } from '../explain/windows';
@@ -41,6 +42,8 @@ const EXPLAIN_TIMEOUT_MS = 600_000;
 
 export class InferenceService {
   private nextExplainJob = 1;
+  /** Explain jobs waiting for the model, not yet sent: a cancel for one of them is settled here. */
+  private readonly explainsNotSent = new Set<number>();
 
   private readonly client: WorkerClient;
   private choice: ModelChoice | undefined;
@@ -125,7 +128,13 @@ export class InferenceService {
    * `job` names it for cancelExplain; the model that answered must be the one expected.
    */
   async explain(path: string, options: ExplainRequestOptions, job = this.nextExplainJob++): Promise<{ image: ExplainedImage; model: ModelDescriptor }> {
-    const model = await this.ensureModel();
+    this.explainsNotSent.add(job);
+    const model = await this.ensureModel().catch((err: unknown) => {
+      this.explainsNotSent.delete(job);
+      throw err;
+    });
+    // Gone already when cancelExplain took it while the model loaded.
+    if (!this.explainsNotSent.delete(job)) throw new ExplainCancelledError();
     const expected = { path: model.path, hash: model.hash };
     const { onProgress, ...rest } = options;
     const reply = await this.client.request({ type: 'explain', job, path, ...rest, model: expected }, EXPLAIN_TIMEOUT_MS, onProgress);
@@ -141,6 +150,7 @@ export class InferenceService {
 
   /** Asks the worker to stop an explanation; it then fails with the code `cancelled`. */
   async cancelExplain(job: number): Promise<void> {
+    if (this.explainsNotSent.delete(job)) return;
     await this.client.request({ type: 'cancelExplain', job });
   }
 

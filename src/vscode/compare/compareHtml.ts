@@ -5,7 +5,7 @@
  * (panel.css for the shared pieces, compare.css for the layout), no inline handlers or styles.
  */
 import { panelCsp } from '../panel/panelHtml';
-import { colormapField, opacityField } from '../heatmapFields';
+import { classField, colormapField, opacityField, unitField } from '../heatmapFields';
 import { escapeHtml, webviewDocument } from '../webviewDocument';
 
 export interface CompareHtmlOptions {
@@ -76,14 +76,8 @@ export function renderCompareHtml(o: CompareHtmlOptions): string {
         <label id="quantity-label" for="quantity">Show</label>
         <vscode-dropdown id="quantity" data-testid="quantity" aria-labelledby="quantity-label"></vscode-dropdown>
       </div>
-      <div class="field" data-testid="class-field" hidden>
-        <label id="class-label" for="class">Class</label>
-        <vscode-dropdown id="class" data-testid="class" aria-labelledby="class-label"></vscode-dropdown>
-      </div>
-      <div class="field field-unit" data-testid="unit-field" hidden>
-        <label for="unit">Unit</label>
-        <input id="unit" class="number" data-testid="unit" type="number" min="0" step="1" value="0">
-      </div>
+      ${classField()}
+      ${unitField(false)}
       ${colormapField()}
       ${opacityField(false)}
       <div class="field field-inline">

@@ -7,7 +7,7 @@
  * stylesheets, which style-src does not govern), and there are no inline event handlers
  * or style attributes. Every interpolated value is HTML-escaped.
  */
-import { colormapField, opacityField } from '../heatmapFields';
+import { classField, colormapField, opacityField, quantityOptions, unitField } from '../heatmapFields';
 import { escapeHtml, webviewDocument } from '../webviewDocument';
 
 export { escapeHtml };
@@ -104,28 +104,12 @@ export function renderPanelHtml(opts: PanelHtmlOptions): string {
         <div class="field">
           <label id="quantity-label" for="quantity">Show</label>
           <vscode-dropdown id="quantity" data-testid="quantity" aria-labelledby="quantity-label">
-            <vscode-option value="norm">Hidden-state norm &#8214;h&#8348;&#8214;</vscode-option>
-            <vscode-option value="change">Change &#8214;h&#8348; &#8722; h&#8348;&#8331;&#8321;&#8214;</vscode-option>
-            <vscode-option value="evidence">Class evidence (step logit)</vscode-option>
-            <vscode-option value="unit">One hidden unit</vscode-option>
-            <vscode-option value="attention">Attention &#945;&#8348;</vscode-option>
-            <vscode-option value="gateWrite">Gate: write</vscode-option>
-            <vscode-option value="gateSaturation">Gate saturation</vscode-option>
-            <vscode-option value="occlusion">Region occlusion (drop in p)</vscode-option>
-            <vscode-option value="ablation">Timestep ablation (drop in p)</vscode-option>
-            <vscode-option value="deep">What the prediction depends on (deep)</vscode-option>
+            ${quantityOptions()}
           </vscode-dropdown>
         </div>
         <div class="field-slot" data-testid="quantity-options">
-        <div class="field" data-testid="class-field" hidden>
-          <label id="class-label" for="class">Class</label>
-          <vscode-dropdown id="class" data-testid="class" aria-labelledby="class-label"></vscode-dropdown>
-        </div>
-        <div class="field field-unit" data-testid="unit-field" hidden>
-          <label for="unit">Unit</label>
-          <input id="unit" class="number" data-testid="unit" type="number" min="0" step="1" value="0">
-          <span class="hint" data-testid="unit-hint"></span>
-        </div>
+        ${classField()}
+        ${unitField(true)}
         <div class="field" data-testid="direction-field" hidden>
           <label id="direction-label" for="direction">Direction</label>
           <vscode-dropdown id="direction" data-testid="direction" aria-labelledby="direction-label">
