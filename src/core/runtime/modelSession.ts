@@ -20,6 +20,7 @@ import { OnnxFormatError, readOnnxHeader } from '../model/onnxProto';
 import { adapterFingerprint } from './adapterFingerprint';
 import { openCudaSession } from './cudaLibraries';
 import { ModelLoadError } from './modelLoadError';
+import { type OptimizedModelSlot, optimizedModelSlot } from './optimizedModelCache';
 import { type MeasuredOutcome, chooseByMeasurement } from './providerChoice';
 import { ProviderChoiceCache } from './providerChoiceCache';
 import {
@@ -59,6 +60,8 @@ export interface LoadOptions {
   choiceCache?: ProviderChoiceCache;
   /** Only the GPU providers the setting names: no CPU fallback (the caller has a better CPU model). */
   gpuOnly?: boolean;
+  /** false: never use or save this machine's optimised graph of the model (optimizedModelCache.ts). */
+  sessionCache?: boolean;
 }
 
 export interface ModelDescriptor {
@@ -71,6 +74,8 @@ export interface ModelDescriptor {
   /** Why this provider, when there is more to say than its name (a measurement, a software adapter). */
   providerNote?: string;
   loadMs: number;
+  /** The CPU session came from this machine's cached optimised graph ('hit') or saved it ('saved'). */
+  sessionCache?: 'hit' | 'saved';
 }
 
 export { ModelLoadError };
@@ -138,6 +143,34 @@ async function openOnProvider(
   return outcome;
 }
 
+/**
+ * A session of the model, from this machine's cached optimised graph when there is one (else
+ * saving it). From the path, not the bytes already read: onnxruntime finds weights stored as external
+ * data (model.onnx.data beside the file) relative to the model's path.
+ */
+async function openSession(
+  path: string,
+  options: ort.InferenceSession.SessionOptions,
+  slot: OptimizedModelSlot | undefined,
+): Promise<{ session: ort.InferenceSession; cache?: 'hit' | 'saved' }> {
+  if (slot?.cached) {
+    try {
+      return { session: await ort.InferenceSession.create(slot.cached, options), cache: 'hit' };
+    } catch {
+      slot.forget();
+    }
+  }
+  if (!slot) return { session: await ort.InferenceSession.create(path, options) };
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(path, { ...options, optimizedModelFilePath: slot.saveTo });
+  } catch {
+    slot.discard();
+    return { session: await ort.InferenceSession.create(path, options) };
+  }
+  return { session, cache: slot.keep() ? 'saved' : undefined };
+}
+
 /** Holds a model for the span of a whole classification (decode + run); see LoadedModel.acquire. */
 export interface ModelLease {
   release(): void;
@@ -191,7 +224,7 @@ export class LoadedModel {
     }
 
     const create = (provider: ProviderName) => {
-      const open = () => LoadedModel.createSession(path, hash, header.metadata, provider, options);
+      const open = () => LoadedModel.createSession(path, { hash, bytes: bytes.length }, header.metadata, provider, options);
       return provider === 'cuda' ? openCudaSession(open, ort.env.versions.common) : open();
     };
     const outcome = await openOnProvider(hash, options, create, (err) => err instanceof ModelContractError);
@@ -205,25 +238,25 @@ export class LoadedModel {
   /** One session on one provider, validated against the contract and warmed up. */
   private static async createSession(
     path: string,
-    hash: string,
+    file: { hash: string; bytes: number },
     metadata: Record<string, string>,
     provider: ProviderName,
     options: LoadOptions,
   ): Promise<LoadedModel> {
-    // From the path, not the bytes read above: onnxruntime finds weights stored as
-    // external data (model.onnx.data beside the file) relative to the model's path,
-    // which a session made from bytes does not have.
-    const session = await ort.InferenceSession.create(path, {
+    const { hash } = file;
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: [provider],
       graphOptimizationLevel: 'all',
       intraOpNumThreads: options.intraOpThreads ?? 0,
       interOpNumThreads: 1,
       enableCpuMemArena: options.cpuMemArena ?? true,
       logSeverityLevel: 4,
-    });
+    };
+    const slot = provider === 'cpu' && options.sessionCache !== false ? optimizedModelSlot(file, ort.env.versions.common) : undefined;
+    const { session, cache } = await openSession(path, sessionOptions, slot);
     try {
       const info = validateContract(path, metadata, signatures(session.inputMetadata), signatures(session.outputMetadata));
-      const model = new LoadedModel(session, { path, hash, info, provider, attempts: [], loadMs: 0 });
+      const model = new LoadedModel(session, { path, hash, info, provider, attempts: [], loadMs: 0, sessionCache: cache });
       // A warm-up run: onnxruntime finishes some allocation lazily, and a GPU provider
       // that creates a session but cannot execute it must fall back here, not on the
       // user's first image.
