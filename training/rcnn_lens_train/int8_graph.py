@@ -71,8 +71,9 @@ def _fold_constants(src: Path, dst: Path) -> None:
 
 
 def nodes_to_quantize(path: Path, hidden_size: int) -> list[str]:
-    """Conv, and MatMul/Gemm with a constant weight, except the recurrent products: a rank-2 state
-    [B, H] times a weight [H, k·H] (k = 3 gates for GRU, 4 for LSTM)."""
+    """Conv, and MatMul/Gemm with a constant weight, except the recurrent products: a state [B, H] times
+    a weight [H, k·H] (k = 3 gates for GRU, 4 for LSTM), or, with both directions in one step, a state
+    [2, B, H] times the two directions' weights [2, H, k·H]."""
     import onnx
     from onnx import shape_inference
 
@@ -85,7 +86,10 @@ def nodes_to_quantize(path: Path, hidden_size: int) -> list[str]:
             out.append(n.name)
         elif n.op_type in ("MatMul", "Gemm") and n.input[1] in weights:
             w = weights[n.input[1]]
-            recurrent = ranks.get(n.input[0]) == 2 and len(w) == 2 and w[0] == hidden_size and w[1] in (3 * hidden_size, 4 * hidden_size)
+            gate_widths = (3 * hidden_size, 4 * hidden_size)
+            one_direction = ranks.get(n.input[0]) == 2 and len(w) == 2 and w[0] == hidden_size and w[1] in gate_widths
+            both_directions = ranks.get(n.input[0]) == 3 and w[:2] == [2, hidden_size] and len(w) == 3 and w[2] in gate_widths
+            recurrent = one_direction or both_directions
             if not recurrent:
                 out.append(n.name)
     if not all(out):

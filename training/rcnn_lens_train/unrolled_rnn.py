@@ -5,8 +5,9 @@ ONNX's GRU and LSTM operators are one node each. An execution provider that has 
 swaps the model's nn.GRU/nn.LSTM for a module with the very same parameters whose forward pass is
 MatMul/Add/Sigmoid/Tanh/Mul per step, so every provider can place the whole graph. The outputs are
 those of the native operator (test_unrolled_rnn.py: <= 1e-4 on onnxruntime's CPU and WebGPU); the
-contract does not change. The cost: the graph grows with the number of steps (L x layers x directions
-small blocks), and CPU inference gets slower (training/README.md, "Unrolled RNN").
+contract does not change. The cost: the graph grows with the number of steps (L x layers small blocks;
+a bidirectional layer runs both directions in each block), and fp32 CPU inference gets slower
+(training/README.md, "Unrolled RNN").
 
 PyTorch's gate equations (nn.GRU, nn.LSTM docs), with W_i* the input and W_h* the hidden weights:
   GRU:  r = s(W_ir x + b_ir + W_hr h + b_hr), z = s(W_iz x + b_iz + W_hz h + b_hz),
@@ -77,13 +78,45 @@ class UnrolledRNN(nn.Module):
             outs[t] = h
         return torch.stack(outs, dim=1)
 
+    def _both_directions(self, x: torch.Tensor, layer: int) -> torch.Tensor:
+        """A bidirectional layer with both directions in each step: step k runs the forward direction at
+        position k and the backward one at L-1-k as one batched product over a leading direction axis, so
+        the graph has L blocks instead of 2L. Per-step blocks are small ([B, H]), so a CPU run pays mostly
+        per node: half the nodes runs the recurrence faster (docs/benchmarks.md, "Both directions per step")."""
+        fwd, bwd = self._weights(layer, False), self._weights(layer, True)
+        hs, steps = self.hidden_size, x.shape[1]
+        gates = 3 if self.kind == "gru" else 4
+        # Input projections of all steps at once, the backward direction's in its reading order: 2, B, L, G·H.
+        gi = torch.stack([torch.matmul(x, fwd[0].t()), torch.flip(torch.matmul(x, bwd[0].t()), dims=[1])])
+        w_hh = torch.stack([fwd[1].t(), bwd[1].t()])  # 2, H, G·H
+        b_ih = torch.stack([fwd[2], bwd[2]]).unsqueeze(1)  # 2, 1, G·H
+        b_hh = torch.stack([fwd[3], bwd[3]]).unsqueeze(1)
+        gi = gi + (b_ih.unsqueeze(2) if self.kind == "gru" else (b_ih + b_hh).unsqueeze(2))
+        h = x.new_zeros(2, x.shape[0], hs)
+        c = x.new_zeros(2, x.shape[0], hs)
+        outs: list[torch.Tensor] = []
+        for k in range(steps):
+            g_in = gi[:, :, k]
+            if self.kind == "gru":
+                gh = torch.matmul(h, w_hh) + b_hh
+                r = torch.sigmoid(g_in[..., :hs] + gh[..., :hs])
+                z = torch.sigmoid(g_in[..., hs:2 * hs] + gh[..., hs:2 * hs])
+                n = torch.tanh(g_in[..., 2 * hs:] + r * gh[..., 2 * hs:])
+                h = n + z * (h - n)
+            else:
+                g = g_in + torch.matmul(h, w_hh)
+                i, f = torch.sigmoid(g[..., :hs]), torch.sigmoid(g[..., hs:2 * hs])
+                cand, o = torch.tanh(g[..., 2 * hs:3 * hs]), torch.sigmoid(g[..., 3 * hs:gates * hs])
+                c = f * c + i * cand
+                h = o * torch.tanh(c)
+            outs.append(h)
+        y = torch.stack(outs, dim=2)  # 2, B, L, H; the backward half in reading order
+        return torch.cat([y[0], torch.flip(y[1], dims=[1])], dim=-1)
+
     def forward(self, x: torch.Tensor):
         step = self._gru_direction if self.kind == "gru" else self._lstm_direction
         for layer in range(self.num_layers):
-            y = step(x, layer, False)
-            if self.bidirectional:
-                y = torch.cat([y, step(x, layer, True)], dim=-1)
-            x = y
+            x = self._both_directions(x, layer) if self.bidirectional else step(x, layer, False)
         return x, None  # like nn.GRU/nn.LSTM: (outputs, final state); the model reads only the outputs
 
 

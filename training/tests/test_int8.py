@@ -59,15 +59,15 @@ def test_export_int8_writes_the_variant_with_its_quantization_metadata(fp32):
     graph = onnx.load(str(out)).graph
     ops = {n.op_type for n in graph.node}
     assert {"QuantizeLinear", "DequantizeLinear"} <= ops
-    # the RNN is unrolled: its input projections take int8 weights, its recurrent products (state [B, H] x
-    # W_hh^T [H, 3H]) keep fp32 ones
+    # the RNN is unrolled: its input projections take int8 weights, its recurrent products (both directions
+    # in one step: state [2, B, H] x the stacked W_hh^T [2, H, 3H]) keep fp32 ones
     assert q["rnn"] == UNROLLED_RNN and not ops & {"GRU", "LSTM"}
     made_by = {o: n.op_type for n in graph.node for o in n.output}
     fp32_weights = {i.name: list(i.dims) for i in graph.initializer if i.data_type == onnx.TensorProto.FLOAT}
     products = [n for n in graph.node if n.op_type in ("MatMul", "Gemm")]
     assert sum(made_by.get(n.input[1]) == "DequantizeLinear" for n in products) >= 2
-    recurrent = [n for n in products if fp32_weights.get(n.input[1]) == [4, 12]]
-    assert len(recurrent) == 2 * 16  # per direction, one per step of the 4 x 4 grid
+    recurrent = [n for n in products if fp32_weights.get(n.input[1]) == [2, 4, 12]]
+    assert len(recurrent) == 16  # one per step of the 4 x 4 grid, for both directions
     card = json.loads(meta["rcnn_lens.model_card"])
     assert card["precision"] == "int8" and card["val_accuracy"] == v["int8_accuracy"]
 
