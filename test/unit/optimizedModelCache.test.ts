@@ -92,6 +92,17 @@ describe('optimised graph cache', () => {
     expect(optimizedModelSlot({ hash: '../../etc/passwd', bytes: 10 }, '1.0.0', { RCNN_LENS_CACHE_DIR: cacheDir })).toBeUndefined();
   });
 
+  it('does not try again to save the graph of a model whose save failed', () => {
+    const model = { hash: 'abcdefabcdefabcd', bytes: 10 };
+    const env = { RCNN_LENS_CACHE_DIR: cacheDir };
+    const slot = optimizedModelSlot(model, '1', env)!;
+    writeFileSync(slot.saveTo, 'partial');
+    slot.discard();
+    expect(graphs().filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(optimizedModelSlot(model, '1', env)).toBeUndefined();
+    expect(optimizedModelSlot({ ...model, bytes: 11 }, '1', env)).toBeDefined(); // another model is not affected
+  });
+
   it('keeps at most 16 graphs, the most recently used', () => {
     const dir = path.join(cacheDir, 'sessions');
     const slot0 = optimizedModelSlot({ hash: 'ffffffffffffffff', bytes: 10 }, '1', { RCNN_LENS_CACHE_DIR: cacheDir })!;

@@ -9,10 +9,11 @@
  * onnxruntime version and the CPU, in the user's cache folder: never beside the model, never in a
  * workspace. Only the CPU provider uses it. A cached file that fails to load is deleted and the model
  * is opened from its own file; one that grew beyond a bound (a model whose constants fold into
- * something huge) is never kept. RCNN_LENS_SESSION_CACHE=0 turns the cache off.
+ * something huge) is never kept, nor tried again (a `.skip` marker), like a model whose save failed.
+ * RCNN_LENS_SESSION_CACHE=0 turns the cache off.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { defaultCacheDir } from './providerChoiceCache';
@@ -29,7 +30,11 @@ export interface OptimizedModelSlot {
   saveTo: string;
   /** After a session from the model's own file was created: keeps what onnxruntime saved (true when kept). */
   keep(): boolean;
-  /** The session from the model's own file failed: removes whatever onnxruntime left at saveTo. */
+  /**
+   * Creating the session while saving its graph failed: removes whatever onnxruntime left at saveTo and
+   * marks the model, so later loads do not pay for a failing save again (a model with gigabytes of
+   * external weights, say).
+   */
   discard(): void;
   /** The cached graph did not load: delete it, so the next start saves a fresh one. */
   forget(): void;
@@ -61,6 +66,12 @@ export function optimizedModelSlot(
   const saveTo = `${file}.${process.pid}.${Date.now()}.tmp`;
   let cached: string | undefined;
   try {
+    // A model whose graph could not be saved, or came out too large to keep, is not tried again.
+    if (statSync(skipMarker(file)).isFile()) return undefined;
+  } catch {
+    // not marked
+  }
+  try {
     if (statSync(file).isFile()) cached = file;
     const now = new Date();
     utimesSync(file, now, now); // least recently used goes first
@@ -78,7 +89,11 @@ export function optimizedModelSlot(
     keep() {
       try {
         const saved = statSync(saveTo).size;
-        if (saved > Math.max(4 * model.bytes, model.bytes + 64 * 1024 * 1024)) throw new Error('too large to keep');
+        if (saved > Math.max(4 * model.bytes, model.bytes + 64 * 1024 * 1024)) {
+          rmSync(saveTo, { force: true });
+          markSkip(file);
+          return false;
+        }
         renameSync(saveTo, file);
       } catch {
         rmSync(saveTo, { force: true });
@@ -93,11 +108,24 @@ export function optimizedModelSlot(
     },
     discard() {
       rmSync(saveTo, { force: true });
+      markSkip(file);
     },
     forget() {
       rmSync(file, { force: true });
     },
   };
+}
+
+function skipMarker(file: string): string {
+  return `${file}.skip`;
+}
+
+function markSkip(file: string): void {
+  try {
+    writeFileSync(skipMarker(file), '');
+  } catch {
+    // best effort: the next load tries to save again
+  }
 }
 
 /** Keeps the MAX_FILES most recently used graphs, and drops temporary files a killed process left. */
