@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runLabelJob } from '../../src/core/labeling/run';
 import { type LabelRecord, toJsonLine } from '../../src/core/labelsFile/records';
-import { refreshGiven, scoreRecords } from '../../src/core/labeling/suspectPass';
+import { anyInClassFolder, refreshGiven, scoreRecords } from '../../src/core/labeling/suspectPass';
 import { BUNDLE_ENV, TINY_MODEL, buildBundles, labelJobOptions, readLabelRecords, solidImage, tmpDir } from '../fixtures/hostile/helpers';
 
 let bundles = '';
@@ -102,6 +102,14 @@ describe('scoreRecords / refreshGiven', () => {
     expect(records[1].suspect).toBeCloseTo(1 - 0.1 / 0.5, 12);
     expect(records[2].suspect).toBeUndefined();
     expect(scoreRecords([rec('a.jpg', 'cat', [['cat', 1]])], folderOf)).toBeUndefined();
+  });
+
+  it('knows from the paths alone whether any image can have a given label (else the files are not read back)', () => {
+    const labels = ['cat', 'dog'];
+    const rels = (...r: string[]) => [r.length, (i: number) => r[i], labels] as const;
+    expect(anyInClassFolder(...rels('a.jpg', 'x/b.jpg', 'cats/c.jpg'))).toBe(false);
+    expect(anyInClassFolder(...rels('a.jpg', 'deep/Dog/b.jpg'))).toBe(true);
+    expect(anyInClassFolder(...rels())).toBe(false);
   });
 });
 

@@ -28,7 +28,7 @@ import { CancelledError, asWriteError } from './errors';
 import { JournalWriter, RecordStore, journalPath, readJournalLines } from './journal';
 import { labelTodo } from './labelStage';
 import { ModelStarter, hashModelFile, modelFromRecords } from './model';
-import { GivenScorer, type SuspectSummary, addSuspects } from './suspectPass';
+import { GivenScorer, type SuspectSummary, addSuspects, anyInClassFolder } from './suspectPass';
 import { type LabelPlan, mergePrevious, planRun, reviewsToKeep, settleContentChecks } from './plan';
 import type { LabelHooks, LabelJobOptions, LabelProgress, LabelSummary, LabelTiming } from './types';
 import { writeOutputs } from './writeOutputs';
@@ -207,8 +207,10 @@ class LabelRun {
     this.journal = undefined;
     const { options } = this;
     await writeOutputs({ folder: this.folder, outputs: this.outputs, entries, store, journalFile: this.journalFile, force: options.force, sharded: !!this.sharded, warnings: this.warnings, log: this.hooks.log });
-    // Suspect scores need thresholds per class over the whole folder: a pass over the written files (a shard sees only part).
-    const suspects = this.sharded ? undefined : await addSuspects(this.folder, this.outputs, labels, breathe);
+    // Suspect scores need thresholds per class over the whole folder: a pass over the written files (a shard
+    // sees only part). A folder with no image in a class folder has none to score, and its files are not read back.
+    const scored = !this.sharded && anyInClassFolder(entries.length, (i) => entries.rel(i), labels);
+    const suspects = scored ? await addSuspects(this.folder, this.outputs, labels, breathe) : undefined;
     this.timing.writeMs = performance.now() - t0;
     return suspects;
   }

@@ -99,6 +99,13 @@ export function rescoreSuspects(records: LabelRecord[]): void {
   scoreRecords(records, (rel) => given.of(rel));
 }
 
+/** Whether any of the images sits in a class folder of `labels`: only then can a record have a given label. */
+export function anyInClassFolder(count: number, relAt: (i: number) => string, labels: readonly string[]): boolean {
+  const given = new GivenLabels(labels);
+  for (let i = 0; i < count; i++) if (given.of(relAt(i)) !== undefined) return true;
+  return false;
+}
+
 /**
  * Adds suspect scores to the labels files a run just wrote (`outputs[0]` is read; all get the
  * same records). Nothing is rewritten when no image sits in a class folder.
