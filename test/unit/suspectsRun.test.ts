@@ -106,7 +106,7 @@ describe('scoreRecords / refreshGiven', () => {
 
   it('knows from the paths alone whether any image can have a given label (else the files are not read back)', () => {
     const labels = ['cat', 'dog'];
-    const rels = (...r: string[]) => [r.length, (i: number) => r[i], labels] as const;
+    const rels = (...r: string[]) => [{ length: r.length, rel: (i: number) => r[i] }, labels] as const;
     expect(anyInClassFolder(...rels('a.jpg', 'x/b.jpg', 'cats/c.jpg'))).toBe(false);
     expect(anyInClassFolder(...rels('a.jpg', 'deep/Dog/b.jpg'))).toBe(true);
     expect(anyInClassFolder(...rels())).toBe(false);

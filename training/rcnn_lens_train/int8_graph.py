@@ -71,9 +71,9 @@ def _fold_constants(src: Path, dst: Path) -> None:
 
 
 def nodes_to_quantize(path: Path, hidden_size: int) -> list[str]:
-    """Conv, and MatMul/Gemm with a constant weight, except the recurrent products: a state [B, H] times
-    a weight [H, k·H] (k = 3 gates for GRU, 4 for LSTM), or, with both directions in one step, a state
-    [2, B, H] times the two directions' weights [2, H, k·H]."""
+    """Conv, and MatMul/Gemm with a constant weight, except the recurrent products: the state of every
+    direction [D, B, H] times their weights [D, H, k·H] (D = 1 or 2 directions, k = 3 gates for GRU, 4 for
+    LSTM; unrolled_rnn.py)."""
     import onnx
     from onnx import shape_inference
 
@@ -86,10 +86,8 @@ def nodes_to_quantize(path: Path, hidden_size: int) -> list[str]:
             out.append(n.name)
         elif n.op_type in ("MatMul", "Gemm") and n.input[1] in weights:
             w = weights[n.input[1]]
-            gate_widths = (3 * hidden_size, 4 * hidden_size)
-            one_direction = ranks.get(n.input[0]) == 2 and len(w) == 2 and w[0] == hidden_size and w[1] in gate_widths
-            both_directions = ranks.get(n.input[0]) == 3 and w[:2] == [2, hidden_size] and len(w) == 3 and w[2] in gate_widths
-            recurrent = one_direction or both_directions
+            recurrent = (ranks.get(n.input[0]) == 3 and len(w) == 3 and w[0] in (1, 2) and w[1] == hidden_size
+                         and w[2] in (3 * hidden_size, 4 * hidden_size))
             if not recurrent:
                 out.append(n.name)
     if not all(out):

@@ -44,56 +44,23 @@ class UnrolledRNN(nn.Module):
         b_hh = getattr(self, "bias_hh" + sfx) if self.bias else torch.zeros(w_hh.shape[0])
         return w_ih, w_hh, b_ih, b_hh
 
-    def _gru_direction(self, x: torch.Tensor, layer: int, reverse: bool) -> torch.Tensor:
-        w_ih, w_hh, b_ih, b_hh = self._weights(layer, reverse)
-        hs = self.hidden_size
-        gi = torch.matmul(x, w_ih.t()) + b_ih  # all steps' input projections at once: B, L, 3H
-        h = x.new_zeros(x.shape[0], hs)
-        outs: list[torch.Tensor] = [h] * x.shape[1]
-        steps = range(x.shape[1] - 1, -1, -1) if reverse else range(x.shape[1])
-        for t in steps:
-            gh = torch.matmul(h, w_hh.t()) + b_hh
-            i_r, i_z, i_n = gi[:, t, :hs], gi[:, t, hs:2 * hs], gi[:, t, 2 * hs:]
-            r = torch.sigmoid(i_r + gh[:, :hs])
-            z = torch.sigmoid(i_z + gh[:, hs:2 * hs])
-            n = torch.tanh(i_n + r * gh[:, 2 * hs:])
-            h = n + z * (h - n)  # = (1 - z) n + z h, one multiply fewer
-            outs[t] = h
-        return torch.stack(outs, dim=1)
-
-    def _lstm_direction(self, x: torch.Tensor, layer: int, reverse: bool) -> torch.Tensor:
-        w_ih, w_hh, b_ih, b_hh = self._weights(layer, reverse)
-        hs = self.hidden_size
-        gi = torch.matmul(x, w_ih.t()) + (b_ih + b_hh)
-        h = x.new_zeros(x.shape[0], hs)
-        c = x.new_zeros(x.shape[0], hs)
-        outs: list[torch.Tensor] = [h] * x.shape[1]
-        steps = range(x.shape[1] - 1, -1, -1) if reverse else range(x.shape[1])
-        for t in steps:
-            g = gi[:, t] + torch.matmul(h, w_hh.t())
-            i, f = torch.sigmoid(g[:, :hs]), torch.sigmoid(g[:, hs:2 * hs])
-            cand, o = torch.tanh(g[:, 2 * hs:3 * hs]), torch.sigmoid(g[:, 3 * hs:])
-            c = f * c + i * cand
-            h = o * torch.tanh(c)
-            outs[t] = h
-        return torch.stack(outs, dim=1)
-
-    def _both_directions(self, x: torch.Tensor, layer: int) -> torch.Tensor:
-        """A bidirectional layer with both directions in each step: step k runs the forward direction at
-        position k and the backward one at L-1-k as one batched product over a leading direction axis, so
-        the graph has L blocks instead of 2L. Per-step blocks are small ([B, H]), so a CPU run pays mostly
-        per node: half the nodes runs the recurrence faster (docs/benchmarks.md, "Both directions per step")."""
-        fwd, bwd = self._weights(layer, False), self._weights(layer, True)
+    def _layer(self, x: torch.Tensor, layer: int) -> torch.Tensor:
+        """One layer, every direction in each step: step k runs the forward direction at position k and
+        (bidirectional) the backward one at L-1-k as one batched product over a leading direction axis, so
+        the graph has L blocks, not 2L. Per-step blocks are small ([B, H]), so a CPU run pays mostly per
+        node: half the nodes runs the recurrence faster (docs/benchmarks.md, "Both directions per step")."""
+        directions = (False, True) if self.bidirectional else (False,)
+        weights = [self._weights(layer, reverse) for reverse in directions]
         hs, steps = self.hidden_size, x.shape[1]
-        gates = 3 if self.kind == "gru" else 4
-        # Input projections of all steps at once, the backward direction's in its reading order: 2, B, L, G·H.
-        gi = torch.stack([torch.matmul(x, fwd[0].t()), torch.flip(torch.matmul(x, bwd[0].t()), dims=[1])])
-        w_hh = torch.stack([fwd[1].t(), bwd[1].t()])  # 2, H, G·H
-        b_ih = torch.stack([fwd[2], bwd[2]]).unsqueeze(1)  # 2, 1, G·H
-        b_hh = torch.stack([fwd[3], bwd[3]]).unsqueeze(1)
-        gi = gi + (b_ih.unsqueeze(2) if self.kind == "gru" else (b_ih + b_hh).unsqueeze(2))
-        h = x.new_zeros(2, x.shape[0], hs)
-        c = x.new_zeros(2, x.shape[0], hs)
+        # Input projections of all steps at once, the backward direction's in its reading order: D, B, L, G·H.
+        gi = torch.stack([torch.flip(torch.matmul(x, w[0].t()), dims=[1]) if reverse else torch.matmul(x, w[0].t())
+                          for w, reverse in zip(weights, directions)])
+        w_hh = torch.stack([w[1].t() for w in weights])  # D, H, G·H
+        b_ih = torch.stack([w[2] for w in weights]).unsqueeze(1)  # D, 1, G·H
+        b_hh = torch.stack([w[3] for w in weights]).unsqueeze(1)
+        gi = gi + (b_ih if self.kind == "gru" else b_ih + b_hh).unsqueeze(2)
+        h = x.new_zeros(len(directions), x.shape[0], hs)
+        c = x.new_zeros(len(directions), x.shape[0], hs)
         outs: list[torch.Tensor] = []
         for k in range(steps):
             g_in = gi[:, :, k]
@@ -102,21 +69,20 @@ class UnrolledRNN(nn.Module):
                 r = torch.sigmoid(g_in[..., :hs] + gh[..., :hs])
                 z = torch.sigmoid(g_in[..., hs:2 * hs] + gh[..., hs:2 * hs])
                 n = torch.tanh(g_in[..., 2 * hs:] + r * gh[..., 2 * hs:])
-                h = n + z * (h - n)
+                h = n + z * (h - n)  # = (1 - z) n + z h, one multiply fewer
             else:
                 g = g_in + torch.matmul(h, w_hh)
                 i, f = torch.sigmoid(g[..., :hs]), torch.sigmoid(g[..., hs:2 * hs])
-                cand, o = torch.tanh(g[..., 2 * hs:3 * hs]), torch.sigmoid(g[..., 3 * hs:gates * hs])
+                cand, o = torch.tanh(g[..., 2 * hs:3 * hs]), torch.sigmoid(g[..., 3 * hs:])
                 c = f * c + i * cand
                 h = o * torch.tanh(c)
             outs.append(h)
-        y = torch.stack(outs, dim=2)  # 2, B, L, H; the backward half in reading order
-        return torch.cat([y[0], torch.flip(y[1], dims=[1])], dim=-1)
+        y = torch.stack(outs, dim=2)  # D, B, L, H; the backward half in reading order
+        return torch.cat([y[0], torch.flip(y[1], dims=[1])], dim=-1) if self.bidirectional else y[0]
 
     def forward(self, x: torch.Tensor):
-        step = self._gru_direction if self.kind == "gru" else self._lstm_direction
         for layer in range(self.num_layers):
-            x = self._both_directions(x, layer) if self.bidirectional else step(x, layer, False)
+            x = self._layer(x, layer)
         return x, None  # like nn.GRU/nn.LSTM: (outputs, final state); the model reads only the outputs
 
 

@@ -209,7 +209,7 @@ class LabelRun {
     await writeOutputs({ folder: this.folder, outputs: this.outputs, entries, store, journalFile: this.journalFile, force: options.force, sharded: !!this.sharded, warnings: this.warnings, log: this.hooks.log });
     // Suspect scores need thresholds per class over the whole folder: a pass over the written files (a shard
     // sees only part). A folder with no image in a class folder has none to score, and its files are not read back.
-    const scored = !this.sharded && anyInClassFolder(entries.length, (i) => entries.rel(i), labels);
+    const scored = !this.sharded && anyInClassFolder(entries, labels);
     const suspects = scored ? await addSuspects(this.folder, this.outputs, labels, breathe) : undefined;
     this.timing.writeMs = performance.now() - t0;
     return suspects;

@@ -100,9 +100,9 @@ export function rescoreSuspects(records: LabelRecord[]): void {
 }
 
 /** Whether any of the images sits in a class folder of `labels`: only then can a record have a given label. */
-export function anyInClassFolder(count: number, relAt: (i: number) => string, labels: readonly string[]): boolean {
+export function anyInClassFolder(paths: { readonly length: number; rel(i: number): string }, labels: readonly string[]): boolean {
   const given = new GivenLabels(labels);
-  for (let i = 0; i < count; i++) if (given.of(relAt(i)) !== undefined) return true;
+  for (let i = 0; i < paths.length; i++) if (given.of(paths.rel(i)) !== undefined) return true;
   return false;
 }
 

@@ -13,7 +13,7 @@
  * RCNN_LENS_SESSION_CACHE=0 turns the cache off.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { defaultCacheDir } from './providerChoiceCache';
@@ -40,8 +40,16 @@ export interface OptimizedModelSlot {
   forget(): void;
 }
 
-/** This machine's part of the key: onnxruntime's version, the architecture and the CPU's model and features. */
+const machineKeys = new Map<string, string>();
+
+/** This machine's part of the key: onnxruntime's version, the architecture and the CPU's model and features (read once per process). */
 export function machineKey(ortVersion: string): string {
+  let key = machineKeys.get(ortVersion);
+  if (key === undefined) machineKeys.set(ortVersion, (key = computeMachineKey(ortVersion)));
+  return key;
+}
+
+function computeMachineKey(ortVersion: string): string {
   let flags = '';
   if (process.platform === 'linux') {
     try {
@@ -64,24 +72,16 @@ export function optimizedModelSlot(
   const dir = join(defaultCacheDir(env), 'sessions');
   const file = join(dir, `${model.hash}-${model.bytes}-${machineKey(ortVersion)}.onnx`);
   const saveTo = `${file}.${process.pid}.${Date.now()}.tmp`;
-  let cached: string | undefined;
+  // A model whose graph could not be saved, or came out too large to keep, is not tried again.
+  if (existsSync(skipMarker(file))) return undefined;
+  const cached = existsSync(file) ? file : undefined;
   try {
-    // A model whose graph could not be saved, or came out too large to keep, is not tried again.
-    if (statSync(skipMarker(file)).isFile()) return undefined;
+    if (cached) {
+      const now = new Date();
+      utimesSync(file, now, now); // least recently used goes first
+    } else mkdirSync(dir, { recursive: true });
   } catch {
-    // not marked
-  }
-  try {
-    if (statSync(file).isFile()) cached = file;
-    const now = new Date();
-    utimesSync(file, now, now); // least recently used goes first
-  } catch {
-    // not cached yet
-  }
-  try {
-    if (!cached) mkdirSync(dir, { recursive: true });
-  } catch {
-    return undefined; // a read-only home: open from the model's file every time
+    if (!cached) return undefined; // a read-only home: open from the model's file every time
   }
   return {
     cached,
